@@ -1,0 +1,51 @@
+/*
+ * http.h — the HTTP front: libmicrohttpd with a pool of worker threads
+ * (epoll), one table of routes, capped bodies.
+ */
+#ifndef WL_HTTP_H
+#define WL_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "config.h"
+
+struct MHD_Connection;
+
+/* One request as a handler sees it. The handler sets status and type and
+ * writes the body into out; everything else is borrowed. */
+struct http_ctx {
+	const struct wl_config *cfg;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *path; /* without the query */
+	const char *uri;  /* raw, with the query */
+	const char *body;
+	size_t body_len;
+	const char *peer;
+	int status;
+	const char *type;
+	struct buf out;
+};
+
+struct http_route {
+	const char *method; /* NULL: any */
+	const char *path;
+	bool prefix;
+	int (*fn)(struct http_ctx *h);
+	bool admin; /* behind the admin token (checked by the handler) */
+};
+
+const char *http_ctx_header(const struct http_ctx *h, const char *name);
+const char *http_ctx_arg(const struct http_ctx *h, const char *name);
+/* Replace the answer with {"error": code, "message": message}. */
+void http_json_error(struct http_ctx *h, int status, const char *code,
+		     const char *message);
+
+int http_start(const struct wl_config *cfg);
+/* Stop accepting, let the requests in flight finish (up to drain_ms),
+ * then stop the workers. */
+void http_stop(int drain_ms);
+
+#endif

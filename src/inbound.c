@@ -1,0 +1,191 @@
+/*
+ * inbound.c — load, step, commit (see inbound.h).
+ *
+ * Round trip 1 (inbound_load script): the dedupe mark, the session with
+ * its version and the contact. Round trip 2 (inbound_commit script): the
+ * dedupe mark, the new session, the contact, the inbox record and every
+ * outbound message, atomically, and only if the session version is still
+ * the one we loaded. A concurrent message from the same sender moves the
+ * version; then we load and step again.
+ */
+#include "inbound.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "clock.h"
+#include "engine.h"
+#include "log.h"
+#include "metrics.h"
+#include "store.h"
+#include "wl.h"
+
+#define INBOUND_MAX_CONFLICTS 8
+
+void (*inbound_on_queued)(void);
+
+struct inbound_state {
+	int dup;
+	long long version;
+	char *session;
+	char *contact_name;
+};
+
+static void inbound_state_release(struct inbound_state *st)
+{
+	free(st->session);
+	free(st->contact_name);
+	memset(st, 0, sizeof(*st));
+}
+
+static int inbound_load(const struct wl_channel_conf *ch,
+			const struct chan_msg *msg, struct inbound_state *st)
+{
+	const char *argv[] = {store_prefix(), ch->id, msg->from, msg->id};
+	redisReply *r = NULL, *c;
+	int rc;
+
+	rc = store_eval(STORE_INBOUND_LOAD, 4, argv, NULL, &r);
+	if (rc != WL_OK)
+		return rc;
+	rc = WL_EINTERNAL;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 4 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER ||
+	    r->element[1]->type != REDIS_REPLY_STRING ||
+	    r->element[2]->type != REDIS_REPLY_STRING ||
+	    r->element[3]->type != REDIS_REPLY_ARRAY)
+		goto out;
+	st->dup = r->element[0]->integer != 0;
+	st->version = strtoll(r->element[1]->str, NULL, 10);
+	st->session = strdup(r->element[2]->str);
+	if (!st->session) {
+		rc = WL_ENOMEM;
+		goto out;
+	}
+	c = r->element[3];
+	for (size_t i = 0; i + 1 < c->elements; i += 2)
+		if (c->element[i]->type == REDIS_REPLY_STRING &&
+		    strcmp(c->element[i]->str, "name") == 0 &&
+		    c->element[i + 1]->type == REDIS_REPLY_STRING)
+			st->contact_name = strdup(c->element[i + 1]->str);
+	rc = WL_OK;
+out:
+	freeReplyObject(r);
+	return rc;
+}
+
+/* Returns WL_OK (committed), WL_ECONFLICT, or an error; *dup on DUP. */
+static int inbound_commit(const struct wl_config *cfg,
+			  const struct wl_channel_conf *ch,
+			  const struct chan_msg *msg,
+			  const struct inbound_state *st,
+			  const struct engine_out *eo, int64_t now, int *dup,
+			  size_t *queued)
+{
+	json_t *doc;
+	char *body = NULL;
+	const char *argv[2];
+	redisReply *r = NULL;
+	int rc = WL_ENOMEM;
+
+	*dup = 0;
+	*queued = 0;
+	doc = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s, s:I, s:I, s:s, s:I, "
+			"s:O}",
+			"now", (json_int_t)now, "channel", ch->id, "from",
+			msg->from, "msg_id", msg->id, "name", msg->name,
+			"text", msg->text ? msg->text : "",
+			"dedupe_ttl", (json_int_t)cfg->dedupe_ttl_s, "expect",
+			(json_int_t)st->version, "session", eo->session,
+			"session_ttl", (json_int_t)cfg->session_ttl_s, "out",
+			eo->out);
+	if (!doc)
+		goto out;
+	body = json_dumps(doc, JSON_COMPACT);
+	if (!body)
+		goto out;
+	argv[0] = store_prefix();
+	argv[1] = body;
+	rc = store_eval(STORE_INBOUND_COMMIT, 2, argv, NULL, &r);
+	if (rc != WL_OK)
+		goto out;
+	rc = WL_EINTERNAL;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_STRING)
+		goto out;
+	if (strcmp(r->element[0]->str, "DUP") == 0) {
+		*dup = 1;
+		rc = WL_OK;
+	} else if (strcmp(r->element[0]->str, "CONFLICT") == 0) {
+		rc = WL_ECONFLICT;
+	} else if (strcmp(r->element[0]->str, "OK") == 0) {
+		if (r->elements > 1 &&
+		    r->element[1]->type == REDIS_REPLY_INTEGER)
+			*queued = (size_t)r->element[1]->integer;
+		rc = WL_OK;
+	}
+out:
+	if (r)
+		freeReplyObject(r);
+	free(body);
+	json_decref(doc);
+	return rc;
+}
+
+int inbound_handle(const struct wl_config *cfg, int ch_idx,
+		   const struct chan_msg *msg, enum inbound_result *result)
+{
+	const struct wl_channel_conf *ch = &cfg->channels[ch_idx];
+	struct inbound_state st = {0};
+	struct engine_out eo = {0};
+	int64_t t0;
+	size_t queued = 0;
+	int rc = WL_ECONFLICT, dup = 0;
+
+	*result = INBOUND_DONE;
+	for (int tries = 0; rc == WL_ECONFLICT && tries < INBOUND_MAX_CONFLICTS;
+	     tries++) {
+		struct engine_in in;
+
+		inbound_state_release(&st);
+		engine_out_release(&eo);
+		rc = inbound_load(ch, msg, &st);
+		if (rc != WL_OK)
+			break;
+		if (st.dup) {
+			*result = INBOUND_DUPLICATE;
+			break;
+		}
+		in.cfg = cfg;
+		in.ch = ch;
+		in.msg = msg;
+		in.contact_name = st.contact_name;
+		in.session = st.session;
+		in.now_ms = clock_now_ms();
+		engine_out_init(&eo);
+		rc = engine_step(&in, &eo);
+		if (rc != WL_OK)
+			break;
+		t0 = clock_mono_us();
+		rc = inbound_commit(cfg, ch, msg, &st, &eo, in.now_ms, &dup,
+				    &queued);
+		if (rc == WL_OK)
+			metrics_commit_latency((double)(clock_mono_us() - t0) /
+					       1e6);
+		if (rc == WL_OK && dup)
+			*result = INBOUND_DUPLICATE;
+	}
+	if (rc == WL_ECONFLICT)
+		log_warn("inbound", "gave up after conflicts channel=%s id=%s",
+			 ch->id, msg->id);
+	if (rc == WL_OK && queued && inbound_on_queued)
+		inbound_on_queued();
+	metrics_inbound(ch_idx, rc != WL_OK		       ? "unavailable"
+				: *result == INBOUND_DUPLICATE ? "duplicate"
+							       : "ok");
+	inbound_state_release(&st);
+	engine_out_release(&eo);
+	return rc;
+}

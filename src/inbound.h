@@ -1,0 +1,23 @@
+/*
+ * inbound.h — one inbound message from load to commit: the two Redis
+ * round trips of DESIGN §3.
+ */
+#ifndef WL_INBOUND_H
+#define WL_INBOUND_H
+
+#include "channel.h"
+#include "config.h"
+
+enum inbound_result { INBOUND_DONE, INBOUND_DUPLICATE };
+
+/* WL_OK with *result set, WL_EREDIS (answer 503 so the gateway retries),
+ * or another WL_E* code. Nothing is half-applied on failure: the only
+ * write is one atomic script. */
+int inbound_handle(const struct wl_config *cfg, int ch_idx,
+		   const struct chan_msg *msg, enum inbound_result *result);
+
+/* Set by the daemon: called after a commit that queued outbound
+ * messages, so the sender wakes at once. */
+extern void (*inbound_on_queued)(void);
+
+#endif

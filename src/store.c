@@ -1,0 +1,200 @@
+/*
+ * store.c — per-thread Redis connections and script calls (see store.h).
+ *
+ * A connection that fails is dropped at once; the next call reconnects,
+ * at most once per STORE_RETRY_MS so a dead Redis is not hammered by every
+ * request. Callers answer 503 meanwhile, and gateways retry.
+ */
+#include "store.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "clock.h"
+#include "log.h"
+#include "metrics.h"
+#include "store_scripts.h"
+#include "wl.h"
+
+#define STORE_RETRY_MS 200
+#define STORE_CONNECT_MS 1000
+#define STORE_COMMAND_MS 3000
+
+static const struct wl_config *store_cfg;
+static char store_sha[STORE_SCRIPT_COUNT][41];
+
+static __thread redisContext *store_ctx;
+static __thread int64_t store_next_try_ms;
+
+static void store_sha1_hex(const char *src, char out[41])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	EVP_Digest(src, strlen(src), md, &len, EVP_sha1(), NULL);
+	for (unsigned int i = 0; i < 20; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[40] = '\0';
+}
+
+int store_init(const struct wl_config *cfg)
+{
+	store_cfg = cfg;
+	for (int i = 0; i < STORE_SCRIPT_COUNT; i++)
+		store_sha1_hex(store_script_src[i], store_sha[i]);
+	return WL_OK;
+}
+
+const char *store_prefix(void)
+{
+	return store_cfg->redis_prefix;
+}
+
+void store_conn_close(void)
+{
+	if (store_ctx) {
+		redisFree(store_ctx);
+		store_ctx = NULL;
+	}
+}
+
+static int store_select_db(redisContext *c)
+{
+	redisReply *r;
+	int ok;
+
+	if (store_cfg->redis_db == 0)
+		return 1;
+	r = redisCommand(c, "SELECT %d", store_cfg->redis_db);
+	ok = r && r->type == REDIS_REPLY_STATUS;
+	if (r)
+		freeReplyObject(r);
+	return ok;
+}
+
+redisContext *store_conn(void)
+{
+	struct timeval ct = {STORE_CONNECT_MS / 1000,
+			     (STORE_CONNECT_MS % 1000) * 1000};
+	struct timeval rt = {STORE_COMMAND_MS / 1000,
+			     (STORE_COMMAND_MS % 1000) * 1000};
+	int64_t now = clock_mono_ms();
+	redisContext *c;
+
+	if (store_ctx)
+		return store_ctx;
+	if (now < store_next_try_ms)
+		return NULL;
+	store_next_try_ms = now + STORE_RETRY_MS;
+	if (store_cfg->redis_unix)
+		c = redisConnectUnixWithTimeout(store_cfg->redis_unix, ct);
+	else
+		c = redisConnectWithTimeout(store_cfg->redis_host,
+					    store_cfg->redis_port, ct);
+	if (!c || c->err || redisSetTimeout(c, rt) != REDIS_OK ||
+	    !store_select_db(c)) {
+		log_warn("store", "connect failed error=\"%s\"",
+			 c ? c->errstr : "out of memory");
+		metrics_redis_error();
+		if (c)
+			redisFree(c);
+		return NULL;
+	}
+	store_ctx = c;
+	return c;
+}
+
+static void store_fail(const char *what)
+{
+	log_warn("store", "redis error op=%s error=\"%s\"", what,
+		 store_ctx && store_ctx->errstr[0] ? store_ctx->errstr
+						   : "no reply");
+	metrics_redis_error();
+	store_conn_close();
+}
+
+int store_command(redisReply **reply, int argc, const char **argv,
+		  const size_t *lens)
+{
+	redisContext *c = store_conn();
+	redisReply *r;
+
+	*reply = NULL;
+	if (!c)
+		return WL_EREDIS;
+	r = redisCommandArgv(c, argc, argv, lens);
+	if (!r) {
+		store_fail(argv[0]);
+		return WL_EREDIS;
+	}
+	*reply = r;
+	return WL_OK;
+}
+
+#define STORE_MAX_ARGS 16
+
+int store_eval(enum store_script s, int argc, const char **argv,
+	       const size_t *lens, redisReply **reply)
+{
+	const char *av[STORE_MAX_ARGS + 3];
+	size_t al[STORE_MAX_ARGS + 3];
+	redisReply *r = NULL;
+	int rc;
+
+	*reply = NULL;
+	if (argc > STORE_MAX_ARGS)
+		return WL_EINTERNAL;
+	av[0] = "EVALSHA";
+	av[1] = store_sha[s];
+	av[2] = "0";
+	for (int i = 0; i < 3; i++)
+		al[i] = strlen(av[i]);
+	for (int i = 0; i < argc; i++) {
+		av[i + 3] = argv[i];
+		al[i + 3] = lens ? lens[i] : strlen(argv[i]);
+	}
+	rc = store_command(&r, argc + 3, av, al);
+	if (rc != WL_OK)
+		return rc;
+	if (r->type == REDIS_REPLY_ERROR &&
+	    strncmp(r->str, "NOSCRIPT", 8) == 0) {
+		/* Redis restarted or was flushed: send the source once. */
+		freeReplyObject(r);
+		av[0] = "EVAL";
+		av[1] = store_script_src[s];
+		al[0] = 4;
+		al[1] = strlen(av[1]);
+		rc = store_command(&r, argc + 3, av, al);
+		if (rc != WL_OK)
+			return rc;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		log_error("store", "script failed script=%d error=\"%s\"",
+			  (int)s, r->str);
+		freeReplyObject(r);
+		/* A script error while Redis is loading or read-only means
+		 * Redis is not usable right now, not a bug. */
+		return WL_EREDIS;
+	}
+	*reply = r;
+	return WL_OK;
+}
+
+int store_ping(void)
+{
+	const char *av[] = {"PING"};
+	redisReply *r = NULL;
+	int rc = store_command(&r, 1, av, NULL);
+
+	if (rc == WL_OK && r->type != REDIS_REPLY_STATUS)
+		rc = WL_EREDIS;
+	if (r)
+		freeReplyObject(r);
+	return rc;
+}

@@ -1,0 +1,56 @@
+/*
+ * store.h — Redis: one connection per thread, and the Lua scripts that make
+ * every change atomic.
+ *
+ * Each thread (an HTTP worker, the outbox sender, the timer sweeper) gets
+ * its own connection through store_conn(), created on first use and
+ * re-created after any error, so a Redis restart heals by itself. Scripts
+ * are called with EVALSHA; after a Redis restart the first call gets
+ * NOSCRIPT and loads the script once.
+ *
+ * Ownership: replies returned through redisReply ** belong to the caller,
+ * who frees them with freeReplyObject(). Keys are built with store_key()
+ * into caller buffers.
+ */
+#ifndef WL_STORE_H
+#define WL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hiredis/hiredis.h>
+
+#include "config.h"
+
+enum store_script {
+	STORE_INBOUND_LOAD = 0,
+	STORE_INBOUND_COMMIT,
+	STORE_OUTBOX_POP,
+	STORE_OUTBOX_DONE,
+	STORE_SCRIPT_COUNT
+};
+
+/* Called once before any thread uses the store. */
+int store_init(const struct wl_config *cfg);
+/* This thread's connection; NULL when Redis cannot be reached now. */
+redisContext *store_conn(void);
+/* Drop this thread's connection (at thread exit, or after an error). */
+void store_conn_close(void);
+
+/* EVALSHA a script with argv strings (nkeys = 0; keys are built inside
+ * from the prefix, which is always ARGV[1]). Returns WL_OK with *reply
+ * set, or WL_EREDIS (connection dropped, counted in metrics). A Lua error
+ * reply is returned as WL_EINTERNAL with the error logged. */
+int store_eval(enum store_script s, int argc, const char **argv,
+	       const size_t *lens, redisReply **reply);
+
+/* A plain command on this thread's connection, same error rules. */
+int store_command(redisReply **reply, int argc, const char **argv,
+		  const size_t *lens);
+
+/* PING: WL_OK or WL_EREDIS. */
+int store_ping(void);
+
+const char *store_prefix(void);
+
+#endif

@@ -1,0 +1,81 @@
+"""The outbox: retries with backoff on 5xx and 429 (Retry-After honoured),
+no retry on other 4xx, dead letters, per-recipient order."""
+
+import json
+import time
+
+from wltest import run, wait_until
+
+
+def msg(i, frm="13800000002", text="你好"):
+    return {"id": "o-%s" % i, "from": frm, "text": text}
+
+
+def test_500_then_200_is_delivered_once_after_a_retry(env):
+    env.cb.script = [500]
+    d = env.daemon()
+    assert d.hook(msg(1))[0] == 200
+    wait_until(lambda: env.cb.messages(to="13800000002"), 10, what="delivery")
+    time.sleep(0.5)
+    reqs = env.cb.requests()
+    assert [r["status"] for r in reqs] == [500, 200], reqs
+    assert reqs[0]["msg"]["id"] == reqs[1]["msg"]["id"], "a retry resends the same id"
+    assert reqs[1]["at"] - reqs[0]["at"] >= 0.04, "retried without backoff"
+    assert env.redis.cmd("LLEN", "wl:ob:dead") == 0
+    assert env.redis.cmd("GET", "wl:ob:depth") == "0"
+    _, metrics = d.get("/metrics")
+    assert 'warmline_outbound_messages_total{channel="demo",result="retry"} 1' in metrics
+    assert 'warmline_outbound_messages_total{channel="demo",result="sent"} 1' in metrics
+
+
+def test_400_is_dead_lettered_and_not_retried(env):
+    env.cb.script = [400]
+    d = env.daemon()
+    assert d.hook(msg(2))[0] == 200
+    wait_until(lambda: env.redis.cmd("LLEN", "wl:ob:dead") == 1, 10, what="dead letter")
+    time.sleep(1.0)
+    assert len(env.cb.requests()) == 1, env.cb.requests()
+    dead = json.loads(env.redis.cmd("LINDEX", "wl:ob:dead", 0))
+    assert dead["to"] == "13800000002" and dead["error"] == "http 400", dead
+    assert env.redis.cmd("GET", "wl:ob:depth") == "0"
+
+
+def test_429_honours_retry_after(env):
+    env.cb.script = [(429, {"Retry-After": "1"})]
+    d = env.daemon()
+    assert d.hook(msg(3))[0] == 200
+    wait_until(lambda: env.cb.messages(to="13800000002"), 10, what="delivery")
+    reqs = env.cb.requests()
+    assert [r["status"] for r in reqs] == [429, 200]
+    assert reqs[1]["at"] - reqs[0]["at"] >= 0.95, reqs[1]["at"] - reqs[0]["at"]
+
+
+def test_gives_up_after_max_tries(env):
+    env.cb.script = [503] * 10
+    d = env.daemon(outbox={"max_tries": 3, "backoff_ms": 20, "max_backoff_ms": 100})
+    assert d.hook(msg(4))[0] == 200
+    wait_until(lambda: env.redis.cmd("LLEN", "wl:ob:dead") == 1, 10, what="dead letter")
+    assert len(env.cb.requests()) == 3
+    dead = json.loads(env.redis.cmd("LINDEX", "wl:ob:dead", 0))
+    assert dead["tries"] == 3, dead
+
+
+def test_order_is_kept_per_recipient_across_retries(env):
+    # The first message fails twice; the later ones must wait behind it.
+    env.cb.script = [500, 500]
+    d = env.daemon()
+    for i in range(5):
+        assert d.hook(msg("q%d" % i, text="第%d条" % i))[0] == 200
+    wait_until(lambda: len(env.cb.messages(to="13800000002")) == 5, 15,
+               what="five deliveries")
+    texts = [m["text"] for m in env.cb.messages(to="13800000002")]
+    order = [next(i for i in range(5) if "第%d条" % i in t) for t in texts]
+    assert order == [0, 1, 2, 3, 4], texts
+
+
+if __name__ == "__main__":
+    run([test_500_then_200_is_delivered_once_after_a_retry,
+         test_400_is_dead_lettered_and_not_retried,
+         test_429_honours_retry_after,
+         test_gives_up_after_max_tries,
+         test_order_is_kept_per_recipient_across_retries])
