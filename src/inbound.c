@@ -20,6 +20,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "text.h"
 #include "wl.h"
 
 #define INBOUND_MAX_CONFLICTS 8
@@ -134,6 +135,25 @@ out:
 	return rc;
 }
 
+/* Sender ids are often phone numbers and names are names: both are
+ * masked before they reach a log. */
+static void inbound_log(const struct wl_channel_conf *ch,
+			const struct chan_msg *msg, int rc,
+			enum inbound_result result)
+{
+	char *from = text_mask_numbers(msg->from);
+	char *name = msg->name ? text_mask_name(msg->name) : NULL;
+
+	log_info("inbound", "message channel=%s id=%s from=%s name=%s "
+			    "result=%s",
+		 ch->id, msg->id, from ? from : "?", name ? name : "-",
+		 rc != WL_OK			? wl_strerror(rc)
+		 : result == INBOUND_DUPLICATE ? "duplicate"
+					       : "committed");
+	free(from);
+	free(name);
+}
+
 int inbound_handle(const struct wl_config *cfg, int ch_idx,
 		   const struct chan_msg *msg, enum inbound_result *result)
 {
@@ -182,6 +202,7 @@ int inbound_handle(const struct wl_config *cfg, int ch_idx,
 			 ch->id, msg->id);
 	if (rc == WL_OK && queued && inbound_on_queued)
 		inbound_on_queued();
+	inbound_log(ch, msg, rc, *result);
 	metrics_inbound(ch_idx, rc != WL_OK		       ? "unavailable"
 				: *result == INBOUND_DUPLICATE ? "duplicate"
 							       : "ok");

@@ -29,6 +29,10 @@ def test_signed_message_is_committed_and_answered(env):
     assert env.cb.requests()[0]["signed"], "outbound must be signed"
     wait_until(lambda: env.redis.cmd("GET", "wl:ob:depth") == "0", 5,
                what="outbox depth back to 0")
+    # The log knows the message, but never the phone number or the name.
+    log = d.tail()
+    assert "from=138****0001" in log and "name=张*" in log, log
+    assert "13800000001" not in log and "张三" not in log, log
 
 
 def test_forged_or_unsigned_gets_401_and_changes_nothing(env):
