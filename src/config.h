@@ -95,6 +95,7 @@ struct wl_outbox_conf {
 	int lease_ms;	   /* in-flight lease (default 60000) */
 	int timeout_ms;	   /* one HTTP send (default 15000) */
 	int concurrency;   /* sends in flight per daemon (default 32) */
+	bool enabled;	   /* false: this daemon does not send (default true) */
 };
 
 struct wl_sla_conf {

@@ -348,7 +348,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 	return ret;
 }
 
-static void http_log_error(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void
+http_log_error(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
 

@@ -27,32 +27,88 @@
 
 void (*inbound_on_queued)(void);
 
+static const struct flow_set *inbound_flows;
+
+void inbound_init(const struct flow_set *flows)
+{
+	inbound_flows = flows;
+}
+
 struct inbound_state {
 	int dup;
 	long long version;
 	char *session;
 	char *contact_name;
+	json_t *kase;	  /* object or NULL */
+	json_t *timeline; /* array of objects */
+	json_t *open;	  /* array of objects */
+	json_t *list;	  /* array of objects */
 };
 
 static void inbound_state_release(struct inbound_state *st)
 {
 	free(st->session);
 	free(st->contact_name);
+	json_decref(st->kase);
+	json_decref(st->timeline);
+	json_decref(st->open);
+	json_decref(st->list);
 	memset(st, 0, sizeof(*st));
 }
 
-static int inbound_load(const struct wl_channel_conf *ch,
+/* A flat HGETALL array as a JSON object of strings. */
+static json_t *inbound_hash(const redisReply *r)
+{
+	json_t *o = json_object();
+
+	if (!o || r->type != REDIS_REPLY_ARRAY)
+		return o;
+	for (size_t i = 0; i + 1 < r->elements; i += 2)
+		if (r->element[i]->type == REDIS_REPLY_STRING &&
+		    r->element[i + 1]->type == REDIS_REPLY_STRING)
+			json_object_set_new(o, r->element[i]->str,
+					    json_stringn(r->element[i + 1]->str,
+							 r->element[i + 1]->len));
+	return o;
+}
+
+/* An array of HGETALL arrays, or of stream entries {id, fields}. */
+static json_t *inbound_hashes(const redisReply *r, bool stream)
+{
+	json_t *a = json_array();
+
+	if (!a || r->type != REDIS_REPLY_ARRAY)
+		return a;
+	for (size_t i = 0; i < r->elements; i++) {
+		const redisReply *e = r->element[i];
+
+		if (stream) {
+			if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
+				continue;
+			e = e->element[1];
+		}
+		if (e->type == REDIS_REPLY_ARRAY && e->elements)
+			json_array_append_new(a, inbound_hash(e));
+	}
+	return a;
+}
+
+static int inbound_load(const struct wl_config *cfg,
+			const struct wl_channel_conf *ch,
 			const struct chan_msg *msg, struct inbound_state *st)
 {
-	const char *argv[] = {store_prefix(), ch->id, msg->from, msg->id};
+	char no[24], list[160];
+	const char *argv[] = {store_prefix(), ch->id, msg->from, msg->id, no,
+			      list};
 	redisReply *r = NULL, *c;
 	int rc;
 
-	rc = store_eval(STORE_INBOUND_LOAD, 4, argv, NULL, &r);
+	engine_peek(cfg, ch, msg, no, sizeof(no), list, sizeof(list));
+	rc = store_eval(STORE_INBOUND_LOAD, 6, argv, NULL, &r);
 	if (rc != WL_OK)
 		return rc;
 	rc = WL_EINTERNAL;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 4 ||
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 8 ||
 	    r->element[0]->type != REDIS_REPLY_INTEGER ||
 	    r->element[1]->type != REDIS_REPLY_STRING ||
 	    r->element[2]->type != REDIS_REPLY_STRING ||
@@ -71,6 +127,12 @@ static int inbound_load(const struct wl_channel_conf *ch,
 		    strcmp(c->element[i]->str, "name") == 0 &&
 		    c->element[i + 1]->type == REDIS_REPLY_STRING)
 			st->contact_name = strdup(c->element[i + 1]->str);
+	if (r->element[4]->type == REDIS_REPLY_ARRAY &&
+	    r->element[4]->elements)
+		st->kase = inbound_hash(r->element[4]);
+	st->timeline = inbound_hashes(r->element[5], true);
+	st->open = inbound_hashes(r->element[6], false);
+	st->list = inbound_hashes(r->element[7], false);
 	rc = WL_OK;
 out:
 	freeReplyObject(r);
@@ -94,14 +156,14 @@ static int inbound_commit(const struct wl_config *cfg,
 	*dup = 0;
 	*queued = 0;
 	doc = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s, s:I, s:I, s:s, s:I, "
-			"s:O}",
+			"s:O, s:O, s:O}",
 			"now", (json_int_t)now, "channel", ch->id, "from",
 			msg->from, "msg_id", msg->id, "name", msg->name,
 			"text", msg->text ? msg->text : "",
 			"dedupe_ttl", (json_int_t)cfg->dedupe_ttl_s, "expect",
 			(json_int_t)st->version, "session", eo->session,
 			"session_ttl", (json_int_t)cfg->session_ttl_s, "out",
-			eo->out);
+			eo->out, "cases", eo->cases, "timers", eo->timers);
 	if (!doc)
 		goto out;
 	body = json_dumps(doc, JSON_COMPACT);
@@ -171,14 +233,20 @@ int inbound_handle(const struct wl_config *cfg, int ch_idx,
 
 		inbound_state_release(&st);
 		engine_out_release(&eo);
-		rc = inbound_load(ch, msg, &st);
+		rc = inbound_load(cfg, ch, msg, &st);
 		if (rc != WL_OK)
 			break;
 		if (st.dup) {
 			*result = INBOUND_DUPLICATE;
 			break;
 		}
+		memset(&in, 0, sizeof(in));
 		in.cfg = cfg;
+		in.flows = inbound_flows;
+		in.kase = st.kase;
+		in.timeline = st.timeline;
+		in.open_cases = st.open;
+		in.list = st.list;
 		in.ch = ch;
 		in.msg = msg;
 		in.contact_name = st.contact_name;

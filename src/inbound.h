@@ -8,6 +8,12 @@
 #include "channel.h"
 #include "config.h"
 
+struct flow_set;
+
+/* The flows every message goes through (NULL: the acknowledgement only).
+ * Set once before the HTTP workers start. */
+void inbound_init(const struct flow_set *flows);
+
 enum inbound_result { INBOUND_DONE, INBOUND_DUPLICATE };
 
 /* WL_OK with *result set, WL_EREDIS (answer 503 so the gateway retries),

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "config.h"
 #include "embedded.h"
+#include "flow.h"
 #include "http.h"
 #include "inbound.h"
 #include "log.h"
@@ -62,16 +63,30 @@ static const char *main_args(int argc, char **argv, bool *fake)
 	return path;
 }
 
-/* Loads and validates; prints every diag line. NULL on any error. */
-static struct wl_config *main_load(const char *path)
+static void main_print_diag(const struct wl_diag *diag, FILE *to)
+{
+	for (size_t i = 0; i < diag->n; i++)
+		fprintf(to, "%s\n", diag->lines[i]);
+	if (diag->dropped)
+		fprintf(to, "(另有 %zu 个问题未列出 %zu more problems)\n",
+			diag->dropped, diag->dropped);
+}
+
+/* Loads and validates the config and every flow; prints every diag
+ * line. NULL on any error. */
+static struct wl_config *main_load(const char *path, struct flow_set **flows)
 {
 	struct wl_diag diag;
 	struct wl_config *cfg;
 
+	*flows = NULL;
 	diag_init(&diag);
 	cfg = config_load(path, &diag);
-	for (size_t i = 0; i < diag.n; i++)
-		fprintf(stderr, "%s\n", diag.lines[i]);
+	if (cfg && flow_set_load(cfg->flows_dir, cfg, flows, &diag) != WL_OK) {
+		config_free(cfg);
+		cfg = NULL;
+	}
+	main_print_diag(&diag, stderr);
 	diag_release(&diag);
 	return cfg;
 }
@@ -79,16 +94,18 @@ static struct wl_config *main_load(const char *path)
 static int main_check(int argc, char **argv)
 {
 	const char *path = main_args(argc, argv, NULL);
+	struct flow_set *flows;
 	struct wl_config *cfg;
 
 	if (!path) {
 		main_usage();
 		return 2;
 	}
-	cfg = main_load(path);
+	cfg = main_load(path, &flows);
 	if (!cfg)
 		return 1;
 	printf("configuration OK\n");
+	flow_set_free(flows);
 	config_free(cfg);
 	return 0;
 }
@@ -97,6 +114,7 @@ static int main_serve(int argc, char **argv)
 {
 	bool fake = false;
 	const char *path = main_args(argc, argv, &fake);
+	struct flow_set *flows = NULL;
 	struct wl_config *cfg;
 	sigset_t set;
 	int sig = 0, rc = 1;
@@ -106,9 +124,10 @@ static int main_serve(int argc, char **argv)
 		return 2;
 	}
 	clock_init(fake);
-	cfg = main_load(path);
+	cfg = main_load(path, &flows);
 	if (!cfg)
 		return 1;
+	inbound_init(flows);
 	/* Every thread inherits this mask; only sigwait() below sees the
 	 * signals, so no handler runs inside a worker. */
 	sigemptyset(&set);
@@ -136,6 +155,7 @@ out:
 	store_conn_close();
 	embedded_stop();
 	curl_global_cleanup();
+	flow_set_free(flows);
 	config_free(cfg);
 	log_info("main", "stopped");
 	return rc;

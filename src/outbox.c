@@ -438,6 +438,10 @@ int outbox_start(const struct wl_config *cfg)
 	char host[32];
 
 	ob_cfg = cfg;
+	if (!cfg->outbox.enabled) {
+		log_info("outbox", "sending disabled in this daemon");
+		return WL_OK;
+	}
 	ob_tokens = calloc(cfg->n_channels ? cfg->n_channels : 1,
 			   sizeof(*ob_tokens));
 	if (!ob_tokens)

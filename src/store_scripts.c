@@ -15,6 +15,16 @@
  *   ob:owner                    hash: queue name -> daemon holding the lease
  *   ob:dead                     list of JSON: dead-lettered messages
  *   ob:depth                    messages queued and not yet done
+ *   case:seq                    the last case number (starts at 1000)
+ *   case:{no}                   hash: the case; v is its version
+ *   case:{no}:tl                stream: the case's timeline (who, what, when)
+ *   cases                       zset: case number -> created (ms)
+ *   cases:status:{status}       set of case numbers
+ *   case:open:{channel}:{from}  zset: a resident's open cases
+ *   staff:mine:{staff id}       set: cases a staff member holds
+ *   case:ext:{ref}              the case opened for an external work order
+ *   visits, visit:{id}          zset by time, hash: visit records (附件1)
+ *   timers                      zset: JSON timer -> when it is due
  *
  * A recipient's queue is either in ob:ready or in ob:lease, never both, so
  * only one message per recipient is in flight and order is kept.
@@ -37,23 +47,180 @@
 	"  return id\n"                                                    \
 	"end\n"
 
-/* ARGV: prefix, channel, from, msgid.
- * -> {dup 0|1, session version, session data, contact hash as array} */
+/* Shared by the scripts that open and change cases. A case op is
+ *   {op="open", fields, urgency, area, source, channel, from, ext_ref?,
+ *    session_case, who, detail, notify=[{channel,to,text}]}
+ *   {op="set", no, expect, fields, what, who, detail, notify=[...]}
+ *   {op="session", channel, from, data, only_if_idle}
+ *   {op="visit", fields}
+ * "{case.no}" in any text of an open op's notify becomes its number. */
+#define LUA_CASES                                                           \
+	"local function replace(s, what, with)\n"                            \
+	"  local i, j = string.find(s, what, 1, true)\n"                     \
+	"  while i do\n"                                                     \
+	"    s = string.sub(s, 1, i - 1) .. with .. string.sub(s, j + 1)\n"   \
+	"    i, j = string.find(s, what, i + #with, true)\n"                 \
+	"  end\n"                                                            \
+	"  return s\n"                                                       \
+	"end\n"                                                              \
+	"local function timeline(no, now, who, what, detail)\n"              \
+	"  redis.call('XADD', p .. 'case:' .. no .. ':tl', '*', 'at', now,\n" \
+	"    'who', who or '', 'what', what, 'detail', detail or '')\n"      \
+	"end\n"                                                              \
+	"local function set_fields(k, fields)\n"                             \
+	"  if type(fields) ~= 'table' then return end\n"                     \
+	"  for f, v in pairs(fields) do\n"                                   \
+	"    if v == cjson.null then redis.call('HDEL', k, f)\n"             \
+	"    elseif type(v) == 'table' then\n"                               \
+	"      redis.call('HSET', k, f, cjson.encode(v))\n"                  \
+	"    else redis.call('HSET', k, f, tostring(v)) end\n"               \
+	"  end\n"                                                            \
+	"end\n"                                                              \
+	"local function case_open(op, now)\n"                                \
+	"  local seq = p .. 'case:seq'\n"                                    \
+	"  redis.call('SETNX', seq, 1000)\n"                                 \
+	"  local no = tostring(redis.call('INCR', seq))\n"                   \
+	"  local k = p .. 'case:' .. no\n"                                   \
+	"  set_fields(k, op.fields)\n"                                       \
+	"  redis.call('HSET', k, 'no', no, 'v', 1, 'status', 'new',\n"       \
+	"    'urgency', op.urgency, 'area', op.area, 'source', op.source,\n" \
+	"    'channel', op.channel or '', 'from', op.from or '',\n"          \
+	"    'created', now, 'updated', now)\n"                              \
+	"  redis.call('ZADD', p .. 'cases', now, no)\n"                      \
+	"  redis.call('SADD', p .. 'cases:status:new', no)\n"                \
+	"  if op.from and op.from ~= '' then\n"                              \
+	"    redis.call('ZADD', p .. 'case:open:' .. op.channel .. ':' ..\n" \
+	"      op.from, now, no)\n"                                          \
+	"  end\n"                                                            \
+	"  if op.ext_ref then\n"                                             \
+	"    redis.call('SET', p .. 'case:ext:' .. op.ext_ref, no)\n"        \
+	"  end\n"                                                            \
+	"  timeline(no, now, op.who, 'created', op.detail)\n"                \
+	"  for _, o in ipairs(op.notify or {}) do\n"                         \
+	"    o.text = replace(o.text, '{case.no}', no)\n"                    \
+	"    enqueue(o, now)\n"                                              \
+	"  end\n"                                                            \
+	"  return no\n"                                                      \
+	"end\n"                                                              \
+	"local function case_set(op, now)\n"                                 \
+	"  local k = p .. 'case:' .. op.no\n"                                \
+	"  local old = redis.call('HMGET', k, 'status', 'claimed_by',\n"     \
+	"    'channel', 'from')\n"                                           \
+	"  set_fields(k, op.fields)\n"                                       \
+	"  redis.call('HINCRBY', k, 'v', 1)\n"                               \
+	"  redis.call('HSET', k, 'updated', now)\n"                          \
+	"  local f = type(op.fields) == 'table' and op.fields or {}\n"       \
+	"  local st = f.status\n"                                            \
+	"  if st and st ~= old[1] then\n"                                    \
+	"    redis.call('SMOVE', p .. 'cases:status:' .. (old[1] or 'new'),\n" \
+	"      p .. 'cases:status:' .. st, op.no)\n"                         \
+	"    redis.call('SADD', p .. 'cases:status:' .. st, op.no)\n"        \
+	"    local ok = p .. 'case:open:' .. (old[3] or '') .. ':' ..\n"     \
+	"      (old[4] or '')\n"                                             \
+	"    if st == 'closed' or st == 'cancelled' then\n"                  \
+	"      redis.call('ZREM', ok, op.no)\n"                              \
+	"    elseif old[4] and old[4] ~= '' then\n"                          \
+	"      redis.call('ZADD', ok, now, op.no)\n"                         \
+	"    end\n"                                                          \
+	"  end\n"                                                            \
+	"  local holder = f.claimed_by\n"                                    \
+	"  if holder == cjson.null then holder = '' end\n"                   \
+	"  if st == 'closed' or st == 'cancelled' then holder = '' end\n"    \
+	"  if holder and holder ~= (old[2] or '') then\n"                    \
+	"    if old[2] and old[2] ~= '' then\n"                              \
+	"      redis.call('SREM', p .. 'staff:mine:' .. old[2], op.no)\n"    \
+	"    end\n"                                                          \
+	"    if holder ~= '' then\n"                                         \
+	"      redis.call('SADD', p .. 'staff:mine:' .. holder, op.no)\n"    \
+	"    end\n"                                                          \
+	"  end\n"                                                            \
+	"  timeline(op.no, now, op.who, op.what, op.detail)\n"               \
+	"  for _, o in ipairs(op.notify or {}) do enqueue(o, now) end\n"     \
+	"end\n"                                                              \
+	"local function session_put(op, now, ttl)\n"                         \
+	"  local k = p .. 'session:' .. op.channel .. ':' .. op.from\n"      \
+	"  if op.only_if_idle and (redis.call('HGET', k, 'data') or '') ~= ''\n" \
+	"    then return end\n"                                              \
+	"  redis.call('HINCRBY', k, 'v', 1)\n"                               \
+	"  redis.call('HSET', k, 'data', op.data)\n"                         \
+	"  redis.call('EXPIRE', k, ttl)\n"                                   \
+	"  for _, o in ipairs(op.notify or {}) do enqueue(o, now) end\n"     \
+	"end\n"                                                              \
+	"local function visit_add(op, now)\n"                                \
+	"  local id = redis.call('INCR', p .. 'visit:seq')\n"                \
+	"  redis.call('HSET', p .. 'visit:' .. id, 'at', now,\n"             \
+	"    'data', cjson.encode(op.fields))\n"                             \
+	"  redis.call('ZADD', p .. 'visits', now, id)\n"                     \
+	"end\n"                                                              \
+	"local function case_ops(ops, now, ttl)\n"                           \
+	"  local session_no = nil\n"                                         \
+	"  for _, op in ipairs(ops or {}) do\n"                              \
+	"    if op.op == 'open' then\n"                                      \
+	"      local no = case_open(op, now)\n"                              \
+	"      if op.session_case or not session_no then session_no = no end\n" \
+	"    elseif op.op == 'set' then case_set(op, now)\n"                 \
+	"    elseif op.op == 'session' then session_put(op, now, ttl)\n"     \
+	"    elseif op.op == 'visit' then visit_add(op, now) end\n"          \
+	"  end\n"                                                            \
+	"  return session_no\n"                                              \
+	"end\n"                                                              \
+	"local function case_conflict(ops)\n"                                \
+	"  for _, op in ipairs(ops or {}) do\n"                              \
+	"    if op.expect then\n"                                            \
+	"      local v = redis.call('HGET', p .. 'case:' .. op.no, 'v')\n"   \
+	"      if tonumber(v or '0') ~= op.expect then return true end\n"    \
+	"    end\n"                                                          \
+	"  end\n"                                                            \
+	"  return false\n"                                                   \
+	"end\n"
+
+/* ARGV: prefix, channel, from, msgid, case no ("" for none), list
+ * ("", "new", "mine:<staff id>").
+ * -> {dup 0|1, session version, session data, contact hash,
+ *     the case hash (or {}), its last timeline entries (newest first),
+ *     the sender's open cases (hashes, newest first),
+ *     the listed cases (hashes)} */
 static const char lua_inbound_load[] =
 	"local p = ARGV[1]\n"
 	"local who = ARGV[2] .. ':' .. ARGV[3]\n"
 	"local dup = redis.call('EXISTS', p .. 'dedupe:' .. ARGV[2] .. ':' "
 	".. ARGV[4])\n"
 	"local s = redis.call('HMGET', p .. 'session:' .. who, 'v', 'data')\n"
+	"local c, tl = {}, {}\n"
+	"if ARGV[5] ~= '' then\n"
+	"  c = redis.call('HGETALL', p .. 'case:' .. ARGV[5])\n"
+	"  tl = redis.call('XREVRANGE', p .. 'case:' .. ARGV[5] .. ':tl',\n"
+	"    '+', '-', 'COUNT', 8)\n"
+	"end\n"
+	"local mine = {}\n"
+	"for _, no in ipairs(redis.call('ZREVRANGE', p .. 'case:open:' .. who,\n"
+	"    0, 4)) do\n"
+	"  mine[#mine + 1] = redis.call('HGETALL', p .. 'case:' .. no)\n"
+	"end\n"
+	"local list, nos = {}, {}\n"
+	"if ARGV[6] == 'new' then\n"
+	"  nos = redis.call('SRANDMEMBER', p .. 'cases:status:new', 200)\n"
+	"elseif string.sub(ARGV[6], 1, 5) == 'mine:' then\n"
+	"  nos = redis.call('SMEMBERS', p .. 'staff:mine:' ..\n"
+	"    string.sub(ARGV[6], 6))\n"
+	"end\n"
+	"for i, no in ipairs(nos) do\n"
+	"  if i > 200 then break end\n"
+	"  list[#list + 1] = redis.call('HGETALL', p .. 'case:' .. no)\n"
+	"end\n"
 	"return {dup, s[1] or '0', s[2] or '', "
-	"redis.call('HGETALL', p .. 'contact:' .. who)}\n";
+	"redis.call('HGETALL', p .. 'contact:' .. who), c, tl, mine, list}\n";
 
 /* ARGV: prefix, document (JSON):
  *   {now, channel, from, msg_id, name, text, dedupe_ttl, expect,
- *    session (string), session_ttl, out: [{channel, to, text}]}
- * -> {"OK", n_out} | {"DUP"} | {"CONFLICT"} */
+ *    session (string), session_ttl, out: [{channel, to, text}],
+ *    cases: [case ops, see LUA_CASES], timers: [{member, at}]}
+ * "{case.no}" in the session and in out becomes the number of the case
+ * this commit opened for the session.
+ * -> {"OK", n_out, session case no or ""} | {"DUP"} | {"CONFLICT"} */
 static const char lua_inbound_commit[] =
 	LUA_PRELUDE
+	LUA_CASES
 	"local d = cjson.decode(ARGV[2])\n"
 	"local now = d.now\n"
 	"local who = d.channel .. ':' .. d.from\n"
@@ -62,9 +229,8 @@ static const char lua_inbound_commit[] =
 	"local sk = p .. 'session:' .. who\n"
 	"local cur = tonumber(redis.call('HGET', sk, 'v') or '0')\n"
 	"if cur ~= d.expect then return {'CONFLICT'} end\n"
+	"if case_conflict(d.cases) then return {'CONFLICT'} end\n"
 	"redis.call('SET', dk, '1', 'EX', d.dedupe_ttl)\n"
-	"redis.call('HSET', sk, 'v', cur + 1, 'data', d.session)\n"
-	"redis.call('EXPIRE', sk, d.session_ttl)\n"
 	"local ck = p .. 'contact:' .. who\n"
 	"redis.call('HSETNX', ck, 'first_seen', now)\n"
 	"redis.call('HSET', ck, 'last_seen', now)\n"
@@ -74,8 +240,19 @@ static const char lua_inbound_commit[] =
 	"redis.call('XADD', p .. 'inbox', 'MAXLEN', '~', 100000, '*',\n"
 	"  'channel', d.channel, 'from', d.from, 'id', d.msg_id,\n"
 	"  'text', d.text, 'at', now)\n"
-	"for _, o in ipairs(d.out) do enqueue(o, now) end\n"
-	"return {'OK', #d.out}\n";
+	"local no = case_ops(d.cases, now, d.session_ttl)\n"
+	"local data = d.session\n"
+	"if no then data = replace(data, '{case.no}', no) end\n"
+	"redis.call('HSET', sk, 'v', cur + 1, 'data', data)\n"
+	"redis.call('EXPIRE', sk, d.session_ttl)\n"
+	"for _, t in ipairs(d.timers or {}) do\n"
+	"  redis.call('ZADD', p .. 'timers', t.at, t.member)\n"
+	"end\n"
+	"for _, o in ipairs(d.out) do\n"
+	"  if no then o.text = replace(o.text, '{case.no}', no) end\n"
+	"  enqueue(o, now)\n"
+	"end\n"
+	"return {'OK', #d.out, no or ''}\n";
 
 /* ARGV: prefix, now, lease_ms, owner, max.
  * Reclaims expired leases (a daemon died mid-send), then leases up to max

@@ -1,0 +1,869 @@
+/*
+ * commands.c — the staff commands (see commands.h): one table, one
+ * handler each. Every handler checks in the same order — the case exists,
+ * it is in the staff member's area, the transition is allowed, the
+ * arguments are right — and answers each failure with a precise line in
+ * Chinese. Changes are case operations with the version that was read,
+ * so two staff racing for one case cannot both win.
+ */
+#include "commands.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "case.h"
+#include "flow.h"
+#include "text.h"
+#include "wl.h"
+
+#define CMD_LIST_MAX 10
+
+static int cmd_claim(const struct cmd_parsed *, const struct wl_staff *,
+		     const struct engine_in *, struct engine_out *);
+static int cmd_note(const struct cmd_parsed *, const struct wl_staff *,
+		    const struct engine_in *, struct engine_out *);
+static int cmd_reply(const struct cmd_parsed *, const struct wl_staff *,
+		     const struct engine_in *, struct engine_out *);
+static int cmd_resolve(const struct cmd_parsed *, const struct wl_staff *,
+		       const struct engine_in *, struct engine_out *);
+static int cmd_transfer(const struct cmd_parsed *, const struct wl_staff *,
+			const struct engine_in *, struct engine_out *);
+static int cmd_feedback(const struct cmd_parsed *, const struct wl_staff *,
+			const struct engine_in *, struct engine_out *);
+static int cmd_cancel(const struct cmd_parsed *, const struct wl_staff *,
+		      const struct engine_in *, struct engine_out *);
+static int cmd_reopen(const struct cmd_parsed *, const struct wl_staff *,
+		      const struct engine_in *, struct engine_out *);
+static int cmd_show(const struct cmd_parsed *, const struct wl_staff *,
+		    const struct engine_in *, struct engine_out *);
+static int cmd_mine(const struct cmd_parsed *, const struct wl_staff *,
+		    const struct engine_in *, struct engine_out *);
+static int cmd_open(const struct cmd_parsed *, const struct wl_staff *,
+		    const struct engine_in *, struct engine_out *);
+static int cmd_report(const struct cmd_parsed *, const struct wl_staff *,
+		      const struct engine_in *, struct engine_out *);
+static int cmd_helpcmd(const struct cmd_parsed *, const struct wl_staff *,
+		       const struct engine_in *, struct engine_out *);
+
+/* The one table of staff commands. */
+static const struct cmd_def cmd_table[] = {
+	{"claim", "认领", "接单", CMD_LIST_NONE, true, "认领 工单号", cmd_claim},
+	{"note", "备注", NULL, CMD_LIST_NONE, true, "备注 工单号 内容",
+	 cmd_note},
+	{"reply", "回复", NULL, CMD_LIST_NONE, true, "回复 工单号 内容",
+	 cmd_reply},
+	{"resolve", "办结", NULL, CMD_LIST_NONE, true,
+	 "办结 工单号 措施 [人次] [金额元] [说明]，如：办结 1042 棉被 1人次 "
+	 "200元 已送到家",
+	 cmd_resolve},
+	{"transfer", "转派", NULL, CMD_LIST_NONE, true,
+	 "转派 工单号 区域（编号或名称）", cmd_transfer},
+	{"feedback", "反馈", "回访", CMD_LIST_NONE, true,
+	 "反馈 工单号 回访情况", cmd_feedback},
+	{"cancel", "撤销", NULL, CMD_LIST_NONE, true,
+	 "撤销 工单号 原因（如：重复、无效）", cmd_cancel},
+	{"reopen", "重开", "重新打开", CMD_LIST_NONE, true, "重开 工单号",
+	 cmd_reopen},
+	{"case", "查看", NULL, CMD_LIST_NONE, true, "查看 工单号", cmd_show},
+	{"mine", "我的", NULL, CMD_LIST_MINE, false, "我的", cmd_mine},
+	{"open", "待办", NULL, CMD_LIST_NEW, false, "待办", cmd_open},
+	{"report", "统计", NULL, CMD_LIST_NEW, false, "统计", cmd_report},
+	{"help", "帮助", NULL, CMD_LIST_NONE, false, "帮助", cmd_helpcmd},
+};
+
+/* ---- parsing ---- */
+
+static const char *cmd_skip_space(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+bool cmd_parse(const char *text, struct cmd_parsed *out)
+{
+	char *norm = text_normalize(text);
+	const char *s, *rest = NULL;
+	size_t i, n;
+	bool hit = false;
+
+	memset(out, 0, sizeof(*out));
+	if (!norm)
+		return false;
+	s = norm;
+	for (i = 0; i < WL_ARRAY_LEN(cmd_table) && !hit; i++) {
+		const struct cmd_def *d = &cmd_table[i];
+		const char *words[] = {d->zh, d->alias};
+
+		if (s[0] == '/') {
+			n = strlen(d->en);
+			if (strncmp(s + 1, d->en, n) == 0 &&
+			    (s[1 + n] == '\0' || s[1 + n] == ' ')) {
+				hit = true;
+				rest = s + 1 + n;
+			}
+			for (size_t w = 0; !hit && w < 2; w++) {
+				n = words[w] ? strlen(words[w]) : 0;
+				if (n && strncmp(s + 1, words[w], n) == 0) {
+					hit = true;
+					rest = s + 1 + n;
+				}
+			}
+		} else {
+			/* A Chinese word, then a space, a number, or the end:
+			 * "认领 1042", "认领1042", "我的". Nothing else, so a
+			 * sentence that starts with 回复 is not a command. */
+			for (size_t w = 0; !hit && w < 2; w++) {
+				n = words[w] ? strlen(words[w]) : 0;
+				if (n && strncmp(s, words[w], n) == 0 &&
+				    (s[n] == '\0' || s[n] == ' ' ||
+				     (s[n] >= '0' && s[n] <= '9'))) {
+					hit = true;
+					rest = s + n;
+				}
+			}
+		}
+		if (hit) {
+			out->def = d;
+			snprintf(out->word, sizeof(out->word), "%.*s",
+				 (int)(rest - s), s);
+		}
+	}
+	if (!hit) {
+		free(norm);
+		return false;
+	}
+	rest = cmd_skip_space(rest);
+	if (out->def->needs_case && *rest) {
+		n = 0;
+		while (rest[n] >= '0' && rest[n] <= '9' && n < 12)
+			n++;
+		if (n > 0 && (rest[n] == '\0' || rest[n] == ' ')) {
+			memcpy(out->no, rest, n);
+			out->no[n] = '\0';
+			rest = cmd_skip_space(rest + n);
+		} else {
+			out->bad_no = true;
+		}
+	}
+	/* args point into the caller's text, not our normalised copy: find
+	 * the same tail there so a note keeps its punctuation. */
+	out->args = text + strlen(text);
+	if (*rest) {
+		const char *t = strstr(text, rest);
+
+		out->args = t ? t : text + strlen(text) - strlen(rest);
+		if (out->args < text)
+			out->args = text;
+	}
+	while (*out->args == ' ')
+		out->args++;
+	free(norm);
+	return true;
+}
+
+/* ---- helpers ---- */
+
+static int cmd_say(const struct engine_in *in, struct engine_out *out,
+		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int cmd_say(const struct engine_in *in, struct engine_out *out,
+		   const char *fmt, ...)
+{
+	char text[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	return engine_say(in->cfg, out->out, in->ch->id, in->msg->from, text);
+}
+
+static int cmd_usage(const struct cmd_parsed *p, const struct engine_in *in,
+		     struct engine_out *out, const char *why)
+{
+	return cmd_say(in, out, "%s用法：%s", why ? why : "",
+		       p->def->usage);
+}
+
+static const struct wl_staff *cmd_staff(const struct wl_config *cfg,
+					const char *id)
+{
+	for (size_t i = 0; id && i < cfg->n_staff; i++)
+		if (strcmp(cfg->staff[i].id, id) == 0)
+			return &cfg->staff[i];
+	return NULL;
+}
+
+static long long cmd_version(const json_t *c)
+{
+	const char *v = case_get(c, "v");
+
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+static int cmd_case_status(const json_t *c)
+{
+	return case_status_parse(case_get(c, "status"));
+}
+
+/* The case named, in the staff member's area: else a precise answer and
+ * false. */
+static bool cmd_case(const struct cmd_parsed *p, const struct wl_staff *st,
+		     const struct engine_in *in, struct engine_out *out,
+		     int *rc)
+{
+	int area;
+	char *path;
+
+	*rc = WL_OK;
+	if (p->bad_no || !p->no[0]) {
+		*rc = cmd_usage(p, in, out,
+				p->bad_no ? "工单号应为数字。" : "缺少工单号。");
+		return false;
+	}
+	if (!in->kase || !case_get(in->kase, "no")) {
+		*rc = cmd_say(in, out, "没有编号为 %s 的工单，请核对工单号。",
+			      p->no);
+		return false;
+	}
+	area = config_area_index(in->cfg, case_get(in->kase, "area")
+						  ? case_get(in->kase, "area")
+						  : "");
+	if (area < 0 || !case_staff_may_act(in->cfg, st, area)) {
+		path = area >= 0 ? case_area_path(in->cfg, area) : NULL;
+		*rc = cmd_say(in, out, "工单 %s 属于%s，不在您的辖区，无权操作。",
+			      p->no, path ? path : "其他区域");
+		free(path);
+		return false;
+	}
+	return true;
+}
+
+static const char *cmd_holder_name(const struct wl_config *cfg,
+				   const json_t *c)
+{
+	const struct wl_staff *h = cmd_staff(cfg, case_get(c, "claimed_by"));
+
+	return h ? h->name : NULL;
+}
+
+/* Tell the resident, on their own channel, if they have one. */
+static void cmd_tell_resident(const struct engine_in *in,
+			      struct engine_out *out, const json_t *c,
+			      const char *text)
+{
+	const char *ch = case_get(c, "channel");
+	const char *from = case_get(c, "from");
+
+	if (ch && *ch && from && *from && config_channel(in->cfg, ch))
+		engine_say(in->cfg, out->out, ch, from, text);
+}
+
+static void cmd_who(const struct wl_staff *st, char *buf, size_t size)
+{
+	snprintf(buf, size, "staff:%s", st->id);
+}
+
+static json_t *cmd_set(struct engine_out *out, const struct cmd_parsed *p,
+		       const struct engine_in *in, const struct wl_staff *st,
+		       json_t *fields, const char *what, const char *detail)
+{
+	char who[96];
+	json_t *op;
+
+	cmd_who(st, who, sizeof(who));
+	op = engine_case_set(out->cases, p->no, cmd_version(in->kase), fields,
+			     who, what, detail);
+	json_decref(fields);
+	return op;
+}
+
+/* ---- the commands ---- */
+
+/* status < 0: the case's own; else the status it is about to have. */
+static int cmd_details(const struct engine_in *in, const json_t *c,
+		       struct buf *b, bool full, int status)
+{
+	static const struct {
+		const char *field, *label;
+	} rows[] = {
+		{"category", "困难"},	       {"person_category", "对象"},
+		{"person_sub", "类别"},	       {"name", "姓名"},
+		{"age", "年龄"},	       {"address", "地址"},
+		{"detail", "情况"},	       {"emergency", "险情"},
+		{"measure", "措施"},	       {"resolve_note", "办结说明"},
+		{"cancel_reason", "撤销原因"},
+	};
+	int st = status >= 0 ? status : cmd_case_status(c);
+	int area = config_area_index(in->cfg, case_get(c, "area")
+						      ? case_get(c, "area")
+						      : "");
+	char *path = area >= 0 ? case_area_path(in->cfg, area) : NULL;
+	const char *holder = status >= 0 ? NULL : cmd_holder_name(in->cfg, c);
+	const char *urg = case_get(c, "urgency");
+
+	buf_addf(b, "工单 %s %s%s · %s\n", case_get(c, "no"),
+		 urg && strcmp(urg, "urgent") == 0 ? "【紧急】" : "",
+		 st >= 0 ? case_status_label((enum case_status)st) : "?",
+		 path ? path : "");
+	free(path);
+	if (holder)
+		buf_addf(b, "办理人：%s\n", holder);
+	for (size_t i = 0; i < WL_ARRAY_LEN(rows); i++) {
+		const char *v = case_get(c, rows[i].field);
+
+		if (v && *v)
+			buf_addf(b, "%s：%s\n", rows[i].label, v);
+	}
+	if (case_get(c, "phone")) {
+		char *m = full ? NULL : text_mask_phone(case_get(c, "phone"));
+
+		buf_addf(b, "电话：%s\n", full ? case_get(c, "phone") : m);
+		free(m);
+	}
+	return b->oom ? WL_ENOMEM : WL_OK;
+}
+
+static int cmd_claim(const struct cmd_parsed *p, const struct wl_staff *st,
+		     const struct engine_in *in, struct engine_out *out)
+{
+	const json_t *c = in->kase;
+	const char *by;
+	struct buf b = BUF_INIT;
+	json_t *op;
+	int rc, s;
+
+	if (!cmd_case(p, st, in, out, &rc))
+		return rc;
+	s = cmd_case_status(c);
+	by = case_get(c, "claimed_by");
+	if (s == CASE_CLAIMED && by && strcmp(by, st->id) == 0)
+		return cmd_say(in, out, "您已认领工单 %s，无需重复认领。", p->no);
+	if (s == CASE_CLAIMED && !case_staff_may_take_over(st))
+		return cmd_say(in, out,
+			       "工单 %s 已由%s认领。如需接手，请联系社区主任"
+			       "或街道民政办。",
+			       p->no,
+			       cmd_holder_name(in->cfg, c)
+				       ? cmd_holder_name(in->cfg, c)
+				       : "其他工作人员");
+	if (s < 0 || case_transition((enum case_status)s, CASE_CLAIM) < 0)
+		return cmd_say(in, out, "工单 %s 当前状态为“%s”，不能认领。",
+			       p->no,
+			       s >= 0 ? case_status_label((enum case_status)s)
+				      : "未知");
+	if (s == CASE_CLAIMED) {
+		const struct wl_staff *old = cmd_staff(in->cfg, by);
+		char text[256];
+
+		op = cmd_set(out, p, in, st,
+			     json_pack("{s:s}", "claimed_by", st->id),
+			     "taken_over", old ? old->name : "");
+		if (!op)
+			return WL_ENOMEM;
+		snprintf(text, sizeof(text), "工单 %s 已由%s接手。", p->no,
+			 st->name);
+		if (old)
+			engine_op_notify(op, old->chat.channel, old->chat.to,
+					 text);
+		return cmd_say(in, out, "已接手工单 %s（原由%s办理）。", p->no,
+			       old ? old->name : "其他工作人员");
+	}
+	op = cmd_set(out, p, in, st,
+		     json_pack("{s:s, s:s, s:I}", "status", "claimed",
+			       "claimed_by", st->id, "claimed_at",
+			       (json_int_t)in->now_ms),
+		     "claimed", st->name);
+	if (!op)
+		return WL_ENOMEM;
+	buf_addf(&b, "已认领工单 %s。请在 1 小时内联系居民。\n", p->no);
+	cmd_details(in, c, &b, true, CASE_CLAIMED);
+	buf_addf(&b, "发送“回复 %s 内容”可直接给居民发消息，办结后发送"
+		     "“办结 %s 措施”。",
+		 p->no, p->no);
+	rc = b.oom ? WL_ENOMEM
+		   : engine_say(in->cfg, out->out, in->ch->id, in->msg->from,
+				b.s);
+	buf_release(&b);
+	if (rc == WL_OK) {
+		char text[256];
+
+		snprintf(text, sizeof(text),
+			 "您的求助（编号 %s）已由工作人员%s受理，我们会尽快"
+			 "与您联系。",
+			 p->no, st->name);
+		cmd_tell_resident(in, out, c, text);
+	}
+	return rc;
+}
+
+/* Someone else holds it, and this staff member may not take over. */
+static bool cmd_not_holder(const struct cmd_parsed *p,
+			   const struct wl_staff *st,
+			   const struct engine_in *in, struct engine_out *out,
+			   int *rc)
+{
+	const char *by = case_get(in->kase, "claimed_by");
+
+	*rc = WL_OK;
+	if (!by || !*by || strcmp(by, st->id) == 0 ||
+	    case_staff_may_take_over(st))
+		return false;
+	*rc = cmd_say(in, out, "工单 %s 由%s办理，您不能操作。", p->no,
+		      cmd_holder_name(in->cfg, in->kase)
+			      ? cmd_holder_name(in->cfg, in->kase)
+			      : "其他工作人员");
+	return true;
+}
+
+static int cmd_note(const struct cmd_parsed *p, const struct wl_staff *st,
+		    const struct engine_in *in, struct engine_out *out)
+{
+	int rc;
+
+	if (!cmd_case(p, st, in, out, &rc))
+		return rc;
+	if (!*p->args)
+		return cmd_usage(p, in, out, "缺少备注内容。");
+	if (!cmd_set(out, p, in, st, NULL, "note", p->args))
+		return WL_ENOMEM;
+	return cmd_say(in, out, "已记录到工单 %s。", p->no);
+}
+
+static int cmd_reply(const struct cmd_parsed *p, const struct wl_staff *st,
+		     const struct engine_in *in, struct engine_out *out)
+{
+	const json_t *c = in->kase;
+	const char *from, *ch;
+	char *text;
+	struct buf b = BUF_INIT;
+	int rc, s;
+
+	if (!cmd_case(p, st, in, out, &rc))
+		return rc;
+	if (!*p->args)
+		return cmd_usage(p, in, out, "缺少回复内容。");
+	s = cmd_case_status(c);
+	if (s == CASE_NEW)
+		return cmd_say(in, out, "请先认领工单 %s（发送“认领 %s”）。",
+			       p->no, p->no);
+	if (cmd_not_holder(p, st, in, out, &rc))
+		return rc;
+	from = case_get(c, "from");
+	ch = case_get(c, "channel");
+	if (!from || !*from || !ch || !config_channel(in->cfg, ch))
+		return cmd_say(in, out,
+			       "工单 %s 没有可以联系的居民聊天账号，请电话"
+			       "联系：%s",
+			       p->no,
+			       case_get(c, "phone") ? case_get(c, "phone")
+						    : "（无电话）");
+	buf_addf(&b, "【工单 %s】工作人员%s：%s", p->no, st->name, p->args);
+	text = buf_detach(&b, NULL);
+	if (!text)
+		return WL_ENOMEM;
+	rc = engine_say(in->cfg, out->out, ch, from, text);
+	free(text);
+	if (rc != WL_OK)
+		return rc;
+	if (!cmd_set(out, p, in, st,
+		     case_get(c, "contacted_at")
+			     ? NULL
+			     : json_pack("{s:I}", "contacted_at",
+					 (json_int_t)in->now_ms),
+		     "reply", p->args))
+		return WL_ENOMEM;
+	return cmd_say(in, out, "已转给工单 %s 的居民。", p->no);
+}
+
+/* The resident gets the 回访 survey, unless they are mid-conversation. */
+static void cmd_start_feedback(const struct engine_in *in,
+			       struct engine_out *out, const json_t *c,
+			       const char *no)
+{
+	struct flow_input fi = {0};
+	struct flow_result fr = {0};
+	const char *ch = case_get(c, "channel");
+	const char *from = case_get(c, "from");
+	json_t *vars, *op;
+	char *data;
+	size_t i;
+	json_t *e;
+
+	if (!in->flows || !ch || !*ch || !from || !*from ||
+	    !flow_set_has(in->flows, "feedback"))
+		return;
+	vars = json_pack("{s:s}", "case_no", no);
+	fi.text = "";
+	fi.now_ms = in->now_ms;
+	fi.lang = "zh";
+	fi.channel = ch;
+	fi.from = from;
+	if (flow_start(in->flows, in->cfg, "feedback", vars, &fi, &fr) !=
+		    WL_OK ||
+	    !fr.session) {
+		json_decref(vars);
+		flow_result_release(&fr);
+		return;
+	}
+	data = json_dumps(fr.session, JSON_COMPACT);
+	op = data ? json_pack("{s:s, s:s, s:s, s:s, s:b}", "op", "session",
+			      "channel", ch, "from", from, "data", data,
+			      "only_if_idle", 1)
+		  : NULL;
+	free(data);
+	if (op) {
+		/* The survey's questions ride in the same op, so a resident
+		 * who is mid-conversation gets neither. */
+		json_object_set_new(op, "notify", json_array());
+		json_array_foreach(fr.effects, i, e)
+		{
+			const char *t =
+				json_string_value(json_object_get(e, "type"));
+			const char *s =
+				json_string_value(json_object_get(e, "text"));
+
+			if (t && strcmp(t, "say") == 0 && s)
+				engine_op_notify(op, ch, from, s);
+		}
+		json_array_append_new(out->cases, op);
+	}
+	json_decref(vars);
+	flow_result_release(&fr);
+}
+
+static int cmd_resolve(const struct cmd_parsed *p, const struct wl_staff *st,
+		       const struct engine_in *in, struct engine_out *out)
+{
+	const json_t *c = in->kase;
+	struct case_help h;
+	char err[512], amount[32] = "", text[512];
+	int rc, s;
+
+	if (!cmd_case(p, st, in, out, &rc))
+		return rc;
+	s = cmd_case_status(c);
+	if (s < 0 || case_transition((enum case_status)s, CASE_RESOLVE) < 0)
+		return cmd_say(in, out, "工单 %s 当前状态为“%s”，不能办结。",
+			       p->no,
+			       s >= 0 ? case_status_label((enum case_status)s)
+				      : "未知");
+	if (cmd_not_holder(p, st, in, out, &rc))
+		return rc;
+	rc = case_help_parse(p->args, &h, err, sizeof(err));
+	if (rc == WL_ENOMEM)
+		return rc;
+	if (rc != WL_OK)
+		return cmd_usage(p, in, out, err);
+	if (h.amount_fen)
+		snprintf(amount, sizeof(amount), " %lld.%02lld元",
+			 h.amount_fen / 100, h.amount_fen % 100);
+	if (!cmd_set(out, p, in, st,
+		     json_pack("{s:s, s:s, s:i, s:I, s:I, s:s, s:I, s:s, s:s}",
+			       "status", "resolved", "measure", h.measure->name,
+			       "measure_kind", (int)h.measure->kind,
+			       "person_times", (json_int_t)h.person_times,
+			       "amount_fen", (json_int_t)h.amount_fen,
+			       "resolve_note", h.note, "resolved_at",
+			       (json_int_t)in->now_ms, "resolved_by", st->id,
+			       "claimed_by", st->id),
+		     "resolved", h.measure->name))
+		return WL_ENOMEM;
+	snprintf(text, sizeof(text),
+		 "您的求助（编号 %s）已办结：%s。如仍有困难，请直接回复。",
+		 p->no, h.measure->name);
+	cmd_tell_resident(in, out, c, text);
+	cmd_start_feedback(in, out, c, p->no);
+	return cmd_say(in, out, "工单 %s 已办结：%s %ld人次%s。3 天内请完成回访。",
+		       p->no, h.measure->name, h.person_times, amount);
+}
+
+static int cmd_transfer(const struct cmd_parsed *p, const struct wl_staff *st,
+			const struct engine_in *in, struct engine_out *out)
+{
+	const json_t *c = in->kase;
+	const struct wl_addr *duty[1];
+	char *path, *notice, text[256];
+	json_t *op, *fields;
+	int rc, s, to;
+
+	if (!cmd_case(p, st, in, out, &rc))
+		return rc;
+	if (!*p->args)
+		return cmd_usage(p, in, out, "缺少转派的区域。");
+	to = config_area_index(in->cfg, p->args);
+	if (to < 0)
+		return cmd_usage(p, in, out, "没有这个区域。");
+	s = cmd_case_status(c);
+	if (s < 0 || case_transition((enum case_status)s, CASE_TRANSFER) < 0)
+		return cmd_say(in, out, "工单 %s 当前状态为“%s”，不能转派。",
+			       p->no,
+			       s >= 0 ? case_status_label((enum case_status)s)
+				      : "未知");
+	if (cmd_not_holder(p, st, in, out, &rc))
+		return rc;
+	path = case_area_path(in->cfg, to);
+	op = cmd_set(out, p, in, st,
+		     json_pack("{s:s, s:n, s:s}", "status", "new",
+			       "claimed_by", "area", in->cfg->areas[to].id),
+		     "transferred", in->cfg->areas[to].id);
+	if (!op) {
+		free(path);
+		return WL_ENOMEM;
+	}
+	fields = json_deep_copy(c);
+	notice = case_notice(in->cfg, fields, p->no,
+			     case_get(c, "urgency"), to);
+	json_decref(fields);
+	if (notice && case_duty_chain(in->cfg, to, false, duty, 1) == 1) {
+		snprintf(text, sizeof(text), "（由%s转派）\n", st->name);
+		engine_op_notify(op, duty[0]->channel, duty[0]->to, text);
+		engine_op_notify(op, duty[0]->channel, duty[0]->to, notice);
+	}
+	free(notice);
+	rc = cmd_say(in, out, "工单 %s 已转派到%s，等待认领。", p->no,
+		     path ? path : p->args);
+	free(path);
+	return rc;
+}
+
+static int cmd_feedback(const struct cmd_parsed *p, const struct wl_staff *st,
+			const struct engine_in *in, struct engine_out *out)
+{
+	int rc, s;
+
+	if (!cmd_case(p, st, in, out, &rc))
+		return rc;
+	if (!*p->args)
+		return cmd_usage(p, in, out, "缺少回访情况。");
+	s = cmd_case_status(in->kase);
+	if (s < 0 || case_transition((enum case_status)s, CASE_FEEDBACK) < 0)
+		return cmd_say(in, out,
+			       "工单 %s 当前状态为“%s”，办结后才能回访。",
+			       p->no,
+			       s >= 0 ? case_status_label((enum case_status)s)
+				      : "未知");
+	if (!cmd_set(out, p, in, st,
+		     json_pack("{s:s, s:s, s:I, s:s}", "status", "closed",
+			       "feedback_note", p->args, "feedback_at",
+			       (json_int_t)in->now_ms, "feedback_by", st->id),
+		     "feedback", p->args))
+		return WL_ENOMEM;
+	return cmd_say(in, out, "工单 %s 已记录回访，工单关闭。", p->no);
+}
+
+static int cmd_cancel(const struct cmd_parsed *p, const struct wl_staff *st,
+		      const struct engine_in *in, struct engine_out *out)
+{
+	int rc, s;
+	char text[512];
+
+	if (!cmd_case(p, st, in, out, &rc))
+		return rc;
+	if (!*p->args)
+		return cmd_usage(p, in, out, "撤销必须写明原因。");
+	s = cmd_case_status(in->kase);
+	if (s < 0 || case_transition((enum case_status)s, CASE_CANCEL) < 0)
+		return cmd_say(in, out, "工单 %s 当前状态为“%s”，不能撤销。",
+			       p->no,
+			       s >= 0 ? case_status_label((enum case_status)s)
+				      : "未知");
+	if (cmd_not_holder(p, st, in, out, &rc))
+		return rc;
+	if (!cmd_set(out, p, in, st,
+		     json_pack("{s:s, s:s}", "status", "cancelled",
+			       "cancel_reason", p->args),
+		     "cancelled", p->args))
+		return WL_ENOMEM;
+	snprintf(text, sizeof(text), "您的求助（编号 %s）已撤销：%s。如有需要"
+				     "请重新发消息。",
+		 p->no, p->args);
+	cmd_tell_resident(in, out, in->kase, text);
+	return cmd_say(in, out, "工单 %s 已撤销（%s）。", p->no, p->args);
+}
+
+static int cmd_reopen(const struct cmd_parsed *p, const struct wl_staff *st,
+		      const struct engine_in *in, struct engine_out *out)
+{
+	int rc, s;
+
+	if (!cmd_case(p, st, in, out, &rc))
+		return rc;
+	s = cmd_case_status(in->kase);
+	if (s < 0 || case_transition((enum case_status)s, CASE_REOPEN) < 0)
+		return cmd_say(in, out, "工单 %s 当前状态为“%s”，不能重开。",
+			       p->no,
+			       s >= 0 ? case_status_label((enum case_status)s)
+				      : "未知");
+	if (!cmd_set(out, p, in, st,
+		     json_pack("{s:s, s:s}", "status", "claimed", "claimed_by",
+			       st->id),
+		     "reopened", *p->args ? p->args : ""))
+		return WL_ENOMEM;
+	return cmd_say(in, out, "工单 %s 已重新打开，由您办理。", p->no);
+}
+
+static const char *const cmd_what_labels[][2] = {
+	{"created", "登记"},	    {"claimed", "认领"},
+	{"taken_over", "接手"},	    {"note", "备注"},
+	{"reply", "回复居民"},	    {"resident_message", "居民留言"},
+	{"resolved", "办结"},	    {"feedback", "回访"},
+	{"transferred", "转派"},    {"cancelled", "撤销"},
+	{"reopened", "重开"},	    {"handover", "转人工"},
+	{"updated", "补充信息"},
+};
+
+static int cmd_show(const struct cmd_parsed *p, const struct wl_staff *st,
+		    const struct engine_in *in, struct engine_out *out)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+	const json_t *e;
+	int rc;
+
+	if (!cmd_case(p, st, in, out, &rc))
+		return rc;
+	cmd_details(in, in->kase, &b,
+		    case_get(in->kase, "claimed_by") &&
+			    strcmp(case_get(in->kase, "claimed_by"), st->id) ==
+				    0,
+		    -1);
+	if (json_array_size(in->timeline))
+		buf_adds(&b, "最近记录：");
+	json_array_foreach(in->timeline, i, e)
+	{
+		const char *what = case_get(e, "what");
+		const char *label = what;
+
+		for (size_t k = 0; what && k < WL_ARRAY_LEN(cmd_what_labels);
+		     k++)
+			if (strcmp(what, cmd_what_labels[k][0]) == 0)
+				label = cmd_what_labels[k][1];
+		buf_addf(&b, "\n· %s %s", label ? label : "?",
+			 case_get(e, "detail") ? case_get(e, "detail") : "");
+	}
+	rc = b.oom ? WL_ENOMEM
+		   : engine_say(in->cfg, out->out, in->ch->id, in->msg->from,
+				b.s);
+	buf_release(&b);
+	return rc;
+}
+
+/* List cases from in->list that pass keep(), numbers ascending. */
+static int cmd_list(const struct engine_in *in, struct engine_out *out,
+		    const struct wl_staff *st, const char *title,
+		    const char *empty, bool mine)
+{
+	const json_t *items[CMD_LIST_MAX];
+	size_t n = 0, total = 0, i;
+	const json_t *c;
+	struct buf b = BUF_INIT;
+	int rc;
+
+	json_array_foreach(in->list, i, c)
+	{
+		int area = config_area_index(in->cfg, case_get(c, "area")
+							      ? case_get(c, "area")
+							      : "");
+		int s = cmd_case_status(c);
+
+		if (mine ? s != CASE_CLAIMED
+			 : (s != CASE_NEW || area < 0 ||
+			    !case_staff_may_act(in->cfg, st, area)))
+			continue;
+		total++;
+		if (n < CMD_LIST_MAX) {
+			items[n++] = c;
+			continue;
+		}
+		/* Keep the oldest (lowest numbers): they are the most late. */
+		for (size_t k = 0; k < n; k++)
+			if (strtoll(case_get(c, "no"), NULL, 10) <
+			    strtoll(case_get(items[k], "no"), NULL, 10)) {
+				items[k] = c;
+				break;
+			}
+	}
+	for (size_t a = 0; a + 1 < n; a++)
+		for (size_t k = a + 1; k < n; k++)
+			if (strtoll(case_get(items[k], "no"), NULL, 10) <
+			    strtoll(case_get(items[a], "no"), NULL, 10)) {
+				const json_t *t = items[a];
+
+				items[a] = items[k];
+				items[k] = t;
+			}
+	if (!total) {
+		rc = cmd_say(in, out, "%s", empty);
+		return rc;
+	}
+	buf_addf(&b, "%s（共 %zu 件）：", title, total);
+	for (i = 0; i < n; i++) {
+		char *line = case_line(in->cfg, items[i]);
+
+		buf_addf(&b, "\n%s", line ? line : "");
+		free(line);
+	}
+	if (total > n)
+		buf_addf(&b, "\n……另有 %zu 件", total - n);
+	rc = b.oom ? WL_ENOMEM
+		   : engine_say(in->cfg, out->out, in->ch->id, in->msg->from,
+				b.s);
+	buf_release(&b);
+	return rc;
+}
+
+static int cmd_mine(const struct cmd_parsed *p, const struct wl_staff *st,
+		    const struct engine_in *in, struct engine_out *out)
+{
+	return cmd_list(in, out, st, "您在办的工单", "您目前没有在办的工单。",
+			true);
+}
+
+static int cmd_open(const struct cmd_parsed *p, const struct wl_staff *st,
+		    const struct engine_in *in, struct engine_out *out)
+{
+	return cmd_list(in, out, st, "辖区待认领工单",
+			"辖区内没有待认领的工单。", false);
+}
+
+static int cmd_report(const struct cmd_parsed *p, const struct wl_staff *st,
+		      const struct engine_in *in, struct engine_out *out)
+{
+	return cmd_list(in, out, st, "统计：辖区待认领工单",
+			"统计：辖区内没有待认领的工单。", false);
+}
+
+static int cmd_helpcmd(const struct cmd_parsed *p, const struct wl_staff *st,
+		       const struct engine_in *in, struct engine_out *out)
+{
+	return cmd_help(st, in, out);
+}
+
+int cmd_help(const struct wl_staff *st, const struct engine_in *in,
+	     struct engine_out *out)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	buf_addf(&b, "%s您好，可用命令（中英文均可）：", st->name);
+	for (size_t i = 0; i < WL_ARRAY_LEN(cmd_table); i++)
+		buf_addf(&b, "\n%s（/%s）", cmd_table[i].usage,
+			 cmd_table[i].en);
+	buf_adds(&b, "\n走访排查请发“走访”。");
+	rc = b.oom ? WL_ENOMEM
+		   : engine_say(in->cfg, out->out, in->ch->id, in->msg->from,
+				b.s);
+	buf_release(&b);
+	return rc;
+}
+
+int cmd_run(const struct cmd_parsed *p, const struct wl_staff *st,
+	    const struct engine_in *in, struct engine_out *out)
+{
+	return p->def->run(p, st, in, out);
+}

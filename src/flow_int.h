@@ -1,0 +1,210 @@
+/*
+ * flow_int.h — the flow module's private structures, shared by
+ * flow_load.c (loader and validator), flow_input.c (answer parsing and
+ * text helpers) and flow_step.c (the stepper). Nothing outside the flow
+ * module and its unit tests includes this.
+ *
+ * Ownership: everything reachable from a struct flow_set is owned by it
+ * and freed by flow_set_free(); json_t members hold one reference each.
+ */
+#ifndef WL_FLOW_INT_H
+#define WL_FLOW_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "flow.h"
+
+/* Caps the loader enforces (docs/FLOWS.md lists them). */
+#define FLOW_ID_MAX 40
+#define FLOW_NODES_MAX 400
+#define FLOW_OPTIONS_MAX 20
+#define FLOW_ALIASES_MAX 40
+#define FLOW_KEYWORDS_MAX 100
+#define FLOW_CASES_MAX 50
+#define FLOW_OPS_MAX 20
+#define FLOW_TEXT_MAX 2000	/* characters of one text */
+#define FLOW_WORD_MAX 100	/* characters of one keyword or alias */
+#define FLOW_TRIES_DEFAULT 3
+#define FLOW_TEXT_LEN_DEFAULT 200 /* characters kept of a text answer */
+#define FLOW_PICK_MAX 5		  /* places listed when a location is vague */
+#define FLOW_SMS_LINE 70	  /* UCS-2 characters in one SMS segment */
+
+struct flow_text {
+	char *zh; /* never NULL once loaded */
+	char *en; /* may be NULL: zh is used */
+};
+
+enum flow_node_kind { FN_SAY, FN_ASK, FN_ROUTE, FN_ACTION, FN_END };
+
+enum flow_input_kind {
+	FI_CHOICE,
+	FI_YESNO,
+	FI_INTEGER,
+	FI_AGE,
+	FI_PHONE,
+	FI_RESIDENT_ID,
+	FI_TEXT,
+	FI_LOCATION,
+};
+
+struct flow_option {
+	char *key;
+	struct flow_text text;
+	char **aliases;
+	size_t n_aliases;
+	int next; /* node index, -1: the ask's next */
+};
+
+enum flow_cond_kind { FC_EQUALS, FC_IN, FC_CONTAINS, FC_GTE, FC_LTE,
+		      FC_EXISTS };
+
+struct flow_case {
+	enum flow_cond_kind kind;
+	json_t *value;
+	int next;
+};
+
+enum flow_op_kind {
+	FO_SET,
+	FO_URGENCY,
+	FO_OPEN_CASE,
+	FO_UPDATE_CASE,
+	FO_HANDOVER,
+	FO_START_FLOW,
+	FO_EMIT,
+};
+
+struct flow_op {
+	enum flow_op_kind kind;
+	json_t *fields;	 /* SET / OPEN_CASE / UPDATE_CASE / EMIT: templates */
+	char *str;	 /* URGENCY value, HANDOVER note, START_FLOW id,
+			  * EMIT type, OPEN_CASE source */
+	char *area;	 /* OPEN_CASE: area id or template, may be NULL */
+	bool separate;	 /* OPEN_CASE: not the session's own case */
+	int flow_idx;	 /* START_FLOW: resolved after every file loaded */
+};
+
+struct flow_node {
+	char *id;
+	enum flow_node_kind kind;
+	struct flow_text text; /* say, ask, end (end: may be empty) */
+	int next;	       /* -1 when none */
+
+	/* ask */
+	enum flow_input_kind input;
+	char *var; /* ask and route */
+	char *field;
+	struct flow_option *options;
+	size_t n_options;
+	struct flow_text hint; /* zh NULL: the input type's default hint */
+	int max_tries;
+	bool prefill, optional;
+	bool has_min, has_max;
+	long long min, max;
+	size_t max_len;
+
+	/* route */
+	struct flow_case *cases;
+	size_t n_cases;
+	int else_next;
+
+	/* action */
+	struct flow_op *ops;
+	size_t n_ops;
+};
+
+struct flow {
+	char *id;
+	char *file;
+	struct flow_text name;
+	char **keywords;
+	size_t n_keywords;
+	bool is_default;
+	bool staff_only;
+	int start;
+	int on_expire; /* -1 when none */
+	char **params;
+	size_t n_params;
+	struct flow_node *nodes;
+	size_t n_nodes;
+};
+
+struct flow_em_kind {
+	char *id;
+	char **keywords;
+	size_t n_keywords;
+	char **nots; /* phrases that cancel a keyword: 没有着火 */
+	size_t n_nots;
+	struct flow_text advice;
+};
+
+struct flow_set {
+	struct flow *flows;
+	size_t n_flows;
+	struct flow_em_kind *em;
+	size_t n_em;
+	struct flow_text em_reply; /* zh NULL: the built-in reply */
+	char *em_flow_id, *em_node_id;
+	int em_flow, em_node; /* where an emergency goes on, -1: nowhere */
+};
+
+/* ---- flow_load.c ---- */
+int flow_find(const struct flow_set *fs, const char *id);
+int flow_node_find(const struct flow *f, const char *id);
+/* The ask node that sets var in f (first one), NULL when none. */
+const struct flow_node *flow_var_node(const struct flow *f, const char *var);
+
+/* ---- flow_input.c: text helpers ---- */
+
+/* A matching form of s: text_normalize() and then every space and
+ * punctuation mark (ASCII and CJK) removed. New string, NULL on OOM. */
+char *flow_bare(const char *s);
+/* A copy of s that is valid UTF-8 (invalid bytes dropped), with control
+ * characters other than '\n' turned into spaces, trimmed, and at most
+ * max_bytes long (never cutting a character). NULL on OOM. */
+char *flow_clean(const char *s, size_t max_bytes);
+/* The localised form of t ("en" gives en when present, else zh). */
+const char *flow_text_get(const struct flow_text *t, const char *lang);
+
+/* Templates: "{name}" with name in [a-z0-9_.]. Finds the next variable
+ * at or after *pos: sets *start and *len of the whole "{...}" and
+ * returns true. */
+bool flow_tpl_next(const char *s, size_t *pos, size_t *start, size_t *len);
+
+/* ---- flow_input.c: answer parsing ---- */
+
+enum flow_parse {
+	FP_OK = 0,
+	FP_INVALID,   /* not an answer to this question */
+	FP_SKIP,      /* an optional question skipped: the value is null */
+	FP_AMBIGUOUS, /* choice: words of two options; location: too vague */
+	FP_PICK,      /* location: 2..FLOW_PICK_MAX places, *picks filled */
+};
+
+/* Option index for a choice answer: a number 1..n (half/full width,
+ * Chinese numerals, 第二个), else the option whose label or alias is the
+ * longest word found in the answer. words_only skips numbers (prefill). */
+enum flow_parse flow_parse_choice(const struct flow_node *n, const char *s,
+				  bool words_only, size_t *idx);
+enum flow_parse flow_parse_yesno(const char *s, bool *out);
+/* A number anywhere in a short answer: 七十二, 72岁, 今年八十多岁了. */
+enum flow_parse flow_parse_number(const char *s, long long *out);
+/* Phone: out at least 24 bytes. from is the sender (本机 = this number). */
+enum flow_parse flow_parse_phone(const char *s, const char *from, char *out,
+				 size_t size);
+enum flow_parse flow_parse_resident_id(const char *s, char *out,
+				       size_t size);
+/* Words that skip an optional question: 跳过 无 没有 不知道 skip... */
+bool flow_is_skip(const char *s);
+/* Location: areas whose name or alias the answer mentions (or that the
+ * answer is a part of). On FP_OK *idx is the area; on FP_PICK picks[]
+ * holds *n_picks (2..FLOW_PICK_MAX) area indexes. */
+enum flow_parse flow_parse_location(const struct wl_config *cfg,
+				    const char *s, size_t *idx,
+				    size_t *picks, size_t *n_picks);
+
+#endif

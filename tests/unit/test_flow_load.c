@@ -1,0 +1,285 @@
+/*
+ * test_flow_load.c — the loader and validator: the campaign's flows load
+ * with no error and no warning, and every broken flow in
+ * tests/flows/bad/ is refused with exactly the expected
+ * "FILE: WHERE: WHAT" line.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "flow_int.h"
+#include "test_flow_common.h"
+
+#define BAD_DIR WL_SOURCE_DIR "/tests/flows/bad/"
+
+struct bad_case {
+	const char *files[2]; /* loaded together; the second may be NULL */
+	const char *line;     /* the one diag line expected */
+	bool loads;	      /* a warning only: the set still loads */
+};
+
+static const struct bad_case bad_cases[] = {
+	{{"unknown_key.json"}, "unknown_key.json: nodes.q.colour: unknown key"},
+	{{"wrong_type.json"},
+	 "wrong_type.json: nodes.q.max_tries: must be an integer"},
+	{{"missing_required.json"},
+	 "missing_required.json: nodes.q.var: missing required key"},
+	{{"unknown_node.json"},
+	 "unknown_node.json: nodes.q.next: unknown node \"nowhere\""},
+	{{"unreachable.json"},
+	 "unreachable.json: nodes.orphan: unreachable from start"},
+	{{"loop.json"},
+	 "loop.json: nodes.a: loop with no ask to wait at and no way out: "
+	 "a -> b -> a"},
+	{{"missing_zh.json"},
+	 "missing_zh.json: nodes.q.text.zh: missing Chinese text (zh)"},
+	{{"unset_var.json"},
+	 "unset_var.json: nodes.done.text.zh: variable {answers.name} is "
+	 "never set by an ask"},
+	{{"route_unset_var.json"},
+	 "route_unset_var.json: nodes.r.var: variable \"colour\" is never set "
+	 "by an ask"},
+	{{"duplicate_choice.json"},
+	 "duplicate_choice.json: nodes.q.options[1].key: duplicate key \"a\""},
+	{{"dup_id_a.json", "dup_id_b.json"},
+	 "dup_id_b.json: id: duplicate flow id \"t\" (also in dup_id_a.json)"},
+	{{"two_defaults_a.json", "two_defaults_b.json"},
+	 "two_defaults_b.json: trigger: more than one default flow (also "
+	 "two_defaults_a.json)"},
+	{{"unknown_input.json"},
+	 "unknown_input.json: nodes.q.input: unknown input \"date\" (choice, "
+	 "yesno, integer, age, phone, resident_id, text, location)"},
+	{{"unknown_variable.json"},
+	 "unknown_variable.json: nodes.done.text.zh: unknown variable "
+	 "{foo.bar}"},
+	{{"unknown_flow.json"},
+	 "unknown_flow.json: nodes.go.do[0].start_flow: unknown flow "
+	 "\"nowhere\""},
+	{{"staff_var.json"},
+	 "staff_var.json: nodes.done.text.zh: {staff.area} is only known in "
+	 "staff_only flows"},
+	{{"choice_no_options.json"},
+	 "choice_no_options.json: nodes.q.options: missing required key "
+	 "(input choice needs options)"},
+	{{"two_conditions.json"},
+	 "two_conditions.json: nodes.r.cases[0].when: needs exactly one of "
+	 "equals, in, contains, gte, lte, exists"},
+	{{"action_no_next.json"},
+	 "action_no_next.json: nodes.go.next: missing required key"},
+	{{"invalid_json.json"},
+	 "invalid_json.json: line 3 column 25: invalid JSON: string or '}' "
+	 "expected near ','"},
+	{{"duplicate_node.json"},
+	 "duplicate_node.json: line 7 column 5: invalid JSON: duplicate "
+	 "object key near '\"q\"'"},
+	{{"long_line.json"},
+	 "long_line.json: nodes.q.text.zh: warning: line 1 is 88 characters "
+	 "and needs 2 SMS segments; keep a line within 70 Chinese characters",
+	 true},
+};
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf)
+		buf[n] = '\0';
+	*len = (size_t)n;
+	fclose(f);
+	return buf;
+}
+
+static void test_bad_flows(void **state)
+{
+	(void)state;
+	assert_true(WL_ARRAY_LEN(bad_cases) >= 12);
+	for (size_t i = 0; i < WL_ARRAY_LEN(bad_cases); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		struct flow_src src[2];
+		char *texts[2] = {NULL, NULL};
+		struct flow_set *fs = NULL;
+		struct wl_diag d;
+		size_t n = 0;
+		int rc;
+
+		for (; n < 2 && c->files[n]; n++) {
+			char path[512];
+
+			snprintf(path, sizeof(path), "%s%s", BAD_DIR,
+				 c->files[n]);
+			texts[n] = slurp(path, &src[n].len);
+			if (!texts[n])
+				fail_msg("cannot read %s", path);
+			src[n].name = c->files[n];
+			src[n].text = texts[n];
+		}
+		diag_init(&d);
+		rc = flow_set_load_mem(src, n, &tf_cfg, &fs, &d);
+		if (d.n != 1 || strcmp(d.lines[0], c->line) != 0) {
+			for (size_t j = 0; j < d.n; j++)
+				fprintf(stderr, "got: %s\n", d.lines[j]);
+			fail_msg("%s: want exactly: %s", c->files[0], c->line);
+		}
+		if (c->loads) {
+			assert_int_equal(rc, 0);
+			assert_non_null(fs);
+			assert_int_equal(diag_errors(&d), 0);
+		} else {
+			assert_int_not_equal(rc, 0);
+			assert_null(fs);
+			assert_int_equal(diag_errors(&d), 1);
+		}
+		flow_set_free(fs);
+		diag_release(&d);
+		free(texts[0]);
+		free(texts[1]);
+	}
+}
+
+static void test_bad_emergency_dir(void **state)
+{
+	struct flow_set *fs = NULL;
+	struct wl_diag d;
+	const char *want = "/tests/flows/bad/emergency/emergency.json: "
+			   "continue.flow: unknown flow \"nowhere\"";
+	bool found = false;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_not_equal(flow_set_load(BAD_DIR "emergency", &tf_cfg, &fs,
+					   &d),
+			     0);
+	assert_null(fs);
+	for (size_t i = 0; i < d.n; i++) {
+		size_t l = strlen(d.lines[i]);
+
+		if (l >= strlen(want) &&
+		    strcmp(d.lines[i] + l - strlen(want), want) == 0)
+			found = true;
+	}
+	assert_true(found);
+	assert_int_equal(diag_errors(&d), 1);
+	diag_release(&d);
+}
+
+static void test_real_flows_clean(void **state)
+{
+	struct wl_diag d;
+	struct flow_set *fs = tf_load_real(&d);
+	static const char *const ids[] = {
+		"help", "visit", "rough_sleeper", "hazard", "feedback",
+		"emergency_followup",
+	};
+
+	(void)state;
+	assert_non_null(fs);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%s\n", d.lines[i]);
+	/* no warning either: every resident line fits one SMS */
+	assert_int_equal(d.n, 0);
+	assert_int_equal(flow_set_count(fs), WL_ARRAY_LEN(ids));
+	for (size_t i = 0; i < WL_ARRAY_LEN(ids); i++)
+		assert_true(flow_set_has(fs, ids[i]));
+	assert_false(flow_set_has(fs, "nowhere"));
+	/* the emergency list came with them */
+	assert_true(fs->n_em >= 6);
+	assert_true(fs->em_flow >= 0);
+	flow_set_free(fs);
+	diag_release(&d);
+}
+
+static void test_emergency_keywords(void **state)
+{
+	static const char *const must[] = {
+		"煤气中毒", "一氧化碳", "晕倒", "昏迷", "着火", "火灾",
+		"冻伤", "喘不上气", "断电", "断气", "没有暖气",
+	};
+	struct wl_diag d;
+	struct flow_set *fs = tf_load_real(&d);
+
+	(void)state;
+	assert_non_null(fs);
+	for (size_t i = 0; i < WL_ARRAY_LEN(must); i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < fs->n_em; k++)
+			for (size_t j = 0; j < fs->em[k].n_keywords; j++)
+				if (strcmp(fs->em[k].keywords[j], must[i]) == 0)
+					found = true;
+		if (!found)
+			fail_msg("emergency keyword %s missing", must[i]);
+	}
+	flow_set_free(fs);
+	diag_release(&d);
+}
+
+static void test_load_string(void **state)
+{
+	const char *ok = "{\"id\":\"t\",\"name\":{\"zh\":\"测\"},"
+			 "\"trigger\":{\"keywords\":[\"测试\"]},\"start\":\"e\","
+			 "\"nodes\":{\"e\":{\"type\":\"end\"}}}";
+	struct flow_set *fs = NULL;
+	struct wl_diag d;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_equal(flow_set_load_string("t.json", ok, strlen(ok), NULL,
+					      &fs, &d),
+			 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(flow_set_count(fs), 1);
+	flow_set_free(fs);
+	/* a top level that is not an object */
+	assert_int_not_equal(flow_set_load_string("x.json", "[1]", 3, NULL,
+						  &fs, &d),
+			     0);
+	assert_null(fs);
+	assert_string_equal(d.lines[0], "x.json: (root): must be an object");
+	diag_release(&d);
+}
+
+static void test_missing_dir(void **state)
+{
+	struct flow_set *fs = NULL;
+	struct wl_diag d;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_not_equal(flow_set_load("/nonexistent-flows", NULL, &fs,
+					   &d),
+			     0);
+	assert_null(fs);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.lines[0], "/nonexistent-flows: (dir): "));
+	diag_release(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_flows),
+		cmocka_unit_test(test_bad_emergency_dir),
+		cmocka_unit_test(test_real_flows_clean),
+		cmocka_unit_test(test_emergency_keywords),
+		cmocka_unit_test(test_load_string),
+		cmocka_unit_test(test_missing_dir),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
