@@ -20,8 +20,9 @@
  *   1:1:    POST {api}/v1.0/robot/oToMessages/batchSend
  *   group:  POST {api}/v1.0/robot/groupMessages/send  (to = "cid...")
  * with header x-acs-dingtalk-access-token and msgKey "sampleText".
- * Options: secret (AppSecret), raw app_key (AppKey), raw robot_code
- * (defaults to app_key), api_base (replaces both hosts, for tests).
+ * Options: app_id or app_key (AppKey, "Client ID" in the newer console),
+ * app_secret or secret (AppSecret), robot_code (defaults to the AppKey),
+ * api_base (replaces both hosts, for tests).
  *
  * "dingtalk_webhook": a custom group robot (自定义机器人) for duty-group
  * notices; outbound only. POST webhook_url&timestamp=&sign= where sign is
@@ -50,11 +51,29 @@
 #define DT_NAME_MAX 256
 #define DT_TOKEN_MAX 512
 /* A token goes into a header: nothing that could end or fold it. */
-#define DT_TOKEN_CHARS                                                         \
+#define DT_TOKEN_CHARS \
 	"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.="
 /* DingTalk's text messages take up to 20000 characters; keep replies
  * readable on a phone and well under that. */
 #define DT_MAX_UNITS 4000
+
+/* The app's AppKey (DingTalk's newer console: Client ID) and AppSecret
+ * (Client Secret). */
+static const char *dt_app_key(const struct wl_channel_conf *ch)
+{
+	const char *k = sms_conf(ch, "app_key");
+
+	return k ? k : sms_conf(ch, "app_id");
+}
+
+static const char *dt_app_secret(const struct wl_channel_conf *ch)
+{
+	const char *s = sms_conf(ch, "app_secret");
+
+	if (s)
+		return s;
+	return ch->secret && *ch->secret ? ch->secret : NULL;
+}
 
 /* Base64(HMAC-SHA256(secret, ts + "\n" + secret)) into out (45 bytes). */
 static int dt_sign(const char *secret, const char *ts, char out[45])
@@ -93,17 +112,18 @@ static int dingtalk_verify(const struct wl_channel_conf *ch,
 {
 	const char *ts = req->header(req->ctx, "timestamp");
 	const char *sign = req->header(req->ctx, "sign");
+	const char *secret = dt_app_secret(ch);
 	long long ms, skew;
 	char want[45];
 
-	if (!ch->secret || !*ch->secret || !sign)
+	if (!secret || !sign)
 		return WL_EAUTH;
 	if (dt_parse_ts(ts, &ms) != WL_OK)
 		return WL_EAUTH;
 	skew = (long long)req->now_ms - ms;
 	if (skew > DT_SKEW_MS || skew < -DT_SKEW_MS)
 		return WL_EAUTH;
-	if (dt_sign(ch->secret, ts, want) != WL_OK)
+	if (dt_sign(secret, ts, want) != WL_OK)
 		return WL_EAUTH;
 	return chan_secure_equal(sign, want) ? WL_OK : WL_EAUTH;
 }
@@ -259,7 +279,7 @@ static int dingtalk_format(const struct wl_channel_conf *ch,
 	int rc;
 
 	if (!robot)
-		robot = sms_conf(ch, "app_key");
+		robot = dt_app_key(ch);
 	if (!token || !*token || !robot || !to || !*to || !text)
 		return WL_EBADREQ;
 	if (strchr(token, '\r') || strchr(token, '\n'))
@@ -294,15 +314,16 @@ static int dingtalk_token_request(const struct wl_channel_conf *ch,
 				  struct chan_http *out)
 {
 	const char *base = ch->api_base ? ch->api_base : DT_OAPI_BASE;
-	const char *key = sms_conf(ch, "app_key");
+	const char *key = dt_app_key(ch);
+	const char *secret = dt_app_secret(ch);
 	struct buf url = BUF_INIT;
 
-	if (!key || !ch->secret || !*ch->secret)
+	if (!key || !secret)
 		return WL_EBADREQ;
 	buf_addf(&url, "%s/gettoken?appkey=", base);
 	sms_urlencode(&url, key, strlen(key));
 	buf_adds(&url, "&appsecret=");
-	sms_urlencode(&url, ch->secret, strlen(ch->secret));
+	sms_urlencode(&url, secret, strlen(secret));
 	out->url = buf_detach(&url, NULL);
 	return out->url ? WL_OK : WL_ENOMEM;
 }

@@ -47,22 +47,22 @@
 #include "wl.h"
 #include "wxcrypt.h"
 
-#define FEISHU_API "https://open.feishu.cn"
-#define FEISHU_BODY_MAX 262144
-#define FEISHU_ID_MAX 128
-#define FEISHU_TEXT_MAX 16384
-#define FEISHU_UUID_MAX 50	  /* the vendor's limit on uuid */
-#define FEISHU_TEXT_BYTES 30000	  /* well inside the 150 KB request cap */
-#define FEISHU_BOT_TEXT_BYTES 4000 /* the bot's request cap is 20 KB */
-#define FEISHU_MENTIONS_MAX 32
+#define FEISHU_API	      "https://open.feishu.cn"
+#define FEISHU_BODY_MAX	      262144
+#define FEISHU_ID_MAX	      128
+#define FEISHU_TEXT_MAX	      16384
+#define FEISHU_UUID_MAX	      50    /* the vendor's limit on uuid */
+#define FEISHU_TEXT_BYTES     30000 /* well inside the 150 KB request cap */
+#define FEISHU_BOT_TEXT_BYTES 4000  /* the bot's request cap is 20 KB */
+#define FEISHU_MENTIONS_MAX   32
 
 /* codes of 飞书 "通用错误码" and the bot's answers */
-#define FEISHU_RATE 99991400	    /* 请求频率超限 */
-#define FEISHU_NO_TOKEN 99991661    /* 缺少 access token */
-#define FEISHU_BAD_TOKEN 99991663   /* tenant access token 无效 */
-#define FEISHU_BAD_TOKEN2 99991668  /* access token 无效 */
-#define FEISHU_MSG_RATE 230020	    /* 消息发送触发频控 */
-#define FEISHU_BOT_RATE 11232	    /* 自定义机器人限流 */
+#define FEISHU_RATE	  99991400 /* 请求频率超限 */
+#define FEISHU_NO_TOKEN	  99991661 /* 缺少 access token */
+#define FEISHU_BAD_TOKEN  99991663 /* tenant access token 无效 */
+#define FEISHU_BAD_TOKEN2 99991668 /* access token 无效 */
+#define FEISHU_MSG_RATE	  230020   /* 消息发送触发频控 */
+#define FEISHU_BOT_RATE	  11232	   /* 自定义机器人限流 */
 
 static const char *feishu_vtoken(const struct wl_channel_conf *ch)
 {
@@ -85,9 +85,8 @@ static const char *feishu_str(json_t *o, const char *key, size_t max)
 }
 
 /* hex SHA256(timestamp + nonce + encrypt_key + body) == sig */
-static int feishu_check_sig(const char *ts, const char *nonce,
-			    const char *key, const char *body, size_t len,
-			    const char *sig)
+static int feishu_check_sig(const char *ts, const char *nonce, const char *key,
+			    const char *body, size_t len, const char *sig)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -119,8 +118,8 @@ static int feishu_check_sig(const char *ts, const char *nonce,
  * URL check). */
 static const char *feishu_event_token(json_t *ev)
 {
-	const char *t = feishu_str(json_object_get(ev, "header"), "token",
-				   FEISHU_ID_MAX);
+	const char *t =
+	    feishu_str(json_object_get(ev, "header"), "token", FEISHU_ID_MAX);
 
 	return t ? t : feishu_str(ev, "token", FEISHU_ID_MAX);
 }
@@ -144,8 +143,8 @@ static int feishu_open(const struct wl_channel_conf *ch,
 	if (!req->method || strcmp(req->method, "POST") != 0 ||
 	    req->body_len > FEISHU_BODY_MAX || (!vtoken && !key))
 		goto out;
-	root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES,
-			  &jerr);
+	root =
+	    json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(root))
 		goto out;
 	enc = json_object_get(root, "encrypt");
@@ -155,8 +154,8 @@ static int feishu_open(const struct wl_channel_conf *ch,
 					   json_string_length(enc), &plain,
 					   &plain_len) != WL_OK)
 			goto out;
-		event = json_loadb(plain, plain_len, JSON_REJECT_DUPLICATES,
-				   &jerr);
+		event =
+		    json_loadb(plain, plain_len, JSON_REJECT_DUPLICATES, &jerr);
 		if (!json_is_object(event))
 			goto out;
 	} else {
@@ -168,18 +167,17 @@ static int feishu_open(const struct wl_channel_conf *ch,
 	type = feishu_str(event, "type", 64);
 	if (key && !(type && strcmp(type, "url_verification") == 0)) {
 		/* The platform signs every event but the URL check. */
-		const char *ts = req->header(req->ctx,
-					     "X-Lark-Request-Timestamp");
-		const char *nonce = req->header(req->ctx,
-						"X-Lark-Request-Nonce");
+		const char *ts =
+		    req->header(req->ctx, "X-Lark-Request-Timestamp");
+		const char *nonce =
+		    req->header(req->ctx, "X-Lark-Request-Nonce");
 		const char *sig = req->header(req->ctx, "X-Lark-Signature");
 
-		if (!ts || !nonce || !sig ||
-		    strlen(nonce) > WXCRYPT_ARG_MAX ||
+		if (!ts || !nonce || !sig || strlen(nonce) > WXCRYPT_ARG_MAX ||
 		    wxcrypt_check_time(ts, req->now_ms) != WL_OK)
 			goto out;
-		rc = feishu_check_sig(ts, nonce, key, req->body,
-				      req->body_len, sig);
+		rc = feishu_check_sig(ts, nonce, key, req->body, req->body_len,
+				      sig);
 		if (rc != WL_OK) {
 			rc = WL_EAUTH;
 			goto out;
@@ -230,11 +228,11 @@ static char *feishu_strip_mentions(const char *text, json_t *mentions)
 	const char *s = text;
 	char *out;
 
-	for (i = 0; i < json_array_size(mentions) &&
-		    n_keys < WL_ARRAY_LEN(keys);
+	for (i = 0;
+	     i < json_array_size(mentions) && n_keys < WL_ARRAY_LEN(keys);
 	     i++) {
-		const char *k = feishu_str(json_array_get(mentions, i), "key",
-					   64);
+		const char *k =
+		    feishu_str(json_array_get(mentions, i), "key", 64);
 
 		if (k)
 			keys[n_keys++] = k;
@@ -289,8 +287,7 @@ static void feishu_post_text(json_t *c, struct buf *b)
 		for (j = 0; j < json_array_size(para); j++) {
 			json_t *el = json_array_get(para, j);
 			const char *tag = feishu_str(el, "tag", 16);
-			const char *t = feishu_str(el, "text",
-						   FEISHU_TEXT_MAX);
+			const char *t = feishu_str(el, "text", FEISHU_TEXT_MAX);
 
 			if (tag && t &&
 			    (strcmp(tag, "text") == 0 || strcmp(tag, "a") == 0))
@@ -339,8 +336,8 @@ static int feishu_message(json_t *ev, struct chan_inbound *out)
 
 		if (!t)
 			goto out;
-		text = feishu_strip_mentions(t, json_object_get(msg,
-								"mentions"));
+		text =
+		    feishu_strip_mentions(t, json_object_get(msg, "mentions"));
 		if (!text) {
 			rc = WL_ENOMEM;
 			goto out;
@@ -352,9 +349,8 @@ static int feishu_message(json_t *ev, struct chan_inbound *out)
 			goto out;
 		}
 		if (b.len > 0 && b.len <= FEISHU_TEXT_MAX) {
-			text = feishu_strip_mentions(b.s, json_object_get(
-								  msg,
-								  "mentions"));
+			text = feishu_strip_mentions(
+			    b.s, json_object_get(msg, "mentions"));
 			if (!text) {
 				rc = WL_ENOMEM;
 				goto out;
@@ -399,8 +395,8 @@ static int feishu_parse(const struct wl_channel_conf *ch,
 		if (!challenge)
 			goto out;
 		reply = json_pack("{s:s}", "challenge", challenge);
-		out->reply_body = reply ? json_dumps(reply, JSON_COMPACT)
-					: NULL;
+		out->reply_body =
+		    reply ? json_dumps(reply, JSON_COMPACT) : NULL;
 		json_decref(reply);
 		out->reply_type = "application/json";
 		rc = out->reply_body ? WL_OK : WL_ENOMEM;
@@ -425,9 +421,8 @@ static int feishu_body(json_t *o, struct chan_http *out)
 	out->body = json_dumps(o, JSON_COMPACT);
 	if (out->body) {
 		out->body_len = strlen(out->body);
-		rc = chan_http_header(out,
-				      "Content-Type: application/json; "
-				      "charset=utf-8");
+		rc = chan_http_header(out, "Content-Type: application/json; "
+					   "charset=utf-8");
 	}
 	json_decref(o);
 	return rc;
@@ -496,9 +491,9 @@ static int feishu_token_request(const struct wl_channel_conf *ch,
 	out->url = buf_detach(&url, NULL);
 	if (!out->url)
 		return WL_ENOMEM;
-	return feishu_body(json_pack("{s:s, s:s}", "app_id", app_id,
-				     "app_secret", secret),
-			   out);
+	return feishu_body(
+	    json_pack("{s:s, s:s}", "app_id", app_id, "app_secret", secret),
+	    out);
 }
 
 /* The "code" of an answer: 1 and *code when there is one. */
@@ -537,8 +532,7 @@ static int feishu_token_parse(const char *body, size_t len, char **token,
 	exp = json_object_get(root, "expire");
 	if (!json_is_string(tok) || json_string_length(tok) == 0 ||
 	    json_string_length(tok) > 512 || !json_is_integer(exp) ||
-	    json_integer_value(exp) <= 0 ||
-	    json_integer_value(exp) > 7 * 86400)
+	    json_integer_value(exp) <= 0 || json_integer_value(exp) > 7 * 86400)
 		goto out;
 	*token = strdup(json_string_value(tok));
 	if (!*token) {
@@ -581,18 +575,19 @@ static enum chan_result feishu_classify(long status, const char *body,
 }
 
 const struct chan_adapter chan_feishu = {
-	.type = "feishu",
-	.verify = feishu_verify,
-	.parse = feishu_parse,
-	.format = feishu_format,
-	.token_request = feishu_token_request,
-	.token_parse = feishu_token_parse,
-	.classify = feishu_classify,
-	.max_units = FEISHU_TEXT_BYTES,
-	.unit = text_unit_byte,
+    .type = "feishu",
+    .verify = feishu_verify,
+    .parse = feishu_parse,
+    .format = feishu_format,
+    .token_request = feishu_token_request,
+    .token_parse = feishu_token_parse,
+    .classify = feishu_classify,
+    .max_units = FEISHU_TEXT_BYTES,
+    .unit = text_unit_byte,
 };
 
-/* ---- the group custom bot (自定义机器人) --------------------------------------- */
+/* ---- the group custom bot (自定义机器人)
+ * --------------------------------------- */
 
 static int feishu_bot_verify(const struct wl_channel_conf *ch,
 			     const struct chan_request *req)
@@ -621,8 +616,8 @@ static int feishu_bot_sign(const char *ts, const char *secret, char **sign)
 		buf_release(&key);
 		return WL_ENOMEM;
 	}
-	if (HMAC(EVP_sha256(), key.s, (int)key.len,
-		 (const unsigned char *)"", 0, mac, &mac_len) &&
+	if (HMAC(EVP_sha256(), key.s, (int)key.len, (const unsigned char *)"",
+		 0, mac, &mac_len) &&
 	    mac_len == 32)
 		rc = wxcrypt_b64_encode(mac, mac_len, sign);
 	memset(key.s, 0, key.len);
@@ -666,11 +661,11 @@ static int feishu_bot_format(const struct wl_channel_conf *ch,
 }
 
 const struct chan_adapter chan_feishu_bot = {
-	.type = "feishu_bot",
-	.verify = feishu_bot_verify,
-	.parse = feishu_bot_parse,
-	.format = feishu_bot_format,
-	.classify = feishu_classify,
-	.max_units = FEISHU_BOT_TEXT_BYTES,
-	.unit = text_unit_byte,
+    .type = "feishu_bot",
+    .verify = feishu_bot_verify,
+    .parse = feishu_bot_parse,
+    .format = feishu_bot_format,
+    .classify = feishu_classify,
+    .max_units = FEISHU_BOT_TEXT_BYTES,
+    .unit = text_unit_byte,
 };

@@ -37,18 +37,18 @@
 #include "wl.h"
 #include "wxcrypt.h"
 
-#define WECHAT_API "https://api.weixin.qq.com"
+#define WECHAT_API	  "https://api.weixin.qq.com"
 #define WECHAT_TEXT_BYTES 2048
-#define WECHAT_ECHO_MAX 512
+#define WECHAT_ECHO_MAX	  512
 
 /* errcodes of 公众号 "全局返回码" */
-#define WECHAT_BUSY (-1)	    /* 系统繁忙 */
+#define WECHAT_BUSY	      (-1)  /* 系统繁忙 */
 #define WECHAT_BAD_CREDENTIAL 40001 /* access_token 无效 */
-#define WECHAT_BAD_TOKEN 40014	    /* 不合法的 access_token */
-#define WECHAT_NO_TOKEN 41001	    /* 缺少 access_token 参数 */
-#define WECHAT_TOKEN_EXPIRED 42001  /* access_token 超时 */
-#define WECHAT_QUOTA 45009	    /* 接口调用超过限制 */
-#define WECHAT_TOO_FAST 45011	    /* API 调用太频繁 */
+#define WECHAT_BAD_TOKEN      40014 /* 不合法的 access_token */
+#define WECHAT_NO_TOKEN	      41001 /* 缺少 access_token 参数 */
+#define WECHAT_TOKEN_EXPIRED  42001 /* access_token 超时 */
+#define WECHAT_QUOTA	      45009 /* 接口调用超过限制 */
+#define WECHAT_TOO_FAST	      45011 /* API 调用太频繁 */
 
 static int wechat_is(const char *a, const char *b)
 {
@@ -97,7 +97,7 @@ static int wechat_open(const struct wl_channel_conf *ch,
 		sig = req->arg(req->ctx, "msg_signature");
 		if (c.receive_id[0] == '\0' ||
 		    wxcrypt_xml_parse(req->body, req->body_len, &outer) !=
-			    WL_OK)
+			WL_OK)
 			goto out;
 		enc = wxcrypt_xml_get(&outer, "Encrypt");
 		if (!enc)
@@ -263,8 +263,7 @@ static int wechat_token_parse(const char *body, size_t len, char **token,
 	exp = json_object_get(root, "expires_in");
 	if (!json_is_string(tok) || json_string_length(tok) == 0 ||
 	    json_string_length(tok) > 2048 || !json_is_integer(exp) ||
-	    json_integer_value(exp) <= 0 ||
-	    json_integer_value(exp) > 7 * 86400)
+	    json_integer_value(exp) <= 0 || json_integer_value(exp) > 7 * 86400)
 		goto out;
 	*token = strdup(json_string_value(tok));
 	if (!*token) {
@@ -304,13 +303,13 @@ static enum chan_result wechat_classify(long status, const char *body,
 }
 
 const struct chan_adapter chan_wechat = {
-	.type = "wechat",
-	.verify = wechat_verify,
-	.parse = wechat_parse,
-	.format = wechat_format,
-	.token_request = wechat_token_request,
-	.token_parse = wechat_token_parse,
-	.classify = wechat_classify,
-	.max_units = WECHAT_TEXT_BYTES,
-	.unit = text_unit_byte,
+    .type = "wechat",
+    .verify = wechat_verify,
+    .parse = wechat_parse,
+    .format = wechat_format,
+    .token_request = wechat_token_request,
+    .token_parse = wechat_token_parse,
+    .classify = wechat_classify,
+    .max_units = WECHAT_TEXT_BYTES,
+    .unit = text_unit_byte,
 };

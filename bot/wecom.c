@@ -32,17 +32,17 @@
 #include "wl.h"
 #include "wxcrypt.h"
 
-#define WECOM_API "https://qyapi.weixin.qq.com"
+#define WECOM_API	 "https://qyapi.weixin.qq.com"
 #define WECOM_TEXT_BYTES 2048 /* the vendor's limit for text content */
 
 /* errcodes of 企业微信 "全局错误码" */
-#define WECOM_BUSY (-1)		/* 系统繁忙 */
-#define WECOM_BAD_TOKEN 40014	/* 不合法的access_token */
-#define WECOM_NO_TOKEN 41001	/* 缺少access_token参数 */
-#define WECOM_TOKEN_EXPIRED 42001 /* access_token已过期 */
+#define WECOM_BUSY	     (-1)  /* 系统繁忙 */
+#define WECOM_BAD_TOKEN	     40014 /* 不合法的access_token */
+#define WECOM_NO_TOKEN	     41001 /* 缺少access_token参数 */
+#define WECOM_TOKEN_EXPIRED  42001 /* access_token已过期 */
 #define WECOM_TOKEN_EXPIRED2 42009
-#define WECOM_RATE 45009	/* 接口调用超过限制 */
-#define WECOM_CONCURRENCY 45033 /* 接口并发调用超过限制 */
+#define WECOM_RATE	     45009 /* 接口调用超过限制 */
+#define WECOM_CONCURRENCY    45033 /* 接口并发调用超过限制 */
 
 /* Verify the request and, when out is not NULL, hand back the decrypted
  * echostr (GET) or message XML (POST). */
@@ -65,7 +65,7 @@ static int wecom_open(const struct wl_channel_conf *ch,
 	memset(&c, 0, sizeof(c));
 	if (!aes || !ch->token ||
 	    wxcrypt_init(&c, ch->token, aes, wxcrypt_conf(ch, "corp_id")) !=
-		    WL_OK ||
+		WL_OK ||
 	    c.receive_id[0] == '\0')
 		goto out;
 	if (!sig || !ts || !nonce || strlen(nonce) > WXCRYPT_ARG_MAX ||
@@ -118,8 +118,7 @@ static int wecom_verify(const struct wl_channel_conf *ch,
 }
 
 static int wecom_parse(const struct wl_channel_conf *ch,
-		       const struct chan_request *req,
-		       struct chan_inbound *out)
+		       const struct chan_request *req, struct chan_inbound *out)
 {
 	struct wxcrypt_xml doc = {0};
 	char *msg = NULL;
@@ -204,8 +203,8 @@ static int wecom_format(const struct wl_channel_conf *ch, const char *token,
 	if (!out->url)
 		return WL_ENOMEM;
 	return wecom_body(json_pack("{s:s, s:s, s:I, s:{s:s}}", "touser", to,
-				    "msgtype", "text", "agentid", agent,
-				    "text", "content", text),
+				    "msgtype", "text", "agentid", agent, "text",
+				    "content", text),
 			  out);
 }
 
@@ -264,8 +263,7 @@ static int wecom_token_parse(const char *body, size_t len, char **token,
 	exp = json_object_get(root, "expires_in");
 	if (!json_is_string(tok) || json_string_length(tok) == 0 ||
 	    json_string_length(tok) > 1024 || !json_is_integer(exp) ||
-	    json_integer_value(exp) <= 0 ||
-	    json_integer_value(exp) > 7 * 86400)
+	    json_integer_value(exp) <= 0 || json_integer_value(exp) > 7 * 86400)
 		goto out;
 	*token = strdup(json_string_value(tok));
 	if (!*token) {
@@ -308,18 +306,19 @@ static enum chan_result wecom_classify(long status, const char *body,
 }
 
 const struct chan_adapter chan_wecom = {
-	.type = "wecom",
-	.verify = wecom_verify,
-	.parse = wecom_parse,
-	.format = wecom_format,
-	.token_request = wecom_token_request,
-	.token_parse = wecom_token_parse,
-	.classify = wecom_classify,
-	.max_units = WECOM_TEXT_BYTES,
-	.unit = text_unit_byte,
+    .type = "wecom",
+    .verify = wecom_verify,
+    .parse = wecom_parse,
+    .format = wecom_format,
+    .token_request = wecom_token_request,
+    .token_parse = wecom_token_parse,
+    .classify = wecom_classify,
+    .max_units = WECOM_TEXT_BYTES,
+    .unit = text_unit_byte,
 };
 
-/* ---- the group robot (群机器人) ---------------------------------------------- */
+/* ---- the group robot (群机器人)
+ * ---------------------------------------------- */
 
 static int robot_verify(const struct wl_channel_conf *ch,
 			const struct chan_request *req)
@@ -328,8 +327,7 @@ static int robot_verify(const struct wl_channel_conf *ch,
 }
 
 static int robot_parse(const struct wl_channel_conf *ch,
-		       const struct chan_request *req,
-		       struct chan_inbound *out)
+		       const struct chan_request *req, struct chan_inbound *out)
 {
 	return WL_EBADREQ;
 }
@@ -347,17 +345,17 @@ static int robot_format(const struct wl_channel_conf *ch, const char *token,
 	out->url = strdup(hook);
 	if (!out->url)
 		return WL_ENOMEM;
-	return wecom_body(json_pack("{s:s, s:{s:s}}", "msgtype", "text",
-				    "text", "content", text),
+	return wecom_body(json_pack("{s:s, s:{s:s}}", "msgtype", "text", "text",
+				    "content", text),
 			  out);
 }
 
 const struct chan_adapter chan_wecom_robot = {
-	.type = "wecom_robot",
-	.verify = robot_verify,
-	.parse = robot_parse,
-	.format = robot_format,
-	.classify = wecom_classify,
-	.max_units = WECOM_TEXT_BYTES,
-	.unit = text_unit_byte,
+    .type = "wecom_robot",
+    .verify = robot_verify,
+    .parse = robot_parse,
+    .format = robot_format,
+    .classify = wecom_classify,
+    .max_units = WECOM_TEXT_BYTES,
+    .unit = text_unit_byte,
 };

@@ -20,10 +20,10 @@
 
 #include "wl.h"
 
-#define WXCRYPT_PAD_BLOCK 32 /* WXBizMsgCrypt pads to 32, not 16 */
-#define WXCRYPT_XML_DEPTH 8
+#define WXCRYPT_PAD_BLOCK    32 /* WXBizMsgCrypt pads to 32, not 16 */
+#define WXCRYPT_XML_DEPTH    8
 #define WXCRYPT_XML_NAME_MAX 64
-#define WXCRYPT_TEXT_MAX 16384
+#define WXCRYPT_TEXT_MAX     16384
 
 /* ---- base64 -------------------------------------------------------------- */
 
@@ -56,8 +56,7 @@ int wxcrypt_b64_decode(const char *in, size_t len, unsigned char **out,
 	buf = malloc(len / 4 * 3 + 1);
 	if (!buf)
 		return WL_ENOMEM;
-	n = len ? EVP_DecodeBlock(buf, (const unsigned char *)in, (int)len)
-		: 0;
+	n = len ? EVP_DecodeBlock(buf, (const unsigned char *)in, (int)len) : 0;
 	if (n < 0 || (size_t)n < pad) {
 		free(buf);
 		return WL_EAUTH;
@@ -99,7 +98,7 @@ static int aes256_cbc(int enc, const unsigned char key[32],
 	if (len % 16 != 0 || len > (size_t)INT_MAX)
 		goto out;
 	if (EVP_CipherInit_ex(ctx, EVP_aes_256_cbc(), NULL, key, iv, enc) !=
-		    1 ||
+		1 ||
 	    EVP_CIPHER_CTX_set_padding(ctx, 0) != 1 ||
 	    EVP_CipherUpdate(ctx, out, &n1, in, (int)len) != 1 ||
 	    EVP_CipherFinal_ex(ctx, out + n1, &n2) != 1 ||
@@ -112,8 +111,7 @@ out:
 }
 
 /* The PKCS#7 pad length of data padded to block, or 0 when malformed. */
-static size_t pkcs7_pad_len(const unsigned char *data, size_t len,
-			    size_t block)
+static size_t pkcs7_pad_len(const unsigned char *data, size_t len, size_t block)
 {
 	size_t pad;
 
@@ -553,8 +551,11 @@ static int xml_entity(struct xml_p *p, struct buf *b)
 	static const struct {
 		const char *name;
 		char ch;
-	} named[] = {{"&lt;", '<'},    {"&gt;", '>'},   {"&amp;", '&'},
-		     {"&quot;", '"'}, {"&apos;", '\''}};
+	} named[] = {{"&lt;", '<'},
+		     {"&gt;", '>'},
+		     {"&amp;", '&'},
+		     {"&quot;", '"'},
+		     {"&apos;", '\''}};
 	unsigned long cp = 0;
 	size_t digits = 0;
 	int base = 10;
@@ -826,8 +827,7 @@ static const char *xml_str(const struct wxcrypt_xml *doc, const char *name,
 	return v;
 }
 
-int wxcrypt_inbound_add(const struct wxcrypt_xml *doc,
-			struct chan_inbound *out)
+int wxcrypt_inbound_add(const struct wxcrypt_xml *doc, struct chan_inbound *out)
 {
 	const char *from = xml_str(doc, "FromUserName", WXCRYPT_ARG_MAX);
 	const char *type = xml_str(doc, "MsgType", 32);
@@ -904,8 +904,8 @@ const char *wxcrypt_conf(const struct wl_channel_conf *ch, const char *key)
 void wxcrypt_url_base(struct buf *b, const struct wl_channel_conf *ch,
 		      const char *dflt, const char *path)
 {
-	const char *base = ch->api_base && ch->api_base[0] ? ch->api_base
-							   : dflt;
+	const char *base =
+	    ch->api_base && ch->api_base[0] ? ch->api_base : dflt;
 	size_t len = strlen(base);
 
 	while (len > 0 && base[len - 1] == '/')

@@ -39,12 +39,12 @@
 #include "channel.h"
 
 /* Caps on what a callback may carry. */
-#define WXCRYPT_MSG_MAX 65536	/* decrypted message bytes */
-#define WXCRYPT_B64_MAX 98304	/* base64 text of a message */
-#define WXCRYPT_ARG_MAX 128	/* token, timestamp, nonce, ids */
-#define WXCRYPT_XML_MAX 98304	/* an XML document */
-#define WXCRYPT_XML_FIELDS 64	/* top-level elements in one */
-#define WXCRYPT_REPLAY_S 300	/* accepted timestamp skew, seconds */
+#define WXCRYPT_MSG_MAX	   65536 /* decrypted message bytes */
+#define WXCRYPT_B64_MAX	   98304 /* base64 text of a message */
+#define WXCRYPT_ARG_MAX	   128	 /* token, timestamp, nonce, ids */
+#define WXCRYPT_XML_MAX	   98304 /* an XML document */
+#define WXCRYPT_XML_FIELDS 64	 /* top-level elements in one */
+#define WXCRYPT_REPLAY_S   300	 /* accepted timestamp skew, seconds */
 
 /* ---- WXBizMsgCrypt ------------------------------------------------------- */
 

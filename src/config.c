@@ -261,6 +261,10 @@ static const struct opt opt_table[] = {
 	  .max = 300, .def_str = "127.0.0.1:8080", .check = chk_listen },
 	{ .kind = K_TOP, .name = "workers", .type = T_INT, .min = 1,
 	  .max = 64, .def = 4, .at = CF(workers) },
+	/* false: this daemon only answers webhooks; the outbox sender and
+	 * the timer sweeper run in other daemons (DESIGN §6). */
+	{ .kind = K_TOP, .name = "background", .type = T_BOOL, .def = 1,
+	  .at = CF(background) },
 	{ .kind = K_TOP, .name = "body_limit", .type = T_SIZE, .min = 1024,
 	  .max = 16777216, .def = 65536, .at = CF(body_limit) },
 	{ .kind = K_TOP, .name = "redis", .type = T_OBJ, .flags = F_ALWAYS,
@@ -321,9 +325,7 @@ static const struct opt opt_table[] = {
 	  .max = 120000, .def = 15000, .at = OB(timeout_ms) },
 	{ .kind = K_OUTBOX, .name = "concurrency", .type = T_INT, .min = 1,
 	  .max = 1024, .def = 32, .at = OB(concurrency) },
-	/* false: this daemon only receives; others send (DESIGN §6). */
-	{ .kind = K_OUTBOX, .name = "enabled", .type = T_BOOL, .def = 1,
-	  .at = OB(enabled) },
+
 
 	{ .kind = K_SLA, .name = "respond_s", .type = T_LONG, .min = 60,
 	  .max = 31536000, .def = 3600, .at = SL(respond_s) },

@@ -95,7 +95,6 @@ struct wl_outbox_conf {
 	int lease_ms;	   /* in-flight lease (default 60000) */
 	int timeout_ms;	   /* one HTTP send (default 15000) */
 	int concurrency;   /* sends in flight per daemon (default 32) */
-	bool enabled;	   /* false: this daemon does not send (default true) */
 };
 
 struct wl_sla_conf {
@@ -107,6 +106,8 @@ struct wl_config {
 	char *listen_host;
 	int listen_port;
 	int workers;	   /* libmicrohttpd worker threads (default 4) */
+	bool background;   /* run the outbox sender and the timer sweeper
+			      (default true) */
 	size_t body_limit; /* bytes (default 65536) */
 
 	char *redis_url;   /* redis://host:port/db or unix:///path */

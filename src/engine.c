@@ -482,7 +482,8 @@ static int engine_feedback(struct engine_run *r, const json_t *e)
 	json_t *f, *op;
 	const struct wl_addr *h;
 	char text[512];
-	const char *sat;
+	const char *sat, *solved;
+	bool unsolved;
 
 	if (!no)
 		no = engine_session_case(r);
@@ -491,15 +492,23 @@ static int engine_feedback(struct engine_run *r, const json_t *e)
 		return WL_OK;
 	f = engine_fields(fields);
 	json_object_del(f, "case_no");
+	solved = json_string_value(json_object_get(f, "solved"));
+	unsolved = solved && strcmp(solved, "否") == 0;
+	/* Solved: the feedback closes the case. Not solved: it goes back to
+	 * whoever handled it. */
 	if (case_get(c, "status") &&
 	    strcmp(case_get(c, "status"), "resolved") == 0)
-		json_object_set_new(f, "status", json_string("closed"));
+		json_object_set_new(f, "status",
+				    json_string(unsolved ? "claimed"
+							 : "closed"));
 	op = engine_case_set(r->out->cases, no, -1, f, in->msg->from,
-			     "feedback", "居民回访反馈");
-	sat = json_string_value(json_object_get(f, "satisfied"));
+			     unsolved ? "reopened" : "feedback",
+			     unsolved ? "居民反馈问题未解决" : "居民回访反馈");
+	sat = json_string_value(json_object_get(f, "satisfaction"));
 	h = engine_case_holder(in->cfg, c);
-	snprintf(text, sizeof(text), "【工单 %s】居民回访反馈：满意度 %s。", no,
-		 sat ? sat : "未填");
+	snprintf(text, sizeof(text), "【工单 %s】居民回访：%s，%s。%s", no,
+		 unsolved ? "问题未解决" : "问题已解决", sat ? sat : "未评价",
+		 unsolved ? "工单已重新打开，请再联系居民。" : "工单关闭。");
 	if (op && h)
 		engine_op_notify(op, h->channel, h->to, text);
 	json_decref(f);
@@ -735,6 +744,37 @@ static int engine_flow(struct engine_run *r, json_t *sess)
 	return rc;
 }
 
+/* An idle timer of a conversation fired: remind or expire it, if the
+ * conversation is still the one the timer was set for. */
+static int engine_timer(struct engine_run *r)
+{
+	const struct engine_in *in = r->in;
+	json_error_t err;
+	json_t *t = json_loads(in->msg->attachment ? in->msg->attachment : "",
+			       0, &err);
+	json_t *sess = in->session[0] ? json_loads(in->session, 0, &err)
+				      : NULL;
+	struct flow_result fr = {0};
+	int rc = WL_OK;
+
+	if (!in->flows || !json_is_object(sess) || !t ||
+	    !json_equal(json_object_get(sess, "version"),
+			json_object_get(t, "v"))) {
+		r->out->session = strdup(in->session);
+		rc = r->out->session ? WL_OK : WL_ENOMEM;
+		goto out;
+	}
+	r->old_session = sess;
+	rc = flow_timeout(in->flows, in->cfg, sess, in->now_ms, &fr);
+	if (rc == WL_OK)
+		rc = engine_apply(r, &fr);
+	flow_result_release(&fr);
+out:
+	json_decref(t);
+	json_decref(sess);
+	return rc;
+}
+
 int engine_step(const struct engine_in *in, struct engine_out *out)
 {
 	const struct chan_msg *m = in->msg;
@@ -749,6 +789,14 @@ int engine_step(const struct engine_in *in, struct engine_out *out)
 	r.in = in;
 	r.out = out;
 	r.st = config_staff_by_chat(in->cfg, in->ch->id, m->from);
+	if (m->kind && strcmp(m->kind, "timer") == 0)
+		return engine_timer(&r);
+	if (m->kind && strcmp(m->kind, "event") == 0) {
+		/* Platform events (a user opened the app, a location ping)
+		 * are not messages: record nothing, answer nothing. */
+		out->session = strdup(in->session);
+		return out->session ? WL_OK : WL_ENOMEM;
+	}
 	if (!m->text) {
 		/* A photo or a voice note: say plainly what we can read. */
 		out->session = strdup(in->session);

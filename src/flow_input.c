@@ -204,6 +204,13 @@ static size_t option_match(const struct flow_option *o, const char *bare)
 	const char *words[3 + FLOW_ALIASES_MAX];
 	size_t n = 0, best = 0;
 
+	if (o->bare) {
+		for (size_t i = 0; i < o->n_bare; i++)
+			if (o->bare[i][0] && strstr(bare, o->bare[i]) &&
+			    strlen(o->bare[i]) > best)
+				best = strlen(o->bare[i]);
+		return best;
+	}
 	words[n++] = o->key;
 	words[n++] = o->text.zh;
 	if (o->text.en)

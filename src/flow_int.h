@@ -56,7 +56,10 @@ struct flow_option {
 	struct flow_text text;
 	char **aliases;
 	size_t n_aliases;
-	int next; /* node index, -1: the ask's next */
+	int next;     /* node index, -1: the ask's next */
+	char **bare;  /* matching forms of key, labels and aliases (loader);
+		       * NULL: computed when needed */
+	size_t n_bare;
 };
 
 enum flow_cond_kind { FC_EQUALS, FC_IN, FC_CONTAINS, FC_GTE, FC_LTE,
@@ -122,6 +125,7 @@ struct flow {
 	char *file;
 	struct flow_text name;
 	char **keywords;
+	char **kw_bare; /* matching forms of keywords, same count */
 	size_t n_keywords;
 	bool is_default;
 	bool staff_only;
@@ -136,8 +140,10 @@ struct flow {
 struct flow_em_kind {
 	char *id;
 	char **keywords;
+	char **kw_bare; /* matching forms, same counts */
 	size_t n_keywords;
 	char **nots; /* phrases that cancel a keyword: 没有着火 */
+	char **not_bare;
 	size_t n_nots;
 	struct flow_text advice;
 };

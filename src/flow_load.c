@@ -32,6 +32,7 @@ struct loader {
 	bool sms; /* warn about lines longer than one SMS segment */
 };
 
+__attribute__((format(printf, 4, 0)))
 static void lmsg(struct loader *L, bool warning, const char *where,
 		 const char *fmt, va_list ap)
 {
@@ -125,6 +126,7 @@ static void node_free(struct flow_node *n)
 		free(n->options[i].key);
 		text_free(&n->options[i].text);
 		words_free(n->options[i].aliases, n->options[i].n_aliases);
+		words_free(n->options[i].bare, n->options[i].n_bare);
 	}
 	free(n->options);
 	text_free(&n->hint);
@@ -145,6 +147,7 @@ static void flow_free(struct flow *f)
 	free(f->file);
 	text_free(&f->name);
 	words_free(f->keywords, f->n_keywords);
+	words_free(f->kw_bare, f->n_keywords);
 	words_free(f->params, f->n_params);
 	for (size_t i = 0; i < f->n_nodes; i++)
 		node_free(&f->nodes[i]);
@@ -161,7 +164,9 @@ void flow_set_free(struct flow_set *fs)
 	for (size_t i = 0; i < fs->n_em; i++) {
 		free(fs->em[i].id);
 		words_free(fs->em[i].keywords, fs->em[i].n_keywords);
+		words_free(fs->em[i].kw_bare, fs->em[i].n_keywords);
 		words_free(fs->em[i].nots, fs->em[i].n_nots);
+		words_free(fs->em[i].not_bare, fs->em[i].n_nots);
 		text_free(&fs->em[i].advice);
 	}
 	free(fs->em);
@@ -480,6 +485,23 @@ static bool load_words(struct loader *L, json_t *a, const char *path,
 	return L->errors == before;
 }
 
+/* The matching forms (flow_bare) of n words, so that the stepper does
+ * not normalise the same keyword for every message. */
+static char **bare_words(struct loader *L, char *const *w, size_t n,
+			 const char *path)
+{
+	char **b = calloc(n ? n : 1, sizeof(*b));
+
+	for (size_t i = 0; b && i < n; i++)
+		if (!(b[i] = flow_bare(w[i]))) {
+			words_free(b, i);
+			b = NULL;
+		}
+	if (!b)
+		lerr(L, path, "out of memory");
+	return b;
+}
+
 /* ---- nodes ---- */
 
 static const char *const node_kinds[] = {
@@ -635,6 +657,19 @@ static void load_options(struct loader *L, struct flow *f,
 				   &opt->aliases, &opt->n_aliases);
 		}
 		opt->next = opt_ref(L, f, o, "next", p);
+		if (opt->key && opt->text.zh) {
+			char *w[3 + FLOW_ALIASES_MAX];
+			size_t k = 0;
+
+			w[k++] = opt->key;
+			w[k++] = opt->text.zh;
+			if (opt->text.en)
+				w[k++] = opt->text.en;
+			for (size_t j = 0; j < opt->n_aliases; j++)
+				w[k++] = opt->aliases[j];
+			opt->bare = bare_words(L, w, k, p);
+			opt->n_bare = opt->bare ? k : 0;
+		}
 	}
 }
 
@@ -1229,7 +1264,7 @@ static void check_loops(struct loader *L, const struct flow *f)
 			snprintf(list + len, sizeof(list) - len, " -> %s",
 				 f->nodes[u].id);
 		join(p, "nodes", f->nodes[u].id);
-		lerr(L, p, "loop with no ask to wait at and no way out: %s",
+		lerr(L, p, "loop with no ask to wait at: %s (once in, it never ends)",
 		     list);
 	}
 out:
@@ -1406,10 +1441,12 @@ static bool load_flow(struct loader *L, struct flow *f, json_t *root)
 
 			f->is_default = json_is_true(json_object_get(v,
 								     "default"));
-			if (kw)
-				load_words(L, kw, "trigger.keywords",
-					   FLOW_KEYWORDS_MAX, false,
-					   &f->keywords, &f->n_keywords);
+			if (kw && load_words(L, kw, "trigger.keywords",
+					     FLOW_KEYWORDS_MAX, false,
+					     &f->keywords, &f->n_keywords))
+				f->kw_bare = bare_words(L, f->keywords,
+							f->n_keywords,
+							"trigger.keywords");
 			if (!f->is_default && f->n_keywords == 0 &&
 			    L->errors == before)
 				lerr(L, "trigger",
@@ -1541,13 +1578,17 @@ static bool load_emergency(struct loader *L, struct flow_set *fs,
 		join(q, p, "keywords");
 		if (json_array_size(json_object_get(k, "keywords")) == 0)
 			lerr(L, q, "needs at least one keyword");
-		load_words(L, json_object_get(k, "keywords"), q,
-			   FLOW_KEYWORDS_MAX, false, &e->keywords,
-			   &e->n_keywords);
+		if (load_words(L, json_object_get(k, "keywords"), q,
+			       FLOW_KEYWORDS_MAX, false, &e->keywords,
+			       &e->n_keywords))
+			e->kw_bare = bare_words(L, e->keywords, e->n_keywords,
+						q);
 		if ((v = json_object_get(k, "not"))) {
 			join(q, p, "not");
-			load_words(L, v, q, FLOW_KEYWORDS_MAX, false, &e->nots,
-				   &e->n_nots);
+			if (load_words(L, v, q, FLOW_KEYWORDS_MAX, false,
+				       &e->nots, &e->n_nots))
+				e->not_bare = bare_words(L, e->nots, e->n_nots,
+							 q);
 		}
 		join(q, p, "advice");
 		load_text(L, json_object_get(k, "advice"), q, &e->advice, 0);

@@ -1148,22 +1148,20 @@ static bool find_emergency(const struct flow_set *fs, const char *bare,
 			return false;
 		/* 没有着火 is not a fire: blank out the negated phrases */
 		for (size_t i = 0; i < e->n_nots; i++) {
-			char *nb = flow_bare(e->nots[i]);
+			const char *nb = e->not_bare[i];
 			char *at;
 
-			while (nb && nb[0] && (at = strstr(b, nb)))
+			while (nb[0] && (at = strstr(b, nb)))
 				memset(at, ' ', strlen(nb));
-			free(nb);
 		}
 		for (size_t i = 0; i < e->n_keywords && !hit; i++) {
-			char *kb = flow_bare(e->keywords[i]);
+			const char *kb = e->kw_bare[i];
 
-			if (kb && kb[0] && strstr(b, kb)) {
+			if (kb[0] && strstr(b, kb)) {
 				hit = true;
 				*kind = k;
 				*kw = e->keywords[i];
 			}
-			free(kb);
 		}
 		free(b);
 		if (hit)
@@ -1346,8 +1344,8 @@ int flow_step(const struct flow_set *fs, const struct wl_config *cfg,
 			if (c->is_default)
 				def = (int)i;
 			for (size_t j = 0; j < c->n_keywords; j++) {
-				char *kb = flow_bare(c->keywords[j]);
-				size_t l = kb ? strlen(kb) : 0;
+				const char *kb = c->kw_bare[j];
+				size_t l = strlen(kb);
 
 				/* the longest keyword wins; on a tie the
 				 * more specific (non-default) flow */
@@ -1359,7 +1357,6 @@ int flow_step(const struct flow_set *fs, const struct wl_config *cfg,
 					best = (int)i;
 					best_len = l;
 				}
-				free(kb);
 			}
 		}
 		if (best < 0 && !in->is_staff)

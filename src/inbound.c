@@ -156,14 +156,18 @@ static int inbound_commit(const struct wl_config *cfg,
 	*dup = 0;
 	*queued = 0;
 	doc = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s, s:I, s:I, s:s, s:I, "
-			"s:O, s:O, s:O}",
+			"s:O, s:O, s:O, s:s}",
 			"now", (json_int_t)now, "channel", ch->id, "from",
 			msg->from, "msg_id", msg->id, "name", msg->name,
 			"text", msg->text ? msg->text : "",
 			"dedupe_ttl", (json_int_t)cfg->dedupe_ttl_s, "expect",
 			(json_int_t)st->version, "session", eo->session,
-			"session_ttl", (json_int_t)cfg->session_ttl_s, "out",
-			eo->out, "cases", eo->cases, "timers", eo->timers);
+			/* The flow expires a conversation itself (and says
+			 * so); Redis only forgets it a day later. */
+			"session_ttl", (json_int_t)cfg->session_ttl_s + 86400,
+			"out",
+			eo->out, "cases", eo->cases, "timers", eo->timers,
+			"kind", msg->kind ? msg->kind : "text");
 	if (!doc)
 		goto out;
 	body = json_dumps(doc, JSON_COMPACT);

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "store.h"
+#include "timers.h"
 #include "wl.h"
 
 #define MAIN_DRAIN_MS 10000
@@ -140,8 +141,11 @@ static int main_serve(int argc, char **argv)
 		goto out;
 	store_init(cfg);
 	inbound_on_queued = outbox_wake;
-	if (outbox_start(cfg) != WL_OK)
+	if (cfg->background &&
+	    (outbox_start(cfg) != WL_OK || timers_start(cfg) != WL_OK))
 		goto out;
+	if (!cfg->background)
+		log_info("main", "receive only: no sender, no timers here");
 	if (http_start(cfg) != WL_OK)
 		goto out;
 	log_info("main", "warmline started version=%s config=%s fake_clock=%d",
@@ -151,6 +155,7 @@ static int main_serve(int argc, char **argv)
 	rc = 0;
 out:
 	http_stop(MAIN_DRAIN_MS);
+	timers_stop();
 	outbox_stop(MAIN_DRAIN_MS / 2);
 	store_conn_close();
 	embedded_stop();

@@ -387,6 +387,7 @@ static void *outbox_main(void *arg)
 	int inflight = 0, running = 0;
 	int64_t next_pop = 0, stop_at = 0;
 
+	store_set_role("outbox");
 	while (true) {
 		CURLMsg *msg;
 		int left;
@@ -438,10 +439,6 @@ int outbox_start(const struct wl_config *cfg)
 	char host[32];
 
 	ob_cfg = cfg;
-	if (!cfg->outbox.enabled) {
-		log_info("outbox", "sending disabled in this daemon");
-		return WL_OK;
-	}
 	ob_tokens = calloc(cfg->n_channels ? cfg->n_channels : 1,
 			   sizeof(*ob_tokens));
 	if (!ob_tokens)

@@ -27,6 +27,7 @@ static const struct wl_config *store_cfg;
 static char store_sha[STORE_SCRIPT_COUNT][41];
 
 static __thread redisContext *store_ctx;
+static __thread const char *store_role = "http";
 static __thread int64_t store_next_try_ms;
 
 static void store_sha1_hex(const char *src, char out[41])
@@ -51,6 +52,11 @@ int store_init(const struct wl_config *cfg)
 	return WL_OK;
 }
 
+void store_set_role(const char *role)
+{
+	store_role = role;
+}
+
 const char *store_prefix(void)
 {
 	return store_cfg->redis_prefix;
@@ -69,8 +75,12 @@ static int store_select_db(redisContext *c)
 	redisReply *r;
 	int ok;
 
-	if (store_cfg->redis_db == 0)
-		return 1;
+	r = redisCommand(c, "CLIENT SETNAME warmline-%s", store_role);
+	ok = r && r->type == REDIS_REPLY_STATUS;
+	if (r)
+		freeReplyObject(r);
+	if (!ok || store_cfg->redis_db == 0)
+		return ok;
 	r = redisCommand(c, "SELECT %d", store_cfg->redis_db);
 	ok = r && r->type == REDIS_REPLY_STATUS;
 	if (r)

@@ -27,11 +27,18 @@ enum store_script {
 	STORE_INBOUND_COMMIT,
 	STORE_OUTBOX_POP,
 	STORE_OUTBOX_DONE,
+	STORE_TIMER_POP,
+	STORE_TIMER_DONE,
+	STORE_CASE_CREATE,
+	STORE_CASE_LIST,
 	STORE_SCRIPT_COUNT
 };
 
 /* Called once before any thread uses the store. */
 int store_init(const struct wl_config *cfg);
+/* Name this thread's connections ("http", "outbox", "timers") so CLIENT
+ * LIST tells who is who. Costs one command per connect, none per call. */
+void store_set_role(const char *role);
 /* This thread's connection; NULL when Redis cannot be reached now. */
 redisContext *store_conn(void);
 /* Drop this thread's connection (at thread exit, or after an error). */

@@ -25,6 +25,7 @@
  *   case:ext:{ref}              the case opened for an external work order
  *   visits, visit:{id}          zset by time, hash: visit records (附件1)
  *   timers                      zset: JSON timer -> when it is due
+ *   timers:lease                zset: timers being handled -> lease expiry
  *
  * A recipient's queue is either in ob:ready or in ob:lease, never both, so
  * only one message per recipient is in flight and order is kept.
@@ -94,6 +95,7 @@
 	"  end\n"                                                            \
 	"  if op.ext_ref then\n"                                             \
 	"    redis.call('SET', p .. 'case:ext:' .. op.ext_ref, no)\n"        \
+	"    redis.call('HSET', k, 'ext_ref', op.ext_ref)\n"                 \
 	"  end\n"                                                            \
 	"  timeline(no, now, op.who, 'created', op.detail)\n"                \
 	"  for _, o in ipairs(op.notify or {}) do\n"                         \
@@ -121,6 +123,12 @@
 	"      redis.call('ZREM', ok, op.no)\n"                              \
 	"    elseif old[4] and old[4] ~= '' then\n"                          \
 	"      redis.call('ZADD', ok, now, op.no)\n"                         \
+	"    end\n"                                                          \
+	"    local ext = redis.call('HMGET', k, 'ext_channel', 'ext_ref')\n" \
+	"    if ext[1] and ext[2] then\n"                                    \
+	"      enqueue({channel = ext[1], to = ext[2], text = cjson.encode(\n" \
+	"        {no = op.no, ext_ref = ext[2], status = st, at = now})},\n" \
+	"        now)\n"                                                     \
 	"    end\n"                                                          \
 	"  end\n"                                                            \
 	"  local holder = f.claimed_by\n"                                    \
@@ -231,15 +239,17 @@ static const char lua_inbound_commit[] =
 	"if cur ~= d.expect then return {'CONFLICT'} end\n"
 	"if case_conflict(d.cases) then return {'CONFLICT'} end\n"
 	"redis.call('SET', dk, '1', 'EX', d.dedupe_ttl)\n"
-	"local ck = p .. 'contact:' .. who\n"
-	"redis.call('HSETNX', ck, 'first_seen', now)\n"
-	"redis.call('HSET', ck, 'last_seen', now)\n"
-	"if d.name ~= cjson.null and d.name ~= '' then\n"
-	"  redis.call('HSET', ck, 'name', d.name)\n"
+	"if d.kind ~= 'timer' then\n"
+	"  local ck = p .. 'contact:' .. who\n"
+	"  redis.call('HSETNX', ck, 'first_seen', now)\n"
+	"  redis.call('HSET', ck, 'last_seen', now)\n"
+	"  if d.name ~= cjson.null and d.name ~= '' then\n"
+	"    redis.call('HSET', ck, 'name', d.name)\n"
+	"  end\n"
+	"  redis.call('XADD', p .. 'inbox', 'MAXLEN', '~', 100000, '*',\n"
+	"    'channel', d.channel, 'from', d.from, 'id', d.msg_id,\n"
+	"    'kind', d.kind, 'text', d.text, 'at', now)\n"
 	"end\n"
-	"redis.call('XADD', p .. 'inbox', 'MAXLEN', '~', 100000, '*',\n"
-	"  'channel', d.channel, 'from', d.from, 'id', d.msg_id,\n"
-	"  'text', d.text, 'at', now)\n"
 	"local no = case_ops(d.cases, now, d.session_ttl)\n"
 	"local data = d.session\n"
 	"if no then data = replace(data, '{case.no}', no) end\n"
@@ -323,9 +333,74 @@ static const char lua_outbox_done[] =
 	"end\n"
 	"return 1\n";
 
+/* ARGV: prefix, document {now, ext_ref, op}: a work order from 12345 or
+ * another system. Idempotent on ext_ref.
+ * -> {"CREATED", no} | {"EXISTS", no} */
+static const char lua_case_create[] =
+	LUA_PRELUDE
+	LUA_CASES
+	"local d = cjson.decode(ARGV[2])\n"
+	"local ek = p .. 'case:ext:' .. d.ext_ref\n"
+	"local no = redis.call('GET', ek)\n"
+	"if no then return {'EXISTS', no} end\n"
+	"d.op.ext_ref = d.ext_ref\n"
+	"no = case_open(d.op, d.now)\n"
+	"return {'CREATED', no}\n";
+
+/* ARGV: prefix, filter {from_ms, to_ms, status, urgency, areas (set of
+ * ids or null), offset, limit}. Newest first.
+ * -> {total, {case hash, ...}} */
+static const char lua_case_list[] =
+	"local p = ARGV[1]\n"
+	"local f = cjson.decode(ARGV[2])\n"
+	"local nos = redis.call('ZREVRANGEBYSCORE', p .. 'cases', f.to_ms,\n"
+	"  f.from_ms, 'LIMIT', 0, 100000)\n"
+	"local total, page = 0, {}\n"
+	"for _, no in ipairs(nos) do\n"
+	"  local c = redis.call('HMGET', p .. 'case:' .. no, 'status',\n"
+	"    'urgency', 'area')\n"
+	"  if (f.status == cjson.null or c[1] == f.status) and\n"
+	"     (f.urgency == cjson.null or c[2] == f.urgency) and\n"
+	"     (f.areas == cjson.null or f.areas[c[3] or ''] ) then\n"
+	"    total = total + 1\n"
+	"    if total > f.offset and #page < f.limit then\n"
+	"      page[#page + 1] = redis.call('HGETALL', p .. 'case:' .. no)\n"
+	"    end\n"
+	"  end\n"
+	"end\n"
+	"return {total, page}\n";
+
+/* ARGV: prefix, now, lease_ms, max. Timers whose lease expired (a daemon
+ * died while handling them) are due again; then up to max due timers are
+ * leased. -> {member, ...} */
+static const char lua_timer_pop[] =
+	"local p = ARGV[1]\n"
+	"local now = tonumber(ARGV[2])\n"
+	"local t, l = p .. 'timers', p .. 'timers:lease'\n"
+	"for _, m in ipairs(redis.call('ZRANGEBYSCORE', l, '-inf', now,\n"
+	"    'LIMIT', 0, 100)) do\n"
+	"  redis.call('ZREM', l, m)\n"
+	"  redis.call('ZADD', t, now, m)\n"
+	"end\n"
+	"local due = redis.call('ZRANGEBYSCORE', t, '-inf', now, 'LIMIT', 0,\n"
+	"  tonumber(ARGV[4]))\n"
+	"for _, m in ipairs(due) do\n"
+	"  redis.call('ZREM', t, m)\n"
+	"  redis.call('ZADD', l, now + tonumber(ARGV[3]), m)\n"
+	"end\n"
+	"return due\n";
+
+/* ARGV: prefix, member. The timer was handled. */
+static const char lua_timer_done[] =
+	"return redis.call('ZREM', ARGV[1] .. 'timers:lease', ARGV[2])\n";
+
 const char *const store_script_src[STORE_SCRIPT_COUNT] = {
 	[STORE_INBOUND_LOAD] = lua_inbound_load,
 	[STORE_INBOUND_COMMIT] = lua_inbound_commit,
 	[STORE_OUTBOX_POP] = lua_outbox_pop,
 	[STORE_OUTBOX_DONE] = lua_outbox_done,
+	[STORE_TIMER_POP] = lua_timer_pop,
+	[STORE_TIMER_DONE] = lua_timer_done,
+	[STORE_CASE_CREATE] = lua_case_create,
+	[STORE_CASE_LIST] = lua_case_list,
 };

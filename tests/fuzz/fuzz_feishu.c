@@ -24,9 +24,9 @@
 #include "wxcrypt.h"
 
 #define FZ_VTOKEN "rvaYgkND1GOiu5MM0E1rncYC6PLtF7JV"
-#define FZ_EKEY "fuzz-encrypt-key"
-#define FZ_TS "1700000000"
-#define FZ_NONCE "fz-nonce"
+#define FZ_EKEY	  "fuzz-encrypt-key"
+#define FZ_TS	  "1700000000"
+#define FZ_NONCE  "fz-nonce"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -66,23 +66,22 @@ static const struct wl_channel_conf *fz_conf(int encrypted)
 	return ch;
 }
 
-static void fz_run(int encrypted, const char *body, size_t len,
-		   const char *sig)
+static void fz_run(int encrypted, const char *body, size_t len, const char *sig)
 {
 	const struct wl_channel_conf *ch = fz_conf(encrypted);
 	const struct chan_adapter *ad = chan_find("feishu");
 	struct chan_inbound in = {0};
 	struct chan_request req = {
-		.method = "POST",
-		.path = "/hook/fz",
-		.full_url = "http://fz/hook/fz",
-		.body = body,
-		.body_len = len,
-		.peer_ip = "127.0.0.1",
-		.now_ms = 1700000000LL * 1000,
-		.header = fz_header,
-		.arg = fz_arg,
-		.ctx = (void *)(uintptr_t)sig,
+	    .method = "POST",
+	    .path = "/hook/fz",
+	    .full_url = "http://fz/hook/fz",
+	    .body = body,
+	    .body_len = len,
+	    .peer_ip = "127.0.0.1",
+	    .now_ms = 1700000000LL * 1000,
+	    .header = fz_header,
+	    .arg = fz_arg,
+	    .ctx = (void *)(uintptr_t)sig,
 	};
 
 	if (!ad)
@@ -156,15 +155,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data + 1, len);
 	switch (data[0] % 3) {
-	case 0:
-		fz_run(0, s, len, NULL);
-		break;
-	case 1:
-		fz_signed(s, len);
-		break;
-	default:
-		fz_decrypt(s, len);
-		break;
+	case 0: fz_run(0, s, len, NULL); break;
+	case 1: fz_signed(s, len); break;
+	default: fz_decrypt(s, len); break;
 	}
 	free(s);
 	return 0;

@@ -24,9 +24,9 @@
 #include "wxcrypt.h"
 
 #define FZ_TOKEN "QDG6eK"
-#define FZ_CORP "wx5823bf96d3bd56c7"
-#define FZ_KEY "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
-#define FZ_TS "1409659813"
+#define FZ_CORP	 "wx5823bf96d3bd56c7"
+#define FZ_KEY	 "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
+#define FZ_TS	 "1409659813"
 #define FZ_NONCE "1372623149"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -61,8 +61,8 @@ static struct wl_channel_conf *fz_conf(const char *type)
 	static struct wl_channel_conf wecom, wechat;
 	static char token[] = FZ_TOKEN;
 	static char t_wecom[] = "wecom", t_wechat[] = "wechat";
-	struct wl_channel_conf *ch = strcmp(type, "wecom") == 0 ? &wecom
-								: &wechat;
+	struct wl_channel_conf *ch =
+	    strcmp(type, "wecom") == 0 ? &wecom : &wechat;
 
 	if (!ch->raw) {
 		ch->id = strcmp(type, "wecom") == 0 ? t_wecom : t_wechat;
@@ -84,16 +84,16 @@ static void fz_adapter(const char *type, const char *body, size_t len,
 	const struct chan_adapter *ad = chan_find(type);
 	struct chan_inbound in = {0};
 	struct chan_request req = {
-		.method = "POST",
-		.path = "/hook/fz",
-		.full_url = "http://fz/hook/fz",
-		.body = body,
-		.body_len = len,
-		.peer_ip = "127.0.0.1",
-		.now_ms = 1409659813LL * 1000,
-		.header = fz_header,
-		.arg = fz_arg,
-		.ctx = args,
+	    .method = "POST",
+	    .path = "/hook/fz",
+	    .full_url = "http://fz/hook/fz",
+	    .body = body,
+	    .body_len = len,
+	    .peer_ip = "127.0.0.1",
+	    .now_ms = 1409659813LL * 1000,
+	    .header = fz_header,
+	    .arg = fz_arg,
+	    .ctx = args,
 	};
 
 	if (!ad)
@@ -111,8 +111,8 @@ static void fz_xml(const char *s, size_t len)
 	if (wxcrypt_xml_parse(s, len, &doc) != WL_OK)
 		return;
 	for (size_t i = 0; i < doc.n; i++)
-		if (!doc.f[i].name || (doc.f[i].value &&
-				       strlen(doc.f[i].value) > len))
+		if (!doc.f[i].name ||
+		    (doc.f[i].value && strlen(doc.f[i].value) > len))
 			abort();
 	wxcrypt_inbound_add(&doc, &in);
 	chan_inbound_release(&in);
@@ -182,18 +182,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data + 1, len);
 	switch (data[0] % 4) {
-	case 0:
-		fz_xml(s, len);
-		break;
-	case 1:
-		fz_decrypt(s, len);
-		break;
-	case 2:
-		fz_wecom(s, len);
-		break;
-	default:
-		fz_wechat(s, len);
-		break;
+	case 0: fz_xml(s, len); break;
+	case 1: fz_decrypt(s, len); break;
+	case 2: fz_wecom(s, len); break;
+	default: fz_wechat(s, len); break;
 	}
 	free(s);
 	return 0;

@@ -13,6 +13,7 @@
 
 #include "flow_int.h"
 #include "test_flow_common.h"
+#include "wl.h"
 
 #define BAD_DIR WL_SOURCE_DIR "/tests/flows/bad/"
 
@@ -23,60 +24,60 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{{"unknown_key.json"}, "unknown_key.json: nodes.q.colour: unknown key"},
-	{{"wrong_type.json"},
-	 "wrong_type.json: nodes.q.max_tries: must be an integer"},
-	{{"missing_required.json"},
-	 "missing_required.json: nodes.q.var: missing required key"},
-	{{"unknown_node.json"},
-	 "unknown_node.json: nodes.q.next: unknown node \"nowhere\""},
-	{{"unreachable.json"},
-	 "unreachable.json: nodes.orphan: unreachable from start"},
-	{{"loop.json"},
-	 "loop.json: nodes.a: loop with no ask to wait at and no way out: "
-	 "a -> b -> a"},
-	{{"missing_zh.json"},
-	 "missing_zh.json: nodes.q.text.zh: missing Chinese text (zh)"},
-	{{"unset_var.json"},
+	{{"unknown_key.json"}, "unknown_key.json: nodes.q.colour: unknown key", false},
+	{{"wrong_type.json", false},
+	 "wrong_type.json: nodes.q.max_tries: must be an integer", false},
+	{{"missing_required.json", false},
+	 "missing_required.json: nodes.q.var: missing required key", false},
+	{{"unknown_node.json", false},
+	 "unknown_node.json: nodes.q.next: unknown node \"nowhere\"", false},
+	{{"unreachable.json", false},
+	 "unreachable.json: nodes.orphan: unreachable from start", false},
+	{{"loop.json", false},
+	 "loop.json: nodes.a: loop with no ask to wait at: a -> b -> a "
+	 "(once in, it never ends)", false},
+	{{"missing_zh.json", false},
+	 "missing_zh.json: nodes.q.text.zh: missing Chinese text (zh)", false},
+	{{"unset_var.json", false},
 	 "unset_var.json: nodes.done.text.zh: variable {answers.name} is "
-	 "never set by an ask"},
-	{{"route_unset_var.json"},
+	 "never set by an ask", false},
+	{{"route_unset_var.json", false},
 	 "route_unset_var.json: nodes.r.var: variable \"colour\" is never set "
-	 "by an ask"},
-	{{"duplicate_choice.json"},
-	 "duplicate_choice.json: nodes.q.options[1].key: duplicate key \"a\""},
+	 "by an ask", false},
+	{{"duplicate_choice.json", false},
+	 "duplicate_choice.json: nodes.q.options[1].key: duplicate key \"a\"", false},
 	{{"dup_id_a.json", "dup_id_b.json"},
-	 "dup_id_b.json: id: duplicate flow id \"t\" (also in dup_id_a.json)"},
+	 "dup_id_b.json: id: duplicate flow id \"t\" (also in dup_id_a.json)", false},
 	{{"two_defaults_a.json", "two_defaults_b.json"},
 	 "two_defaults_b.json: trigger: more than one default flow (also "
-	 "two_defaults_a.json)"},
-	{{"unknown_input.json"},
+	 "two_defaults_a.json)", false},
+	{{"unknown_input.json", false},
 	 "unknown_input.json: nodes.q.input: unknown input \"date\" (choice, "
-	 "yesno, integer, age, phone, resident_id, text, location)"},
-	{{"unknown_variable.json"},
+	 "yesno, integer, age, phone, resident_id, text, location)", false},
+	{{"unknown_variable.json", false},
 	 "unknown_variable.json: nodes.done.text.zh: unknown variable "
-	 "{foo.bar}"},
-	{{"unknown_flow.json"},
+	 "{foo.bar}", false},
+	{{"unknown_flow.json", false},
 	 "unknown_flow.json: nodes.go.do[0].start_flow: unknown flow "
-	 "\"nowhere\""},
-	{{"staff_var.json"},
+	 "\"nowhere\"", false},
+	{{"staff_var.json", false},
 	 "staff_var.json: nodes.done.text.zh: {staff.area} is only known in "
-	 "staff_only flows"},
-	{{"choice_no_options.json"},
+	 "staff_only flows", false},
+	{{"choice_no_options.json", false},
 	 "choice_no_options.json: nodes.q.options: missing required key "
-	 "(input choice needs options)"},
-	{{"two_conditions.json"},
+	 "(input choice needs options)", false},
+	{{"two_conditions.json", false},
 	 "two_conditions.json: nodes.r.cases[0].when: needs exactly one of "
-	 "equals, in, contains, gte, lte, exists"},
-	{{"action_no_next.json"},
-	 "action_no_next.json: nodes.go.next: missing required key"},
-	{{"invalid_json.json"},
-	 "invalid_json.json: line 3 column 25: invalid JSON: string or '}' "
-	 "expected near ','"},
-	{{"duplicate_node.json"},
-	 "duplicate_node.json: line 7 column 5: invalid JSON: duplicate "
-	 "object key near '\"q\"'"},
-	{{"long_line.json"},
+	 "equals, in, contains, gte, lte, exists", false},
+	{{"action_no_next.json", false},
+	 "action_no_next.json: nodes.go.next: missing required key", false},
+	{{"invalid_json.json", false},
+	 "invalid_json.json: line 3 column 24: invalid JSON: string or '}' "
+	 "expected near ','", false},
+	{{"duplicate_node.json", false},
+	 "duplicate_node.json: line 7 column 7: invalid JSON: duplicate "
+	 "object key near '\"q\"'", false},
+	{{"long_line.json", false},
 	 "long_line.json: nodes.q.text.zh: warning: line 1 is 88 characters "
 	 "and needs 2 SMS segments; keep a line within 70 Chinese characters",
 	 true},

@@ -41,7 +41,7 @@
  * feishu-python-sdk tests/test_decrypt_aes.py decrypts it with, to a v1
  * user_status_change event. */
 #define FS_PAGE_KEY "kudryavka"
-#define FS_PAGE_ENC                                                         \
+#define FS_PAGE_ENC                                                            \
 	"FIAfJPGRmFZWkaxPQ1XrJZVbv2JwdjfLk4jx0k/U1deAqYK3AXOZ5zcHt/cC4ZNTqYwW" \
 	"UW/EoL+b2hW/C4zoAQQ5CeMtbxX2zHjm+E4nX/Aww+FHUL6iuIMaeL2KLxqdtbHRC50v" \
 	"gC2YI7xohnb3KuCNBMUzLiPeNIpVdnYaeteCmSaESb+AZpJB9PExzTpRDzCRv+T6o5vl" \
@@ -56,8 +56,8 @@
 
 #define VTOKEN "rvaYgkND1GOiu5MM0E1rncYC6PLtF7JV"
 #define APP_ID "cli_9f5343c580712544"
-#define EKEY "enc-key-0123456789"
-#define NOW 1700000000LL
+#define EKEY   "enc-key-0123456789"
+#define NOW    1700000000LL
 
 /* A v2 im.message.receive_v1 event in the shape of the doc's example. */
 static char *event_json(const char *token, const char *app_id,
@@ -65,22 +65,21 @@ static char *event_json(const char *token, const char *app_id,
 			const char *content)
 {
 	json_t *o = json_pack(
-		"{s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s},"
-		" s:{s:{s:{s:s, s:s, s:s}, s:s, s:s},"
-		" s:{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}]}}}",
-		"schema", "2.0", "header", "event_id",
-		"5e3702a84e847582be8db7fb73283c02", "event_type",
-		"im.message.receive_v1", "create_time", "1608725989000",
-		"token", token, "app_id", app_id, "tenant_key",
-		"2ca1d211f64f6438", "event", "sender", "sender_id", "union_id",
-		"on_8ed6aa67826108097d9ee143816345", "user_id", "e33ggbyz",
-		"open_id", "ou_84aad35d084aa403a838cf73ee18467", "sender_type",
-		sender_type, "tenant_key", "736588c9260f175e", "message",
-		"message_id", "om_5ce6d572455d361153b7cb51da133945",
-		"create_time", "1609073151345", "chat_id",
-		"oc_5ce6d572455d361153b7cb51da133945", "chat_type", "group",
-		"message_type", msg_type, "content", content, "mentions", "key",
-		"@_user_1", "name", "Tom");
+	    "{s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s},"
+	    " s:{s:{s:{s:s, s:s, s:s}, s:s, s:s},"
+	    " s:{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}]}}}",
+	    "schema", "2.0", "header", "event_id",
+	    "5e3702a84e847582be8db7fb73283c02", "event_type",
+	    "im.message.receive_v1", "create_time", "1608725989000", "token",
+	    token, "app_id", app_id, "tenant_key", "2ca1d211f64f6438", "event",
+	    "sender", "sender_id", "union_id",
+	    "on_8ed6aa67826108097d9ee143816345", "user_id", "e33ggbyz",
+	    "open_id", "ou_84aad35d084aa403a838cf73ee18467", "sender_type",
+	    sender_type, "tenant_key", "736588c9260f175e", "message",
+	    "message_id", "om_5ce6d572455d361153b7cb51da133945", "create_time",
+	    "1609073151345", "chat_id", "oc_5ce6d572455d361153b7cb51da133945",
+	    "chat_type", "group", "message_type", msg_type, "content", content,
+	    "mentions", "key", "@_user_1", "name", "Tom");
 	char *s = json_dumps(o, JSON_COMPACT);
 
 	json_decref(o);
@@ -114,16 +113,16 @@ static struct chan_request fake_req(struct fake *f, const char *method,
 				    const char *body, long long now_s)
 {
 	struct chan_request r = {
-		.method = method,
-		.path = "/hook/fs",
-		.full_url = "http://example/hook/fs",
-		.body = body,
-		.body_len = body ? strlen(body) : 0,
-		.peer_ip = "127.0.0.1",
-		.now_ms = now_s * 1000,
-		.header = fake_header,
-		.arg = fake_arg,
-		.ctx = f,
+	    .method = method,
+	    .path = "/hook/fs",
+	    .full_url = "http://example/hook/fs",
+	    .body = body,
+	    .body_len = body ? strlen(body) : 0,
+	    .peer_ip = "127.0.0.1",
+	    .now_ms = now_s * 1000,
+	    .header = fake_header,
+	    .arg = fake_arg,
+	    .ctx = f,
 	};
 	return r;
 }
@@ -167,9 +166,9 @@ static char *encrypted_body(const char *key, const char *plain)
 	char *enc = NULL, *body;
 	json_t *o;
 
-	assert_int_equal(wxcrypt_feishu_encrypt(key, NULL, plain,
-						strlen(plain), &enc),
-			 WL_OK);
+	assert_int_equal(
+	    wxcrypt_feishu_encrypt(key, NULL, plain, strlen(plain), &enc),
+	    WL_OK);
 	o = json_pack("{s:s}", "encrypt", enc);
 	body = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
@@ -212,9 +211,8 @@ static const struct chan_adapter *fs(void)
 	return ad;
 }
 
-static int run(const struct wl_channel_conf *ch,
-	       const struct chan_request *req, struct chan_inbound *in,
-	       int *prc)
+static int run(const struct wl_channel_conf *ch, const struct chan_request *req,
+	       struct chan_inbound *in, int *prc)
 {
 	int rc = fs()->verify(ch, req);
 
@@ -258,12 +256,12 @@ static void test_vector_doc_decrypt(void **state)
 			 WL_EAUTH);
 	assert_null(out);
 	/* too short to hold an IV and a block, not base64 */
-	assert_int_equal(wxcrypt_feishu_decrypt(FS_DOC_KEY, "AAAA", 4, &out,
-						&len),
-			 WL_EAUTH);
-	assert_int_equal(wxcrypt_feishu_decrypt(FS_DOC_KEY, "P37w+VZI", 7,
-						&out, &len),
-			 WL_EAUTH);
+	assert_int_equal(
+	    wxcrypt_feishu_decrypt(FS_DOC_KEY, "AAAA", 4, &out, &len),
+	    WL_EAUTH);
+	assert_int_equal(
+	    wxcrypt_feishu_decrypt(FS_DOC_KEY, "P37w+VZI", 7, &out, &len),
+	    WL_EAUTH);
 }
 
 static void test_vector_page_example(void **state)
@@ -297,25 +295,24 @@ static void test_encrypt_round_trip(void **state)
 	for (size_t n = 0; n < sizeof(buf); n++) {
 		memset(buf, 'z', n);
 		buf[n] = '\0';
-		assert_int_equal(wxcrypt_feishu_encrypt(EKEY, NULL, buf, n,
-							&enc),
-				 WL_OK);
-		assert_int_equal(wxcrypt_feishu_decrypt(EKEY, enc, strlen(enc),
-							&out, &len),
-				 WL_OK);
+		assert_int_equal(
+		    wxcrypt_feishu_encrypt(EKEY, NULL, buf, n, &enc), WL_OK);
+		assert_int_equal(
+		    wxcrypt_feishu_decrypt(EKEY, enc, strlen(enc), &out, &len),
+		    WL_OK);
 		assert_int_equal(len, n);
 		assert_string_equal(out, buf);
 		free(out);
 		free(enc);
 	}
 	/* a given IV is the first block */
-	assert_int_equal(wxcrypt_feishu_encrypt(EKEY, iv, "x", 1, &enc),
-			 WL_OK);
+	assert_int_equal(wxcrypt_feishu_encrypt(EKEY, iv, "x", 1, &enc), WL_OK);
 	assert_memory_equal(enc, "SVZJVklWSVZJVklWSVZJ", 20);
 	free(enc);
 }
 
-/* ---- URL verification ------------------------------------------------------ */
+/* ---- URL verification ------------------------------------------------------
+ */
 
 /* The doc's example request: {"challenge": "ajls384kdjx98XX", "token":
  * "xxxxxx", "type": "url_verification"}. */
@@ -333,7 +330,8 @@ static void test_url_verification(void **state)
 	assert_int_equal(run(&ch, &req, &in, &prc), WL_OK);
 	assert_int_equal(prc, WL_OK);
 	assert_int_equal(in.n, 0);
-	assert_string_equal(in.reply_body, "{\"challenge\":\"ajls384kdjx98XX\"}");
+	assert_string_equal(in.reply_body,
+			    "{\"challenge\":\"ajls384kdjx98XX\"}");
 	assert_string_equal(in.reply_type, "application/json");
 	chan_inbound_release(&in);
 	conf_release(&ch);
@@ -348,10 +346,12 @@ static void test_url_verification(void **state)
 static void test_url_verification_encrypted(void **state)
 {
 	struct wl_channel_conf ch = conf(VTOKEN, EKEY);
-	char *body = encrypted_body(EKEY, "{\"challenge\":\"c-1\",\"token\":\""
-				    VTOKEN "\",\"type\":\"url_verification\"}");
-	char *bad = encrypted_body(EKEY, "{\"challenge\":\"c-1\",\"token\":"
-				   "\"nope\",\"type\":\"url_verification\"}");
+	char *body =
+	    encrypted_body(EKEY, "{\"challenge\":\"c-1\",\"token\":\"" VTOKEN
+				 "\",\"type\":\"url_verification\"}");
+	char *bad =
+	    encrypted_body(EKEY, "{\"challenge\":\"c-1\",\"token\":"
+				 "\"nope\",\"type\":\"url_verification\"}");
 	struct chan_inbound in = {0};
 	struct chan_request req;
 	struct fake f = {0};
@@ -367,7 +367,8 @@ static void test_url_verification_encrypted(void **state)
 	conf_release(&ch);
 }
 
-/* ---- events ---------------------------------------------------------------- */
+/* ---- events ----------------------------------------------------------------
+ */
 
 static void test_encrypted_signed_event(void **state)
 {
@@ -400,8 +401,8 @@ static void test_encrypted_signed_event(void **state)
 static void test_event_refusals(void **state)
 {
 	struct wl_channel_conf ch = conf(VTOKEN, EKEY);
-	char *ev = event_json(VTOKEN, APP_ID, "user", "text",
-			      "{\"text\":\"hi\"}");
+	char *ev =
+	    event_json(VTOKEN, APP_ID, "user", "text", "{\"text\":\"hi\"}");
 	char *body = encrypted_body(EKEY, ev);
 	char *other_key = encrypted_body("another key", ev);
 	char *ev_tok = event_json("not-the-token", APP_ID, "user", "text",
@@ -529,11 +530,11 @@ static void test_message_kinds(void **state)
 
 	/* another event type, and a v1 callback: acknowledged, nothing */
 	assert_int_equal(
-		parse_plain("{\"schema\":\"2.0\",\"header\":{\"event_id\":\"e\","
-			    "\"event_type\":\"im.chat.member.bot.added_v1\","
-			    "\"token\":\"" VTOKEN "\"},\"event\":{}}",
-			    &in),
-		WL_OK);
+	    parse_plain("{\"schema\":\"2.0\",\"header\":{\"event_id\":\"e\","
+			"\"event_type\":\"im.chat.member.bot.added_v1\","
+			"\"token\":\"" VTOKEN "\"},\"event\":{}}",
+			&in),
+	    WL_OK);
 	assert_int_equal(in.n, 0);
 	assert_int_equal(parse_plain("{\"uuid\":\"u\",\"token\":\"" VTOKEN
 				     "\",\"ts\":\"1\",\"type\":"
@@ -544,7 +545,8 @@ static void test_message_kinds(void **state)
 	chan_inbound_release(&in);
 }
 
-/* ---- outbound -------------------------------------------------------------- */
+/* ---- outbound --------------------------------------------------------------
+ */
 
 static int has_header(const struct chan_http *h, const char *want)
 {
@@ -567,14 +569,14 @@ static void test_format(void **state)
 			 WL_OK);
 	assert_string_equal(h.url, "https://open.feishu.cn/open-apis/im/v1/"
 				   "messages?receive_id_type=open_id");
-	assert_string_equal(h.body,
-			    "{\"receive_id\":\"ou_84aad35d084aa403a838cf73ee18467"
-			    "\",\"msg_type\":\"text\",\"content\":\"{\\\"text"
-			    "\\\":\\\"已收到\\\\\\\"急\\\\\\\"\\\"}\",\"uuid\":"
-			    "\"m-1\"}");
+	assert_string_equal(
+	    h.body, "{\"receive_id\":\"ou_84aad35d084aa403a838cf73ee18467"
+		    "\",\"msg_type\":\"text\",\"content\":\"{\\\"text"
+		    "\\\":\\\"已收到\\\\\\\"急\\\\\\\"\\\"}\",\"uuid\":"
+		    "\"m-1\"}");
 	assert_true(has_header(&h, "Authorization: Bearer t-abc"));
-	assert_true(has_header(&h,
-			       "Content-Type: application/json; charset=utf-8"));
+	assert_true(
+	    has_header(&h, "Content-Type: application/json; charset=utf-8"));
 	chan_http_release(&h);
 
 	/* a group chat id; a msg id too long for uuid is left out */
@@ -610,8 +612,8 @@ static void test_token(void **state)
 				   "tenant_access_token/internal");
 	assert_string_equal(h.body, "{\"app_id\":\"" APP_ID "\","
 				    "\"app_secret\":\"fs-secret\"}");
-	assert_true(has_header(&h,
-			       "Content-Type: application/json; charset=utf-8"));
+	assert_true(
+	    has_header(&h, "Content-Type: application/json; charset=utf-8"));
 	chan_http_release(&h);
 	assert_int_equal(fs()->token_parse(ok, strlen(ok), &tok, &exp), WL_OK);
 	assert_string_equal(tok, "t-caecc734c2e3328a62489fe0648c4b98779515d3");
@@ -631,18 +633,18 @@ static void test_classify(void **state)
 		const char *body;
 		enum chan_result want;
 	} cases[] = {
-		{200, "{\"code\":0,\"msg\":\"success\",\"data\":{}}", CHAN_SENT},
-		{400, "{\"code\":99991663,\"msg\":\"Invalid access token\"}",
-		 CHAN_REAUTH},
-		{400, "{\"code\":99991661}", CHAN_REAUTH},
-		{400, "{\"code\":99991668}", CHAN_REAUTH},
-		{400, "{\"code\":99991400}", CHAN_RETRY},
-		{400, "{\"code\":230020}", CHAN_RETRY},
-		{400, "{\"code\":230002}", CHAN_FATAL}, /* bot not in chat */
-		{200, "{\"code\":230001}", CHAN_FATAL},
-		{500, "{\"code\":230001}", CHAN_RETRY},
-		{429, "", CHAN_RETRY},
-		{404, "<html>", CHAN_FATAL},
+	    {200, "{\"code\":0,\"msg\":\"success\",\"data\":{}}", CHAN_SENT},
+	    {400, "{\"code\":99991663,\"msg\":\"Invalid access token\"}",
+	     CHAN_REAUTH},
+	    {400, "{\"code\":99991661}", CHAN_REAUTH},
+	    {400, "{\"code\":99991668}", CHAN_REAUTH},
+	    {400, "{\"code\":99991400}", CHAN_RETRY},
+	    {400, "{\"code\":230020}", CHAN_RETRY},
+	    {400, "{\"code\":230002}", CHAN_FATAL}, /* bot not in chat */
+	    {200, "{\"code\":230001}", CHAN_FATAL},
+	    {500, "{\"code\":230001}", CHAN_RETRY},
+	    {429, "", CHAN_RETRY},
+	    {404, "<html>", CHAN_FATAL},
 	};
 
 	for (size_t i = 0; i < WL_ARRAY_LEN(cases); i++)
@@ -683,9 +685,8 @@ static void test_bot(void **state)
 	assert_int_not_equal(ad->parse(&ch, &req, &in), WL_OK);
 	assert_int_equal(in.n, 0);
 
-	assert_int_equal(ad->format(&ch, NULL, "m", "any", "request example",
-				    &h),
-			 WL_OK);
+	assert_int_equal(
+	    ad->format(&ch, NULL, "m", "any", "request example", &h), WL_OK);
 	assert_string_equal(h.url, hook);
 	assert_string_equal(h.body, "{\"msg_type\":\"text\",\"content\":"
 				    "{\"text\":\"request example\"}}");
@@ -707,7 +708,7 @@ static void test_bot(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "sign")),
 			    want);
 	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(o, "content"), "text")),
+				json_object_get(o, "content"), "text")),
 			    "x");
 	free(want);
 	json_decref(o);
@@ -727,18 +728,18 @@ static void test_bot(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vector_doc_decrypt),
-		cmocka_unit_test(test_vector_page_example),
-		cmocka_unit_test(test_encrypt_round_trip),
-		cmocka_unit_test(test_url_verification),
-		cmocka_unit_test(test_url_verification_encrypted),
-		cmocka_unit_test(test_encrypted_signed_event),
-		cmocka_unit_test(test_event_refusals),
-		cmocka_unit_test(test_message_kinds),
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_token),
-		cmocka_unit_test(test_classify),
-		cmocka_unit_test(test_bot),
+	    cmocka_unit_test(test_vector_doc_decrypt),
+	    cmocka_unit_test(test_vector_page_example),
+	    cmocka_unit_test(test_encrypt_round_trip),
+	    cmocka_unit_test(test_url_verification),
+	    cmocka_unit_test(test_url_verification_encrypted),
+	    cmocka_unit_test(test_encrypted_signed_event),
+	    cmocka_unit_test(test_event_refusals),
+	    cmocka_unit_test(test_message_kinds),
+	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_token),
+	    cmocka_unit_test(test_classify),
+	    cmocka_unit_test(test_bot),
 	};
 
 	clock_init(false);

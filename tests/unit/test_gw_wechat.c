@@ -25,38 +25,39 @@
  * download and republished e.g. as chanjarster/weixin-java-tools
  * weixin-java-common/src/test/java/me/chanjar/weixin/common/util/crypto/
  * WxCryptUtilTest.java. */
-#define MP_KEY "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-#define MP_TOKEN "pamtest"
-#define MP_TS "1409304348"
-#define MP_NONCE "xxxxxx"
-#define MP_APPID "wxb11529c136998cb6"
+#define MP_KEY	  "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+#define MP_TOKEN  "pamtest"
+#define MP_TS	  "1409304348"
+#define MP_NONCE  "xxxxxx"
+#define MP_APPID  "wxb11529c136998cb6"
 #define MP_RANDOM "aaaabbbbccccdddd"
-#define MP_REPLY "我是中文abcd123"
-#define MP_AFTER                                                            \
+#define MP_REPLY  "我是中文abcd123"
+#define MP_AFTER                                                               \
 	"jn1L23DB+6ELqJ+6bruv21Y6MD7KeIfP82D6gU39rmkgczbWwt5+3bnyg5K55bgVtVzd" \
 	"832WzZGMhkP72vVOfg=="
-#define MP_REPLY2                                                           \
-	"<xml><ToUserName><![CDATA[oia2Tj我是中文jewbmiOUlr6X-1crbLOvLw]]>"  \
-	"</ToUserName><FromUserName><![CDATA[gh_7f083739789a]]>"            \
-	"</FromUserName><CreateTime>1407743423</CreateTime><MsgType>"       \
-	"<![CDATA[video]]></MsgType><Video><MediaId><![CDATA[eYJ1MbwPRJtOv" \
-	"IEabaxHs7TX2D-HV71s79GUxqdUkjm6Gs2Ed1KF3ulAOA9H1xG0]]></MediaId>"  \
-	"<Title><![CDATA[testCallBackReplyVideo]]></Title><Description>"    \
+#define MP_REPLY2                                                              \
+	"<xml><ToUserName><![CDATA[oia2Tj我是中文"                         \
+	"jewbmiOUlr6X-1crbLOvLw]]></ToUserName>"                               \
+	"<FromUserName><![CDATA[gh_7f083739789a]]></FromUserName>"             \
+	"<CreateTime>1407743423</CreateTime><MsgType>"                         \
+	"<![CDATA[video]]></MsgType><Video><MediaId><![CDATA[eYJ1MbwPRJtOv"    \
+	"IEabaxHs7TX2D-HV71s79GUxqdUkjm6Gs2Ed1KF3ulAOA9H1xG0]]></MediaId>"     \
+	"<Title><![CDATA[testCallBackReplyVideo]]></Title><Description>"       \
 	"<![CDATA[testCallBackReplyVideo]]></Description></Video></xml>"
-#define MP_AFTER2                                                            \
+#define MP_AFTER2                                                              \
 	"jn1L23DB+6ELqJ+6bruv23M2GmYfkv0xBh2h+XTBOKVKcgDFHle6gqcZ1cZrk3e1qjPQ" \
 	"1F4RsLWzQRG9udbKWesxlkupqcEcW7ZQweImX9+wLMa0GaUzpkycA8+IamDBxn5loLgZ" \
 	"pnS7fVAbExOkK5DYHBmv5tptA9tklE/fTIILHR8HLXa5nQvFb3tYPKAlHF3rtTeayNf0" \
 	"QuM+UW/wM9enGIDIJHF7CLHiDNAYxr+r+OrJCmPQyTy8cVWlu9iSvOHPT/77bZqJucQH" \
-	"Q04sq7KZI27OcqpQNSto2OdHCoTccjggX5Z9Mma0nMJBU+jLKJ38YB1fBIz+vBzsYjr" \
+	"Q04sq7KZI27OcqpQNSto2OdHCoTccjggX5Z9Mma0nMJBU+jLKJ38YB1fBIz+vBzsYjr"  \
 	"TmFQ44YfeEuZ+xRTQwr92vhA9OxchWVINGC50qE/6lmkwWTwGX9wtQpsJKhP+oS7rvTY" \
 	"8+VdzETdfakjkwQ5/Xka042OlUb1/slTwo4RscuQ+RdxSGvDahxAJ6+EAjLt9d8igHng" \
 	"xIbf6YyqqROxuxqIeIch3CssH/LqRs+iAcILvApYZckqmA7FNERspKA5f8GoJ9sv8xmG" \
 	"vZ9Yrf57cExWtnX8aCMMaBropU/1k+hKP5LVdzbWCG0hGwx/dQudYR/eXp3P0XxjlFiy" \
 	"+9DMlaFExWUZQDajPkdPrEeOwofJb"
 /* The sample's wire format for an encrypted message. */
-#define MP_XML_FORMAT                                                   \
-	"<xml><ToUserName><![CDATA[toUser]]></ToUserName><Encrypt>"     \
+#define MP_XML_FORMAT                                                          \
+	"<xml><ToUserName><![CDATA[toUser]]></ToUserName><Encrypt>"            \
 	"<![CDATA[%s]]></Encrypt></xml>"
 /* SHA1(sort(pamtest, 1409304348, xxxxxx)) for plain mode. NOT a vendor
  * vector: computed with Python hashlib, to pin the three-part form. */
@@ -92,16 +93,16 @@ static struct chan_request fake_req(struct fake *f, const char *method,
 				    const char *body, long long now_s)
 {
 	struct chan_request r = {
-		.method = method,
-		.path = "/hook/mp",
-		.full_url = "http://example/hook/mp",
-		.body = body,
-		.body_len = body ? strlen(body) : 0,
-		.peer_ip = "127.0.0.1",
-		.now_ms = now_s * 1000,
-		.header = fake_header,
-		.arg = fake_arg,
-		.ctx = f,
+	    .method = method,
+	    .path = "/hook/mp",
+	    .full_url = "http://example/hook/mp",
+	    .body = body,
+	    .body_len = body ? strlen(body) : 0,
+	    .peer_ip = "127.0.0.1",
+	    .now_ms = now_s * 1000,
+	    .header = fake_header,
+	    .arg = fake_arg,
+	    .ctx = f,
 	};
 	return r;
 }
@@ -141,9 +142,8 @@ static const struct chan_adapter *mp(void)
 	return ad;
 }
 
-static int run(const struct wl_channel_conf *ch,
-	       const struct chan_request *req, struct chan_inbound *in,
-	       int *prc)
+static int run(const struct wl_channel_conf *ch, const struct chan_request *req,
+	       struct chan_inbound *in, int *prc)
 {
 	int rc = mp()->verify(ch, req);
 
@@ -175,14 +175,13 @@ static void test_vector_java_sample(void **state)
 			 WL_OK);
 	assert_string_equal(b64, MP_AFTER2);
 	free(b64);
-	assert_int_equal(wxcrypt_decrypt(&c, MP_AFTER, strlen(MP_AFTER), &msg,
-					 &len),
-			 WL_OK);
+	assert_int_equal(
+	    wxcrypt_decrypt(&c, MP_AFTER, strlen(MP_AFTER), &msg, &len), WL_OK);
 	assert_string_equal(msg, MP_REPLY);
 	free(msg);
-	assert_int_equal(wxcrypt_decrypt(&c, MP_AFTER2, strlen(MP_AFTER2),
-					 &msg, &len),
-			 WL_OK);
+	assert_int_equal(
+	    wxcrypt_decrypt(&c, MP_AFTER2, strlen(MP_AFTER2), &msg, &len),
+	    WL_OK);
 	assert_string_equal(msg, MP_REPLY2);
 	free(msg);
 	wxcrypt_release(&c);
@@ -222,7 +221,8 @@ static void test_vector_safe_mode_post(void **state)
 	conf_release(&ch);
 }
 
-/* ---- plain mode ------------------------------------------------------------ */
+/* ---- plain mode ------------------------------------------------------------
+ */
 
 static void test_plain_get_echo(void **state)
 {
@@ -246,11 +246,11 @@ static void test_plain_get_echo(void **state)
 }
 
 static const char plain_text[] =
-	"<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName>"
-	"<FromUserName><![CDATA[oyORnuP8q7ou2gfYjqLzSIWZf0rs]]>"
-	"</FromUserName><CreateTime>1409735668</CreateTime><MsgType>"
-	"<![CDATA[text]]></MsgType><Content><![CDATA[家里没暖气了]]>"
-	"</Content><MsgId>6054768590064713728</MsgId></xml>";
+    "<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName>"
+    "<FromUserName><![CDATA[oyORnuP8q7ou2gfYjqLzSIWZf0rs]]>"
+    "</FromUserName><CreateTime>1409735668</CreateTime><MsgType>"
+    "<![CDATA[text]]></MsgType><Content><![CDATA[家里没暖气了]]>"
+    "</Content><MsgId>6054768590064713728</MsgId></xml>";
 
 static void test_plain_post(void **state)
 {
@@ -304,9 +304,9 @@ static void safe_request(struct fake *f, const char *app_for, char *body,
 	const char *parts[4] = {MP_TOKEN, MP_TS, MP_NONCE, NULL};
 
 	assert_int_equal(wxcrypt_init(&c, MP_TOKEN, MP_KEY, app_for), WL_OK);
-	assert_int_equal(wxcrypt_encrypt(&c, NULL, plain_text,
-					 strlen(plain_text), enc),
-			 WL_OK);
+	assert_int_equal(
+	    wxcrypt_encrypt(&c, NULL, plain_text, strlen(plain_text), enc),
+	    WL_OK);
 	parts[3] = *enc;
 	assert_int_equal(wxcrypt_sha1_sorted(parts, 4, sig), WL_OK);
 	snprintf(body, size, MP_XML_FORMAT, *enc);
@@ -370,16 +370,15 @@ static void test_plain_refusals(void **state)
 	fake_set(&f, "nonce", MP_NONCE);
 	expect_refused(&ch, &f, "POST", plain_text, 1409304348, WL_EAUTH);
 	f.val[0] = MP_PLAIN_SIG;
-	expect_refused(&ch, &f, "POST", plain_text, 1409304348 + 301,
-		       WL_EAUTH);
+	expect_refused(&ch, &f, "POST", plain_text, 1409304348 + 301, WL_EAUTH);
 	/* the signature holds but the truncated body is unreadable: verify
 	 * passes (plain mode does not sign the body), parse refuses */
 	memcpy(body, plain_text, 80);
 	body[80] = '\0';
 	{
 		struct chan_inbound in = {0};
-		struct chan_request req = fake_req(&f, "POST", body,
-						   1409304348);
+		struct chan_request req =
+		    fake_req(&f, "POST", body, 1409304348);
 		int prc;
 
 		assert_int_equal(run(&ch, &req, &in, &prc), WL_OK);
@@ -396,7 +395,8 @@ static void test_plain_refusals(void **state)
 	conf_release(&ch);
 }
 
-/* ---- outbound -------------------------------------------------------------- */
+/* ---- outbound --------------------------------------------------------------
+ */
 
 /* 客服消息: POST /cgi-bin/message/custom/send?access_token=... with
  * {"touser","msgtype":"text","text":{"content"}}. */
@@ -461,17 +461,17 @@ static void test_classify(void **state)
 		const char *body;
 		enum chan_result want;
 	} cases[] = {
-		{200, "{\"errcode\":0,\"errmsg\":\"ok\"}", CHAN_SENT},
-		{200, "{\"errcode\":40001}", CHAN_REAUTH},
-		{200, "{\"errcode\":42001}", CHAN_REAUTH},
-		{200, "{\"errcode\":40014}", CHAN_REAUTH},
-		{200, "{\"errcode\":-1}", CHAN_RETRY},
-		{200, "{\"errcode\":45009}", CHAN_RETRY},
-		{200, "{\"errcode\":45015}", CHAN_FATAL}, /* 48 h window */
-		{200, "{\"errcode\":40003}", CHAN_FATAL}, /* bad openid */
-		{200, "not json", CHAN_RETRY},
-		{503, "", CHAN_RETRY},
-		{403, "", CHAN_FATAL},
+	    {200, "{\"errcode\":0,\"errmsg\":\"ok\"}", CHAN_SENT},
+	    {200, "{\"errcode\":40001}", CHAN_REAUTH},
+	    {200, "{\"errcode\":42001}", CHAN_REAUTH},
+	    {200, "{\"errcode\":40014}", CHAN_REAUTH},
+	    {200, "{\"errcode\":-1}", CHAN_RETRY},
+	    {200, "{\"errcode\":45009}", CHAN_RETRY},
+	    {200, "{\"errcode\":45015}", CHAN_FATAL}, /* 48 h window */
+	    {200, "{\"errcode\":40003}", CHAN_FATAL}, /* bad openid */
+	    {200, "not json", CHAN_RETRY},
+	    {503, "", CHAN_RETRY},
+	    {403, "", CHAN_FATAL},
 	};
 
 	for (size_t i = 0; i < WL_ARRAY_LEN(cases); i++)
@@ -483,15 +483,15 @@ static void test_classify(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vector_java_sample),
-		cmocka_unit_test(test_vector_safe_mode_post),
-		cmocka_unit_test(test_plain_get_echo),
-		cmocka_unit_test(test_plain_post),
-		cmocka_unit_test(test_safe_round_trip_and_refusals),
-		cmocka_unit_test(test_plain_refusals),
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_token),
-		cmocka_unit_test(test_classify),
+	    cmocka_unit_test(test_vector_java_sample),
+	    cmocka_unit_test(test_vector_safe_mode_post),
+	    cmocka_unit_test(test_plain_get_echo),
+	    cmocka_unit_test(test_plain_post),
+	    cmocka_unit_test(test_safe_round_trip_and_refusals),
+	    cmocka_unit_test(test_plain_refusals),
+	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_token),
+	    cmocka_unit_test(test_classify),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

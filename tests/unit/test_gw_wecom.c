@@ -27,19 +27,19 @@
 /* workweixin/weworkapi_cplusplus Sample.cpp (the same values are in the
  * WeCom doc "加解密方案说明", developer.work.weixin.qq.com/document/path/
  * 90968): the corp's settings, a URL-verification GET and a POST. */
-#define V1_TOKEN "QDG6eK"
-#define V1_CORP "wx5823bf96d3bd56c7"
-#define V1_KEY "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
-#define V1_GET_SIG "5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3"
-#define V1_GET_TS "1409659589"
+#define V1_TOKEN     "QDG6eK"
+#define V1_CORP	     "wx5823bf96d3bd56c7"
+#define V1_KEY	     "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
+#define V1_GET_SIG   "5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3"
+#define V1_GET_TS    "1409659589"
 #define V1_GET_NONCE "263014780"
-#define V1_GET_ECHO                                                         \
+#define V1_GET_ECHO                                                            \
 	"P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8" \
 	"TgAE7OaBO+FZXvnaqQ=="
-#define V1_POST_SIG "477715d11cdb4164915debcba66cb864d751f3e6"
-#define V1_POST_TS "1409659813"
+#define V1_POST_SIG   "477715d11cdb4164915debcba66cb864d751f3e6"
+#define V1_POST_TS    "1409659813"
 #define V1_POST_NONCE "1372623149"
-#define V1_POST_ENC                                                          \
+#define V1_POST_ENC                                                            \
 	"RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/" \
 	"0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt6" \
 	"6wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+H" \
@@ -49,33 +49,33 @@
 	"n28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q=="
 /* The XML form of that POST body, as in the docstring of
  * sbzhu/weworkapi_python callback/Sample.py. */
-#define V1_POST_BODY                                                       \
-	"<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName>"     \
-	"<Encrypt><![CDATA[" V1_POST_ENC "]]></Encrypt>"                   \
+#define V1_POST_BODY                                                           \
+	"<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName>"         \
+	"<Encrypt><![CDATA[" V1_POST_ENC "]]></Encrypt>"                       \
 	"<AgentID><![CDATA[218]]></AgentID></xml>"
 
 /* sbzhu/weworkapi_python callback/Sample.py (Tencent's Python sample):
  * another corp, GET and POST. */
-#define V2_TOKEN "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
-#define V2_CORP "ww1436e0e65a779aee"
-#define V2_KEY "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
-#define V2_GET_SIG "012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb"
-#define V2_GET_TS "1476416373"
+#define V2_TOKEN     "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
+#define V2_CORP	     "ww1436e0e65a779aee"
+#define V2_KEY	     "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
+#define V2_GET_SIG   "012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb"
+#define V2_GET_TS    "1476416373"
 #define V2_GET_NONCE "47744683"
-#define V2_GET_ECHO                                                         \
+#define V2_GET_ECHO                                                            \
 	"fsi1xnbH4yQh0+PJxcOdhhK6TDXkjMyhEPA7xB2TGz6b+g7xyAbEkRxN/3cNXW9qdqjn" \
 	"oVzEtpbhnFyq6SVHyA=="
-#define V2_POST_SIG "0c3914025cb4b4d68103f6bfc8db550f79dcf48e"
-#define V2_POST_TS "1476422779"
+#define V2_POST_SIG   "0c3914025cb4b4d68103f6bfc8db550f79dcf48e"
+#define V2_POST_TS    "1476422779"
 #define V2_POST_NONCE "1597212914"
-#define V2_POST_BODY                                                         \
-	"<xml><ToUserName><![CDATA[ww1436e0e65a779aee]]></ToUserName>\n"     \
+#define V2_POST_BODY                                                           \
+	"<xml><ToUserName><![CDATA[ww1436e0e65a779aee]]></ToUserName>\n"       \
 	"<Encrypt><![CDATA[Kl7kjoSf6DMD1zh7rtrHjFaDapSCkaOnwu3bqLc5tAybhhMl9p" \
 	"FeK8NslNPVdMwmBQTNoW4mY7AIjeLvEl3NyeTkAgGzBhzTtRLNshw2AEew+kkYcD+Fq7" \
 	"2Kt00fT0WnN87hGrW8SqGc+NcT3mu87Ha3dz1pSDi6GaUA6A0sqfde0VJPQbZ9U+3JWc" \
 	"oD4Z5jaU0y9GSh010wsHF8KZD24YhmZH4ch4Ka7ilEbjbfvhKkNL65HHL0J6EYJIZUC2" \
 	"pFrdkJ7MhmEbU2qARR4iQHE7wy24qy0cRX3Mfp6iELcDNfSsPGjUQVDGxQDCWjayJOpc" \
-	"wocugux082f49HKYg84EpHSGXAyh+/oxwaWbvL6aSDPOYuPDGOCI8jmnKiypE+]]>"   \
+	"wocugux082f49HKYg84EpHSGXAyh+/oxwaWbvL6aSDPOYuPDGOCI8jmnKiypE+]]>"    \
 	"</Encrypt>\n<AgentID><![CDATA[1000002]]></AgentID>\n</xml>"
 
 /* ---- a fake request ----------------------------------------------------- */
@@ -117,16 +117,16 @@ static struct chan_request fake_req(struct fake *f, const char *method,
 				    long long now_s)
 {
 	struct chan_request r = {
-		.method = method,
-		.path = "/hook/wc",
-		.full_url = "http://example/hook/wc",
-		.body = body,
-		.body_len = len,
-		.peer_ip = "127.0.0.1",
-		.now_ms = now_s * 1000,
-		.header = fake_header,
-		.arg = fake_arg,
-		.ctx = f,
+	    .method = method,
+	    .path = "/hook/wc",
+	    .full_url = "http://example/hook/wc",
+	    .body = body,
+	    .body_len = len,
+	    .peer_ip = "127.0.0.1",
+	    .now_ms = now_s * 1000,
+	    .header = fake_header,
+	    .arg = fake_arg,
+	    .ctx = f,
 	};
 	return r;
 }
@@ -251,9 +251,9 @@ static void test_vector_doc_signature(void **state)
 	assert_int_equal(wxcrypt_verify(&c, V1_POST_SIG, V1_POST_TS,
 					V1_POST_NONCE, V1_POST_ENC),
 			 WL_OK);
-	assert_int_equal(wxcrypt_decrypt(&c, V1_POST_ENC, strlen(V1_POST_ENC),
-					 &msg, &len),
-			 WL_OK);
+	assert_int_equal(
+	    wxcrypt_decrypt(&c, V1_POST_ENC, strlen(V1_POST_ENC), &msg, &len),
+	    WL_OK);
 	/* The plaintext the doc prints, with the line breaks the
 	 * ciphertext really holds. */
 	assert_string_equal(msg,
@@ -311,8 +311,8 @@ static void expect_refused(struct wl_channel_conf *ch, struct fake *f,
 			   long long now_s, int want)
 {
 	struct chan_inbound in = {0};
-	struct chan_request req = fake_req(f, method, body,
-					   body ? strlen(body) : 0, now_s);
+	struct chan_request req =
+	    fake_req(f, method, body, body ? strlen(body) : 0, now_s);
 	int prc;
 
 	assert_int_equal(run(wecom(), ch, &req, &in, &prc), want);
@@ -343,7 +343,8 @@ static void test_flipped_signature(void **state)
 	expect_refused(&ch, &f, "POST", V1_POST_BODY, 1409659813, WL_EAUTH);
 	/* and a flipped byte of the GET signature */
 	memset(&f, 0, sizeof(f));
-	fake_set(&f, "msg_signature", "5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd4");
+	fake_set(&f, "msg_signature",
+		 "5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd4");
 	fake_set(&f, "timestamp", V1_GET_TS);
 	fake_set(&f, "nonce", V1_GET_NONCE);
 	fake_set(&f, "echostr", V1_GET_ECHO);
@@ -353,7 +354,8 @@ static void test_flipped_signature(void **state)
 
 static void test_wrong_corp_id(void **state)
 {
-	struct wl_channel_conf ch = conf(V1_TOKEN, "wx5823bf96d3bd56c8", V1_KEY);
+	struct wl_channel_conf ch =
+	    conf(V1_TOKEN, "wx5823bf96d3bd56c8", V1_KEY);
 	struct fake f;
 
 	post_args(&f, V1_POST_SIG);
@@ -423,8 +425,7 @@ static void test_tampered_and_missing(void **state)
 	/* a channel without its EncodingAESKey takes nothing */
 	json_object_del(nokey.raw, "encoding_aes_key");
 	post_args(&f, V1_POST_SIG);
-	expect_refused(&nokey, &f, "POST", V1_POST_BODY, 1409659813,
-		       WL_EAUTH);
+	expect_refused(&nokey, &f, "POST", V1_POST_BODY, 1409659813, WL_EAUTH);
 	/* PUT is not a callback */
 	expect_refused(&ch, &f, "PUT", V1_POST_BODY, 1409659813, WL_EAUTH);
 	conf_release(&nokey);
@@ -499,15 +500,15 @@ static void test_round_trip_kinds(void **state)
 	int prc;
 
 	assert_int_equal(
-		round_trip("<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]>"
-			   "</ToUserName><FromUserName><![CDATA[lisi]]>"
-			   "</FromUserName><CreateTime>1700000000</CreateTime>"
-			   "<MsgType><![CDATA[image]]></MsgType><PicUrl>"
-			   "<![CDATA[http://p/1.jpg]]></PicUrl><MediaId>"
-			   "<![CDATA[media-1]]></MediaId><MsgId>77</MsgId>"
-			   "<AgentID>1000002</AgentID></xml>",
-			   V1_CORP, &in, &prc),
-		WL_OK);
+	    round_trip("<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]>"
+		       "</ToUserName><FromUserName><![CDATA[lisi]]>"
+		       "</FromUserName><CreateTime>1700000000</CreateTime>"
+		       "<MsgType><![CDATA[image]]></MsgType><PicUrl>"
+		       "<![CDATA[http://p/1.jpg]]></PicUrl><MediaId>"
+		       "<![CDATA[media-1]]></MediaId><MsgId>77</MsgId>"
+		       "<AgentID>1000002</AgentID></xml>",
+		       V1_CORP, &in, &prc),
+	    WL_OK);
 	assert_int_equal(in.n, 1);
 	assert_string_equal(in.msgs[0].kind, "image");
 	assert_string_equal(in.msgs[0].attachment, "media-1");
@@ -517,12 +518,12 @@ static void test_round_trip_kinds(void **state)
 
 	/* an event has no MsgId: FromUserName + CreateTime */
 	assert_int_equal(
-		round_trip("<xml><ToUserName>x</ToUserName><FromUserName>"
-			   "wangwu</FromUserName><CreateTime>1700000001"
-			   "</CreateTime><MsgType>event</MsgType><Event>"
-			   "enter_agent</Event></xml>",
-			   V1_CORP, &in, &prc),
-		WL_OK);
+	    round_trip("<xml><ToUserName>x</ToUserName><FromUserName>"
+		       "wangwu</FromUserName><CreateTime>1700000001"
+		       "</CreateTime><MsgType>event</MsgType><Event>"
+		       "enter_agent</Event></xml>",
+		       V1_CORP, &in, &prc),
+	    WL_OK);
 	assert_string_equal(in.msgs[0].kind, "event");
 	assert_string_equal(in.msgs[0].id, "wangwu:1700000001");
 	assert_string_equal(in.msgs[0].attachment, "enter_agent");
@@ -530,25 +531,25 @@ static void test_round_trip_kinds(void **state)
 
 	/* voice: kind voice, the MediaId kept */
 	assert_int_equal(
-		round_trip("<xml><FromUserName>a</FromUserName><CreateTime>1"
-			   "</CreateTime><MsgType>voice</MsgType><MediaId>m-v"
-			   "</MediaId><Format>amr</Format><MsgId>9</MsgId>"
-			   "</xml>",
-			   V1_CORP, &in, &prc),
-		WL_OK);
+	    round_trip("<xml><FromUserName>a</FromUserName><CreateTime>1"
+		       "</CreateTime><MsgType>voice</MsgType><MediaId>m-v"
+		       "</MediaId><Format>amr</Format><MsgId>9</MsgId>"
+		       "</xml>",
+		       V1_CORP, &in, &prc),
+	    WL_OK);
 	assert_string_equal(in.msgs[0].kind, "voice");
 	assert_string_equal(in.msgs[0].attachment, "m-v");
 	chan_inbound_release(&in);
 
 	/* a location keeps where it is */
 	assert_int_equal(
-		round_trip("<xml><FromUserName>a</FromUserName><CreateTime>2"
-			   "</CreateTime><MsgType>location</MsgType>"
-			   "<Location_X>35.1</Location_X><Location_Y>110.9"
-			   "</Location_Y><Label><![CDATA[惠丰社区]]></Label>"
-			   "<MsgId>10</MsgId></xml>",
-			   V1_CORP, &in, &prc),
-		WL_OK);
+	    round_trip("<xml><FromUserName>a</FromUserName><CreateTime>2"
+		       "</CreateTime><MsgType>location</MsgType>"
+		       "<Location_X>35.1</Location_X><Location_Y>110.9"
+		       "</Location_Y><Label><![CDATA[惠丰社区]]></Label>"
+		       "<MsgId>10</MsgId></xml>",
+		       V1_CORP, &in, &prc),
+	    WL_OK);
 	assert_string_equal(in.msgs[0].kind, "location");
 	assert_string_equal(in.msgs[0].attachment, "35.1,110.9 惠丰社区");
 	chan_inbound_release(&in);
@@ -579,13 +580,13 @@ static void test_spoofed_fields_in_content(void **state)
 	int prc;
 
 	assert_int_equal(
-		round_trip("<xml><FromUserName>real</FromUserName><CreateTime>"
-			   "5</CreateTime><MsgType>text</MsgType><Content>"
-			   "<![CDATA[</Content><MsgId>1</MsgId><FromUserName>"
-			   "evil</FromUserName>]]></Content><MsgId>4242"
-			   "</MsgId></xml>",
-			   V1_CORP, &in, &prc),
-		WL_OK);
+	    round_trip("<xml><FromUserName>real</FromUserName><CreateTime>"
+		       "5</CreateTime><MsgType>text</MsgType><Content>"
+		       "<![CDATA[</Content><MsgId>1</MsgId><FromUserName>"
+		       "evil</FromUserName>]]></Content><MsgId>4242"
+		       "</MsgId></xml>",
+		       V1_CORP, &in, &prc),
+	    WL_OK);
 	assert_int_equal(in.n, 1);
 	assert_string_equal(in.msgs[0].from, "real");
 	assert_string_equal(in.msgs[0].id, "4242");
@@ -609,10 +610,10 @@ static void test_encrypt_decrypt(void **state)
 	/* every length around the 32-byte pad block */
 	for (size_t n = 0; n < sizeof(big); n++) {
 		memset(big, 'a' + (int)(n % 26), n);
-		assert_int_equal(wxcrypt_encrypt(&c, NULL, big, n, &b64), WL_OK);
-		assert_int_equal(wxcrypt_decrypt(&c, b64, strlen(b64), &msg,
-						 &len),
+		assert_int_equal(wxcrypt_encrypt(&c, NULL, big, n, &b64),
 				 WL_OK);
+		assert_int_equal(
+		    wxcrypt_decrypt(&c, b64, strlen(b64), &msg, &len), WL_OK);
 		assert_int_equal(len, n);
 		assert_memory_equal(msg, big, n);
 		free(msg);
@@ -648,10 +649,10 @@ static void test_init_and_time(void **state)
 	struct wxcrypt c;
 
 	assert_int_equal(wxcrypt_init(&c, "t", "short", "id"), WL_EBADREQ);
-	assert_int_equal(wxcrypt_init(&c, "t",
-				      "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2+",
-				      "id"),
-			 WL_EBADREQ);
+	assert_int_equal(
+	    wxcrypt_init(&c, "t", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2+",
+			 "id"),
+	    WL_EBADREQ);
 	assert_int_equal(wxcrypt_init(&c, "t", V1_KEY, NULL), WL_OK);
 	wxcrypt_release(&c);
 	assert_int_equal(wxcrypt_check_time("1000", 1000000), WL_OK);
@@ -692,9 +693,8 @@ static void test_base64_strict(void **state)
 			 WL_EAUTH);
 	assert_int_equal(wxcrypt_b64_decode("====", 4, &out, &len), WL_EAUTH);
 	assert_null(out);
-	assert_int_equal(wxcrypt_b64_encode((const unsigned char *)"hello", 5,
-					    &enc),
-			 WL_OK);
+	assert_int_equal(
+	    wxcrypt_b64_encode((const unsigned char *)"hello", 5, &enc), WL_OK);
 	assert_string_equal(enc, "aGVsbG8=");
 	free(enc);
 }
@@ -705,17 +705,17 @@ static void test_xml_reader(void **state)
 {
 	struct wxcrypt_xml d;
 	const char *ok =
-		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xml>\n"
-		"  <A><![CDATA[x<y]]></A>\n  <B>1 &lt; 2 &amp;&#x4e2d;&#25991;"
-		"</B>\n  <C/>\n  <Video><MediaId><![CDATA[m]]></MediaId>"
-		"</Video>\n  <D><![CDATA[a]]><![CDATA[b]]></D>\n</xml>\n";
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xml>\n"
+	    "  <A><![CDATA[x<y]]></A>\n  <B>1 &lt; 2 &amp;&#x4e2d;&#25991;"
+	    "</B>\n  <C/>\n  <Video><MediaId><![CDATA[m]]></MediaId>"
+	    "</Video>\n  <D><![CDATA[a]]><![CDATA[b]]></D>\n</xml>\n";
 
 	assert_int_equal(wxcrypt_xml_parse(ok, strlen(ok), &d), WL_OK);
 	assert_int_equal(d.n, 5);
 	assert_string_equal(wxcrypt_xml_get(&d, "A"), "x<y");
 	assert_string_equal(wxcrypt_xml_get(&d, "B"), "1 < 2 &中文");
 	assert_string_equal(wxcrypt_xml_get(&d, "C"), "");
-	assert_null(wxcrypt_xml_get(&d, "Video")); /* holds elements */
+	assert_null(wxcrypt_xml_get(&d, "Video"));   /* holds elements */
 	assert_null(wxcrypt_xml_get(&d, "MediaId")); /* not top level */
 	assert_string_equal(wxcrypt_xml_get(&d, "D"), "ab");
 	wxcrypt_xml_release(&d);
@@ -724,27 +724,27 @@ static void test_xml_reader(void **state)
 static void test_xml_refuses(void **state)
 {
 	static const char *const bad[] = {
-		"<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>"
-		"<xml><A>&e;</A></xml>",
-		"<xml><!ENTITY e \"x\"><A>1</A></xml>",
-		"<xml><A>&e;</A></xml>",
-		"<xml><A>&#0;</A></xml>",
-		"<xml><A>&#xD800;</A></xml>",
-		"<xml><A>&#1234567890;</A></xml>",
-		"<xml><A><![CDATA[never closed</A></xml>",
-		"<xml><A>1</B></xml>",
-		"<xml><A>1</A><A>2</A></xml>",
-		"<xml><A>1</A>",
-		"<xml><A>1</A></xml>trailing",
-		"<xml>text<A>1</A></xml>",
-		"<xml><A x=\"1\">1</A></xml>",
-		"<xml><!-- c --><A>1</A></xml>",
-		"<xml><A><?pi x?></A></xml>",
-		"<xml><1A>1</1A></xml>",
-		"",
-		"plain",
-		"<xml><A><b><c><d><e><f><g><h><i>1</i></h></g></f></e></d>"
-		"</c></b></A></xml>",
+	    "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>"
+	    "<xml><A>&e;</A></xml>",
+	    "<xml><!ENTITY e \"x\"><A>1</A></xml>",
+	    "<xml><A>&e;</A></xml>",
+	    "<xml><A>&#0;</A></xml>",
+	    "<xml><A>&#xD800;</A></xml>",
+	    "<xml><A>&#1234567890;</A></xml>",
+	    "<xml><A><![CDATA[never closed</A></xml>",
+	    "<xml><A>1</B></xml>",
+	    "<xml><A>1</A><A>2</A></xml>",
+	    "<xml><A>1</A>",
+	    "<xml><A>1</A></xml>trailing",
+	    "<xml>text<A>1</A></xml>",
+	    "<xml><A x=\"1\">1</A></xml>",
+	    "<xml><!-- c --><A>1</A></xml>",
+	    "<xml><A><?pi x?></A></xml>",
+	    "<xml><1A>1</1A></xml>",
+	    "",
+	    "plain",
+	    "<xml><A><b><c><d><e><f><g><h><i>1</i></h></g></f></e></d>"
+	    "</c></b></A></xml>",
 	};
 	struct wxcrypt_xml d;
 	char nul[] = "<xml><A>a\0b</A></xml>";
@@ -780,7 +780,8 @@ static void test_xml_caps(void **state)
 	assert_int_equal(d.n, 0);
 }
 
-/* ---- outbound -------------------------------------------------------------- */
+/* ---- outbound --------------------------------------------------------------
+ */
 
 static int has_header(const struct chan_http *h, const char *want)
 {
@@ -797,9 +798,9 @@ static void test_format_app_message(void **state)
 	struct wl_channel_conf ch = conf(V1_TOKEN, V1_CORP, V1_KEY);
 	struct chan_http h = {0};
 
-	assert_int_equal(wecom()->format(&ch, "tok-1", "m1", "zhangsan",
-					 "您好，已收到", &h),
-			 WL_OK);
+	assert_int_equal(
+	    wecom()->format(&ch, "tok-1", "m1", "zhangsan", "您好，已收到", &h),
+	    WL_OK);
 	assert_string_equal(h.url, "https://qyapi.weixin.qq.com/cgi-bin/"
 				   "message/send?access_token=tok-1");
 	assert_string_equal(h.body,
@@ -866,9 +867,9 @@ static void test_token(void **state)
 	assert_null(tok);
 	assert_int_equal(wecom()->token_parse("<html>", 6, &tok, &exp),
 			 WL_EBADREQ);
-	assert_int_equal(wecom()->token_parse("{\"access_token\":\"x\"}", 20,
-					      &tok, &exp),
-			 WL_EBADREQ);
+	assert_int_equal(
+	    wecom()->token_parse("{\"access_token\":\"x\"}", 20, &tok, &exp),
+	    WL_EBADREQ);
 	free(ch.secret);
 	ch.secret = NULL;
 	assert_int_equal(wecom()->token_request(&ch, &h), WL_EBADREQ);
@@ -917,9 +918,8 @@ static void test_robot(void **state)
 	assert_int_equal(ad->verify(&ch, &req), WL_EFORBIDDEN);
 	assert_int_not_equal(ad->parse(&ch, &req, &in), WL_OK);
 	assert_int_equal(in.n, 0);
-	assert_int_equal(ad->format(&ch, NULL, "m1", "any", "煤气中毒 快开窗",
-				    &h),
-			 WL_OK);
+	assert_int_equal(
+	    ad->format(&ch, NULL, "m1", "any", "煤气中毒 快开窗", &h), WL_OK);
 	assert_string_equal(h.url, url);
 	assert_string_equal(h.body, "{\"msgtype\":\"text\",\"text\":"
 				    "{\"content\":\"煤气中毒 快开窗\"}}");
@@ -955,29 +955,29 @@ static void test_conf_env(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vector_cpp_verify_url),
-		cmocka_unit_test(test_vector_cpp_post),
-		cmocka_unit_test(test_vector_doc_signature),
-		cmocka_unit_test(test_vector_python),
-		cmocka_unit_test(test_flipped_signature),
-		cmocka_unit_test(test_wrong_corp_id),
-		cmocka_unit_test(test_truncated_body),
-		cmocka_unit_test(test_replayed_timestamp),
-		cmocka_unit_test(test_tampered_and_missing),
-		cmocka_unit_test(test_echostr_plus_as_space),
-		cmocka_unit_test(test_round_trip_kinds),
-		cmocka_unit_test(test_spoofed_fields_in_content),
-		cmocka_unit_test(test_encrypt_decrypt),
-		cmocka_unit_test(test_init_and_time),
-		cmocka_unit_test(test_base64_strict),
-		cmocka_unit_test(test_xml_reader),
-		cmocka_unit_test(test_xml_refuses),
-		cmocka_unit_test(test_xml_caps),
-		cmocka_unit_test(test_format_app_message),
-		cmocka_unit_test(test_token),
-		cmocka_unit_test(test_classify),
-		cmocka_unit_test(test_robot),
-		cmocka_unit_test(test_conf_env),
+	    cmocka_unit_test(test_vector_cpp_verify_url),
+	    cmocka_unit_test(test_vector_cpp_post),
+	    cmocka_unit_test(test_vector_doc_signature),
+	    cmocka_unit_test(test_vector_python),
+	    cmocka_unit_test(test_flipped_signature),
+	    cmocka_unit_test(test_wrong_corp_id),
+	    cmocka_unit_test(test_truncated_body),
+	    cmocka_unit_test(test_replayed_timestamp),
+	    cmocka_unit_test(test_tampered_and_missing),
+	    cmocka_unit_test(test_echostr_plus_as_space),
+	    cmocka_unit_test(test_round_trip_kinds),
+	    cmocka_unit_test(test_spoofed_fields_in_content),
+	    cmocka_unit_test(test_encrypt_decrypt),
+	    cmocka_unit_test(test_init_and_time),
+	    cmocka_unit_test(test_base64_strict),
+	    cmocka_unit_test(test_xml_reader),
+	    cmocka_unit_test(test_xml_refuses),
+	    cmocka_unit_test(test_xml_caps),
+	    cmocka_unit_test(test_format_app_message),
+	    cmocka_unit_test(test_token),
+	    cmocka_unit_test(test_classify),
+	    cmocka_unit_test(test_robot),
+	    cmocka_unit_test(test_conf_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

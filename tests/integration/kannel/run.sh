@@ -21,6 +21,9 @@
 #       "FROM TO TEXT", TEXT decoded to UTF-8.
 #   run.sh stop DIR
 #       Stop what `start` started (by the pids it recorded).
+#   run.sh checkconf FILE
+#       Check a kannel.conf with Kannel's own parser (test/test_cfg), e.g.
+#       deploy/kannel.conf.
 #   run.sh selftest [DIR]
 #       The whole loop against standin.py in place of the daemon: a
 #       Chinese SMS with an emoji reaches the hook intact, and the reply
@@ -119,7 +122,7 @@ cmd_start() {
   "$FAKESMSC" -H 127.0.0.1 -r "$fake" < "$dir/fakesmsc.in" \
     > "$dir/fakesmsc.out" 2>&1 &
   echo $! > "$dir/fakesmsc.pid"
-  sleep 2147483647 > "$dir/fakesmsc.in" &
+  sleep 2147483647 > "$dir/fakesmsc.in" 2>/dev/null < /dev/null &
   echo $! > "$dir/fifo.pid"
   wait_for 20 grep -q "Fakesmsc client connected" "$dir/bearerbox.log" ||
     die "fakesmsc did not connect: see $dir/fakesmsc.out"
@@ -210,18 +213,28 @@ cmd_stop() {
   rm -f "$dir/kannel.env" "$dir/fakesmsc.in"
 }
 
+# Globals, for the EXIT trap.
+st_dir=""
+sin_pid=""
+selftest_cleanup() {
+  [ -z "$sin_pid" ] || kill "$sin_pid" 2>/dev/null || true
+  [ -z "$st_dir" ] || cmd_stop "$st_dir"
+}
+
 cmd_selftest() {
   local dir="${1:-}" port secret=selftest-secret got want pass=0 fail=0
   local sin="我家煤炉坏了，好冷 😀 a+b&c=d"
   if [ -z "$dir" ]; then dir=$(mktemp -d); fi
   mkdir -p "$dir"
   dir="$(cd "$dir" && pwd)"
+  st_dir="$dir"
   port=$(pick_port)
-  trap 'cmd_stop "$dir"; [ -z "${sin_pid:-}" ] || kill "$sin_pid" 2>/dev/null || true' EXIT
+  trap selftest_cleanup EXIT
   cmd_start "$dir" "http://127.0.0.1:$port/hook/sms" "$secret"
   load_env "$dir"
   python3 "$here/standin.py" "$port" "$dir/standin.jsonl" "$secret" \
-    "$KANNEL_SENDSMS_URL" "$KANNEL_USER" "$KANNEL_PASS" "$KANNEL_FROM" &
+    "$KANNEL_SENDSMS_URL" "$KANNEL_USER" "$KANNEL_PASS" "$KANNEL_FROM" \
+    > "$dir/standin.out" 2>&1 < /dev/null &
   sin_pid=$!
   wait_for 10 port_busy "$port" || die "standin.py did not start"
 
@@ -248,7 +261,19 @@ cmd_selftest() {
   [ "$fail" -eq 0 ]
 }
 
+cmd_checkconf() {
+  local out
+  out=$(/usr/lib/kannel/test/test_cfg "$1" 2>&1) || true
+  if printf '%s\n' "$out" | grep -q 'cfg_read returned 0'; then
+    echo "run.sh: $1: OK"
+    return 0
+  fi
+  printf '%s\n' "$out" | grep -E 'ERROR|PANIC' >&2
+  return 1
+}
+
 case "${1:-}" in
+  checkconf) [ $# -eq 2 ] || die "usage: run.sh checkconf FILE"; cmd_checkconf "$2" ;;
   start) [ $# -eq 4 ] || die "usage: run.sh start DIR HOOK_URL SECRET"; cmd_start "$2" "$3" "$4" ;;
   env) [ $# -eq 2 ] || die "usage: run.sh env DIR"; cmd_env "$2" ;;
   inject) [ $# -eq 4 ] || die "usage: run.sh inject DIR FROM TEXT"; cmd_inject "$2" "$3" "$4" ;;

@@ -1,0 +1,296 @@
+"""Cases and duty staff through the generic channel: the whole lifecycle,
+the claim race, who may do what, transfer / reopen / cancel, 12345 work
+orders, and a conversation's idle reminder and expiry on the fake clock."""
+
+import itertools
+import json
+import threading
+
+from wltest import ADMIN, run, wait_until
+
+AREAS = [
+    {"id": "tdj", "name": "太行东街街道", "level": "street",
+     "duty": {"channel": "demo", "to": "duty-street"},
+     "children": [
+         {"id": "c-hd", "name": "惠丰社区", "level": "community", "aliases": ["惠丰"],
+          "duty": {"channel": "demo", "to": "duty-hd"},
+          "children": [
+              {"id": "g-hd-1", "name": "惠丰第一网格", "level": "grid",
+               "duty": {"channel": "demo", "to": "duty-hd-1"}},
+              {"id": "g-hd-2", "name": "惠丰第二网格", "level": "grid",
+               "duty": {"channel": "demo", "to": "duty-hd-2"}}]},
+         {"id": "c-xh", "name": "新华社区", "level": "community", "aliases": ["新华"],
+          "duty": {"channel": "demo", "to": "duty-xh"}}]}]
+
+
+def staff(sid, name, role, area):
+    return {"id": sid, "name": name, "role": role, "area": area,
+            "chat": {"channel": "demo", "id": "u-" + sid}}
+
+
+STAFF = [staff("wang", "王芳", "grid_worker", "g-hd-1"),
+         staff("zhou", "周杰", "grid_worker", "g-hd-2"),
+         staff("liu", "刘敏", "community_staff", "c-hd"),
+         staff("li", "李强", "community_director", "c-hd"),
+         staff("sun", "孙丽", "community_staff", "c-xh"),
+         staff("zhao", "赵敏", "street_staff", "tdj"),
+         staff("chen", "陈刚", "supervisor", "tdj")]
+
+_ids = itertools.count(1)
+
+
+class Chat:
+    """Send as someone, wait until every reply is delivered, return the
+    new replies per recipient."""
+
+    def __init__(self, env, d):
+        self.env, self.d = env, d
+
+    def settle(self):
+        wait_until(lambda: self.env.redis.cmd("GET", "wl:ob:depth") in (None, "0"),
+                   10, what="outbox drained")
+
+    def send(self, frm, text):
+        before = len(self.env.cb.messages())
+        status, body = self.d.hook({"id": "t%d" % next(_ids), "from": frm, "text": text})
+        assert status == 200, (status, body)
+        self.settle()
+        return self.env.cb.messages()[before:]
+
+    def say(self, frm, text):
+        """The replies to the sender, joined."""
+        return "\n".join(m["text"] for m in self.send(frm, text) if m["to"] == frm)
+
+
+def daemon(env, **kw):
+    return env.daemon(areas=AREAS, staff=STAFF, **kw)
+
+
+def case(env, no):
+    return env.redis.cmd("HGET", "wl:case:%s" % no, "status"), \
+        env.redis.cmd("HGET", "wl:case:%s" % no, "claimed_by")
+
+
+HELP = ["求助", "1", "张大爷", "3", "1", "七十二", "惠丰", "幸福小区3号楼2单元",
+        "1", "暖气片不热，老人怕冷", "2"]
+
+
+def open_help_case(c, frm="13900000001"):
+    for t in HELP + ["本机"]:
+        c.send(frm, t)
+    out = c.send(frm, "是")
+    text = "\n".join(m["text"] for m in out if m["to"] == frm)
+    notices = [m for m in out if m["to"] == "duty-hd"]
+    assert notices, out
+    no = notices[0]["text"].split("工单 ")[1].split("】")[0]
+    assert no in text, text
+    return no, text, notices[0]["text"]
+
+
+def test_lifecycle_resident_to_closed(env):
+    d = daemon(env)
+    c = Chat(env, d)
+    no, confirm, notice = open_help_case(c)
+    assert "1小时" in confirm or "1 小时" in confirm, confirm
+    # The duty chat is a group: the phone number is masked there.
+    assert "139****0001" in notice and "13900000001" not in notice, notice
+    st = json.loads(d.admin("GET", "/api/v1/cases/" + no)[1])
+    assert st["status"] == "new" and st["area"] == "c-hd" and st["claimed_by"] is None
+    assert st["category"] and st["age"] == "72", st
+
+    out = c.say("u-liu", "认领 " + no)
+    assert "已认领工单 " + no in out and "13900000001" in out, out
+    assert case(env, no) == ("claimed", "liu")
+    # The resident is told, and their words now go to the holder.
+    out = c.send("13900000001", "请快点来，谢谢")
+    assert any(m["to"] == "u-liu" and "请快点来" in m["text"] for m in out), out
+    out = c.send("u-liu", "/reply %s 下午三点到您家" % no)
+    assert any(m["to"] == "13900000001" and "下午三点" in m["text"] for m in out), out
+    out = c.send("u-liu", "办结 %s 棉被 2人次 300元 已送到家" % no)
+    texts = {m["to"]: m["text"] for m in out}
+    assert "已办结" in texts["u-liu"] and "2人次" in texts["u-liu"], texts
+    res = [m["text"] for m in out if m["to"] == "13900000001"]
+    assert any("已办结" in t for t in res) and len(res) >= 2, res  # + the survey
+    h = env.redis.cmd("HGETALL", "wl:case:" + no)
+    h = dict(zip(h[::2], h[1::2]))
+    assert (h["status"], h["measure"], h["person_times"], h["amount_fen"]) == \
+        ("resolved", "棉被", "2", "30000"), h
+    # The resident answers the survey; the case closes.
+    for t in ["是", "1", "没有"]:
+        out = c.send("13900000001", t)
+    assert any(m["to"] == "u-liu" and "问题已解决" in m["text"] for m in out), out
+    assert case(env, no)[0] == "closed", env.redis.cmd("HGETALL", "wl:case:" + no)
+    assert env.redis.cmd("HGET", "wl:case:" + no, "satisfaction") == "满意"
+    tl = [e["what"] for e in json.loads(d.admin("GET", "/api/v1/cases/" + no)[1])["timeline"]]
+    for what in ["created", "claimed", "resident_message", "reply", "resolved", "feedback"]:
+        assert what in tl, tl
+
+
+def test_fifty_way_claim_race(env):
+    many = [staff("w%02d" % i, "网格员%02d" % i, "grid_worker", "c-hd") for i in range(50)]
+    d = env.daemon(areas=AREAS, staff=many)
+    c = Chat(env, d)
+    status, body = d.admin("POST", "/api/v1/cases",
+                           {"ext_ref": "race-1", "area": "c-hd", "category": "取暖"})
+    no = str(json.loads(body)["no"])
+    c.settle()
+    results = {}
+
+    def claim(i):
+        results[i] = d.hook({"id": "race-%d" % i, "from": "u-w%02d" % i,
+                             "text": "认领 " + no})[0]
+    ts = [threading.Thread(target=claim, args=(i,)) for i in range(50)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert set(results.values()) == {200}, results
+    c.settle()
+    replies = [m for m in env.cb.messages() if m["to"].startswith("u-w")]
+    won = [m for m in replies if "已认领工单" in m["text"]]
+    lost = [m for m in replies if "已由" in m["text"] and "认领" in m["text"]]
+    assert len(won) == 1, won
+    assert len(lost) == 49, [m["text"] for m in replies if m not in won][:3]
+    winner = won[0]["to"][2:]
+    assert case(env, no) == ("claimed", winner)
+    # The losers are told who has it.
+    assert all(("网格员" + winner[1:]) in m["text"] for m in lost), lost[0]
+    # A repeat claim by the winner is answered OK.
+    assert "无需重复认领" in c.say("u-" + winner, "认领 " + no)
+
+
+def test_permission_matrix(env):
+    d = daemon(env)
+    c = Chat(env, d)
+    status, body = d.admin("POST", "/api/v1/cases",
+                           {"ext_ref": "perm-1", "area": "g-hd-1", "category": "取暖"})
+    no = str(json.loads(body)["no"])
+    c.settle()
+    # A resident typing a command is just talking: no claim happens.
+    c.send("13900000009", "认领 " + no)
+    assert case(env, no) == ("new", None)
+    # A grid worker of another grid, and a community of another area: refused.
+    assert "不在您的辖区" in c.say("u-zhou", "认领 " + no)
+    assert "不在您的辖区" in c.say("u-sun", "/claim " + no)
+    assert case(env, no) == ("new", None)
+    # The grid's own worker claims it.
+    assert "已认领" in c.say("u-wang", "认领" + no)
+    # Community staff may not take it over; the director may.
+    assert "已由王芳认领" in c.say("u-liu", "认领 " + no)
+    out = c.send("u-li", "认领 " + no)
+    assert any(m["to"] == "u-li" and "已接手" in m["text"] for m in out), out
+    assert any(m["to"] == "u-wang" and "接手" in m["text"] for m in out), out
+    assert case(env, no) == ("claimed", "li")
+    # The supervisor acts everywhere.
+    assert "已记录" in c.say("u-chen", "备注 %s 领导小组已知悉" % no)
+    # Precise usage lines.
+    assert "缺少工单号" in c.say("u-li", "认领")
+    assert "没有编号为 999999 的工单" in c.say("u-li", "认领 999999")
+    assert "工单号应为数字" in c.say("u-li", "认领 abc")
+    assert "不认识的救助措施" in c.say("u-li", "办结 %s 金条" % no)
+    assert "用法" in c.say("u-li", "转派 %s" % no)
+    assert "撤销必须写明原因" in c.say("u-li", "撤销 %s" % no)
+
+
+def test_transfer_reopen_cancel(env):
+    d = daemon(env)
+    c = Chat(env, d)
+    no = str(json.loads(d.admin("POST", "/api/v1/cases",
+                                {"ext_ref": "tr-1", "area": "c-hd"})[1])["no"])
+    c.settle()
+    assert "已认领" in c.say("u-liu", "认领 " + no)
+    out = c.send("u-liu", "转派 %s 新华社区" % no)
+    assert any(m["to"] == "duty-xh" and ("工单 %s" % no) in m["text"] for m in out), out
+    assert case(env, no) == ("new", None)
+    assert env.redis.cmd("HGET", "wl:case:" + no, "area") == "c-xh"
+    # Now it is out of 惠丰's hands and in 新华's.
+    assert "不在您的辖区" in c.say("u-liu", "认领 " + no)
+    assert "已认领" in c.say("u-sun", "认领 " + no)
+    assert "已办结" in c.say("u-sun", "办结 %s 临时救助 1人次 1500元" % no)
+    assert env.redis.cmd("HGET", "wl:case:" + no, "amount_fen") == "150000"
+    assert "不能撤销" in c.say("u-sun", "撤销 %s 重复" % no)
+    assert "重新打开" in c.say("u-sun", "重开 " + no)
+    assert case(env, no) == ("claimed", "sun")
+    assert "已撤销" in c.say("u-sun", "撤销 %s 重复工单" % no)
+    assert case(env, no)[0] == "cancelled"
+    assert env.redis.cmd("HGET", "wl:case:" + no, "cancel_reason") == "重复工单"
+    assert env.redis.cmd("SISMEMBER", "wl:cases:status:cancelled", no) == 1
+    assert env.redis.cmd("SISMEMBER", "wl:cases:status:claimed", no) == 0
+
+
+def test_12345_work_orders_are_idempotent_and_called_back(env):
+    d = daemon(env)
+    c = Chat(env, d)
+    order = {"ext_ref": "12345-20261122-0001", "channel": "demo", "area": "惠丰",
+             "category": "取暖", "detail": "独居老人家中暖气不热",
+             "phone": "139 0000 0002", "urgency": "urgent"}
+    s1, b1 = d.admin("POST", "/api/v1/cases", order)
+    s2, b2 = d.admin("POST", "/api/v1/cases", order)
+    assert (s1, s2) == (201, 200), (s1, b1, s2, b2)
+    assert json.loads(b1)["no"] == json.loads(b2)["no"]
+    no = str(json.loads(b1)["no"])
+    c.settle()
+    paged = {m["to"] for m in env.cb.messages() if ("工单 " + no) in m["text"]}
+    assert {"duty-hd", "duty-street"} <= paged, paged  # urgent: every level
+    assert d.admin("POST", "/api/v1/cases", {"area": "c-hd"})[0] == 400
+    assert d.admin("POST", "/api/v1/cases", {"ext_ref": "x", "area": "火星"})[0] == 400
+    assert d.admin("POST", "/api/v1/cases", order, token="nope")[0] == 401
+    c.say("u-li", "认领 " + no)
+    c.say("u-li", "办结 %s 取暖炉具 1人次" % no)
+    calls = [json.loads(m["text"]) for m in env.cb.messages()
+             if m["to"] == order["ext_ref"]]
+    assert [x["status"] for x in calls] == ["claimed", "resolved"], calls
+    assert all(str(x["no"]) == no for x in calls)
+    # The list API with filters.
+    lst = json.loads(d.admin("GET", "/api/v1/cases?status=resolved&area=c-hd")[1])
+    assert lst["total"] == 1 and lst["cases"][0]["no"] == int(no), lst
+    assert json.loads(d.admin("GET", "/api/v1/cases?area=c-xh")[1])["total"] == 0
+    assert d.admin("GET", "/api/v1/cases?status=bogus")[0] == 400
+    assert d.admin("GET", "/api/v1/cases/424242")[0] == 404
+
+
+def test_idle_conversation_is_reminded_then_expires(env):
+    d = daemon(env, fake_clock=True, session_ttl_s=600)
+    c = Chat(env, d)
+    c.send("13900000003", "求助")
+    # Silence: the clock moves on, the timer thread reminds, then expires.
+    d.admin("POST", "/api/v1/debug/clock", {"advance_s": 590})
+    wait_until(lambda: any("还在吗" in m["text"] for m in env.cb.messages(to="13900000003")),
+               10, what="reminder")
+    d.admin("POST", "/api/v1/debug/clock", {"advance_s": 60})
+    wait_until(lambda: len(env.cb.messages(to="13900000003")) >= 4, 10, what="expiry")
+    c.settle()
+    texts = [m["text"] for m in env.cb.messages(to="13900000003")]
+    assert sum("还在吗" in t for t in texts) == 1, texts
+    assert env.redis.cmd("HGET", "wl:session:demo:13900000003", "data") == "", \
+        env.redis.cmd("HGETALL", "wl:session:demo:13900000003")
+    assert env.redis.cmd("ZCARD", "wl:timers:lease") == 0
+
+
+def test_emergency_pages_every_level(env):
+    d = daemon(env)
+    c = Chat(env, d)
+    c.send("u-wang", "x")  # staff chatter gets the help text, no case
+    out = c.send("13900000004", "我家里有人煤气中毒了，晕倒了")
+    to = {m["to"] for m in out}
+    assert "duty-street" in to, out
+    advice = " ".join(m["text"] for m in out if m["to"] == "13900000004")
+    assert "120" in advice and "窗" in advice, advice
+    no = env.redis.cmd("ZRANGE", "wl:cases", 0, -1)[-1]
+    assert env.redis.cmd("HGET", "wl:case:" + no, "urgency") == "urgent"
+    # Once the place is known, the community hears of it too.
+    c.send("13900000004", "惠丰")
+    c.send("13900000004", "幸福小区5号楼")
+    out = c.send("13900000004", "本机")
+    assert "duty-hd" in {m["to"] for m in out}, out
+    assert env.redis.cmd("HGET", "wl:case:" + no, "area") == "c-hd"
+
+
+if __name__ == "__main__":
+    run([test_lifecycle_resident_to_closed,
+         test_fifty_way_claim_race,
+         test_permission_matrix,
+         test_transfer_reopen_cancel,
+         test_12345_work_orders_are_idempotent_and_called_back,
+         test_idle_conversation_is_reminded_then_expires,
+         test_emergency_pages_every_level])
