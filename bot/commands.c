@@ -47,6 +47,8 @@ static int cmd_report(const struct cmd_parsed *, const struct wl_staff *,
 		      const struct engine_in *, struct engine_out *);
 static int cmd_helpcmd(const struct cmd_parsed *, const struct wl_staff *,
 		       const struct engine_in *, struct engine_out *);
+static int cmd_new(const struct cmd_parsed *, const struct wl_staff *,
+		   const struct engine_in *, struct engine_out *);
 
 /* The one table of staff commands. */
 static const struct cmd_def cmd_table[] = {
@@ -71,6 +73,8 @@ static const struct cmd_def cmd_table[] = {
 	{"mine", "我的", NULL, CMD_LIST_MINE, false, "我的", cmd_mine},
 	{"open", "待办", NULL, CMD_LIST_NEW, false, "待办", cmd_open},
 	{"report", "统计", NULL, CMD_LIST_NEW, false, "统计", cmd_report},
+	{"new", "代录", "新建", CMD_LIST_NONE, false, "代录 来电号码",
+	 cmd_new},
 	{"help", "帮助", NULL, CMD_LIST_NONE, false, "帮助", cmd_helpcmd},
 };
 
@@ -842,6 +846,55 @@ static int cmd_helpcmd(const struct cmd_parsed *p, const struct wl_staff *st,
 		       const struct engine_in *in, struct engine_out *out)
 {
 	return cmd_help(st, in, out);
+}
+
+/* 代录: a caller phoned in; the staff member answers the help flow's
+ * questions for them in their own chat. The case's resident is the
+ * caller's phone number (reached by SMS when an SMS channel exists). */
+static int cmd_new(const struct cmd_parsed *p, const struct wl_staff *st,
+		   const struct engine_in *in, struct engine_out *out)
+{
+	struct flow_input fi = {0};
+	struct flow_result fr = {0};
+	char phone[TEXT_PHONE_SIZE];
+	json_t *vars, *e;
+	size_t i;
+	int rc;
+
+	if (!*p->args || !text_parse_phone(p->args, phone, sizeof(phone)))
+		return cmd_usage(p, in, out, "请写来电人的电话号码。");
+	if (!in->flows || !flow_set_has(in->flows, "help"))
+		return cmd_say(in, out, "没有配置求助登记流程（help）。");
+	vars = json_pack("{s:s}", "phone", phone);
+	fi.text = "";
+	fi.now_ms = in->now_ms;
+	fi.is_staff = true;
+	fi.staff_id = st->id;
+	fi.staff_area = st->area;
+	fi.lang = "zh";
+	fi.channel = in->ch->id;
+	fi.from = in->msg->from;
+	rc = flow_start(in->flows, in->cfg, "help", vars, &fi, &fr);
+	json_decref(vars);
+	if (rc != WL_OK || !fr.session) {
+		flow_result_release(&fr);
+		return rc == WL_OK ? WL_EINTERNAL : rc;
+	}
+	json_object_set_new(fr.session, "proxy", json_string(phone));
+	out->session = json_dumps(fr.session, JSON_COMPACT);
+	rc = cmd_say(in, out, "为来电 %s 代录求助，请按居民的回答逐项填写。",
+		     phone);
+	json_array_foreach(fr.effects, i, e)
+	{
+		const char *t = json_string_value(json_object_get(e, "type"));
+		const char *s = json_string_value(json_object_get(e, "text"));
+
+		if (rc == WL_OK && t && strcmp(t, "say") == 0 && s)
+			rc = engine_say(in->cfg, out->out, in->ch->id,
+					in->msg->from, s);
+	}
+	flow_result_release(&fr);
+	return out->session ? rc : WL_ENOMEM;
 }
 
 int cmd_help(const struct wl_staff *st, const struct engine_in *in,

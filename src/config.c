@@ -515,17 +515,25 @@ static void quote_into(char *out, size_t size, const char *s, bool quotes)
 static void path_key(char *out, size_t size, const char *path, const char *key)
 {
 	char k[CONFIG_QUOTE_LEN];
+	int n;
 
 	quote_into(k, sizeof(k), key, false);
+	/* Paths are capped by the nesting limit; a longer one is cut, which
+	 * still names the place. */
 	if (*path)
-		snprintf(out, size, "%s.%s", path, k);
+		n = snprintf(out, size, "%s.%s", path, k);
 	else
-		snprintf(out, size, "%s", k);
+		n = snprintf(out, size, "%s", k);
+	if (n < 0 && size)
+		out[0] = '\0';
 }
 
 static void path_index(char *out, size_t size, const char *path, size_t i)
 {
-	snprintf(out, size, "%s[%zu]", path, i);
+	int n = snprintf(out, size, "%s[%zu]", path, i);
+
+	if (n < 0 && size)
+		out[0] = '\0';
 }
 
 /* Levenshtein distance of two short strings; SIZE_MAX when too long. */

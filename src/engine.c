@@ -224,6 +224,16 @@ static json_t *engine_fields(const json_t *f)
 	return o;
 }
 
+/* The first SMS channel, to reach a caller who phoned in. */
+static const char *engine_sms_channel(const struct wl_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_channels; i++)
+		if (strcmp(cfg->channels[i].type, "kannel") == 0 ||
+		    strcmp(cfg->channels[i].type, "twilio") == 0)
+			return cfg->channels[i].id;
+	return NULL;
+}
+
 static int engine_case_open(struct engine_run *r, const json_t *e)
 {
 	const struct engine_in *in = r->in;
@@ -239,6 +249,7 @@ static int engine_case_open(struct engine_run *r, const json_t *e)
 	json_t *op;
 	char *notice, who[160];
 	bool from_staff = r->st != NULL;
+	const char *proxy, *sms = NULL;
 	int rc = WL_ENOMEM;
 
 	if (area < 0) {
@@ -247,6 +258,15 @@ static int engine_case_open(struct engine_run *r, const json_t *e)
 	}
 	snprintf(who, sizeof(who), "%s%s", from_staff ? "staff:" : "resident:",
 		 from_staff ? r->st->id : in->msg->from);
+	proxy = json_string_value(json_object_get(r->old_session, "proxy"));
+	if (!proxy)
+		proxy = json_string_value(json_object_get(r->session, "proxy"));
+	if (from_staff && proxy) {
+		/* 代录: the caller is the resident, reached by SMS if we can. */
+		json_object_set_new(fields, "phone", json_string(proxy));
+		sms = engine_sms_channel(in->cfg);
+		source = "proxy";
+	}
 	/* A case a grid worker opens from a visit is about the person
 	 * visited, not about the worker's chat: it has no resident contact. */
 	op = json_pack("{s:s, s:O, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, "
@@ -254,8 +274,10 @@ static int engine_case_open(struct engine_run *r, const json_t *e)
 		       "op", "open", "fields", fields, "urgency",
 		       urgent ? "urgent" : "normal", "area",
 		       in->cfg->areas[area].id, "source",
-		       source ? source : "flow", "channel", in->ch->id, "from",
-		       from_staff ? "" : in->msg->from, "session_case",
+		       source ? source : "flow", "channel",
+		       sms ? sms : in->ch->id, "from",
+		       sms ? proxy : from_staff ? "" : in->msg->from,
+		       "session_case",
 		       session_case, "who", who, "detail",
 		       source ? source : "", "notify");
 	if (!op)
