@@ -9,6 +9,7 @@
 #include "commands.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,47 @@ static const char *cmd_skip_space(const char *s)
 	return s;
 }
 
+/* Skip white space, including the ideographic space U+3000. */
+static const char *cmd_skip_ws(const char *s)
+{
+	for (;;) {
+		if (*s == ' ' || *s == '\t')
+			s++;
+		else if (strncmp(s, "\xe3\x80\x80", 3) == 0)
+			s += 3;
+		else
+			return s;
+	}
+}
+
+/* In the original text: past the command word (a slash word or a run of
+ * non-space, non-digit characters) and, if given, the case number in
+ * half- or full-width digits. */
+static const char *cmd_tail(const char *text, bool has_no)
+{
+	const char *s = cmd_skip_ws(text);
+	uint32_t cp;
+	size_t n;
+
+	while (*s && *s != ' ' && strncmp(s, "\xe3\x80\x80", 3) != 0) {
+		n = text_utf8_decode(s, strlen(s), &cp);
+		if (!n)
+			n = 1;
+		if ((cp >= '0' && cp <= '9') || (cp >= 0xFF10 && cp <= 0xFF19))
+			break;
+		s += n;
+	}
+	s = cmd_skip_ws(s);
+	while (has_no && *s) {
+		n = text_utf8_decode(s, strlen(s), &cp);
+		if (!n || !((cp >= '0' && cp <= '9') ||
+			    (cp >= 0xFF10 && cp <= 0xFF19)))
+			break;
+		s += n;
+	}
+	return cmd_skip_ws(s);
+}
+
 bool cmd_parse(const char *text, struct cmd_parsed *out)
 {
 	char *norm = text_normalize(text);
@@ -153,18 +195,9 @@ bool cmd_parse(const char *text, struct cmd_parsed *out)
 			out->bad_no = true;
 		}
 	}
-	/* args point into the caller's text, not our normalised copy: find
-	 * the same tail there so a note keeps its punctuation. */
-	out->args = text + strlen(text);
-	if (*rest) {
-		const char *t = strstr(text, rest);
-
-		out->args = t ? t : text + strlen(text) - strlen(rest);
-		if (out->args < text)
-			out->args = text;
-	}
-	while (*out->args == ' ')
-		out->args++;
+	/* args point into the caller's text, not our normalised copy, so a
+	 * note keeps its full-width punctuation. */
+	out->args = cmd_tail(text, out->def->needs_case && out->no[0]);
 	free(norm);
 	return true;
 }

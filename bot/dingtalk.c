@@ -44,14 +44,14 @@
 #include "wl.h"
 
 #define DT_OAPI_BASE "https://oapi.dingtalk.com"
-#define DT_API_BASE "https://api.dingtalk.com"
-#define DT_SKEW_MS (3600LL * 1000) /* "相差1小时以上则认为是非法的请求" */
-#define DT_ID_MAX 256
-#define DT_TEXT_MAX 16384
-#define DT_NAME_MAX 256
+#define DT_API_BASE  "https://api.dingtalk.com"
+#define DT_SKEW_MS   (3600LL * 1000) /* "相差1小时以上则认为是非法的请求" */
+#define DT_ID_MAX    256
+#define DT_TEXT_MAX  16384
+#define DT_NAME_MAX  256
 #define DT_TOKEN_MAX 512
 /* A token goes into a header: nothing that could end or fold it. */
-#define DT_TOKEN_CHARS \
+#define DT_TOKEN_CHARS                                                         \
 	"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.="
 /* DingTalk's text messages take up to 20000 characters; keep replies
  * readable on a phone and well under that. */
@@ -162,7 +162,8 @@ static void dt_rich_text(struct buf *b, json_t *content, const char **ref)
 	json_t *parts = json_object_get(content, "richText"), *p;
 	size_t i;
 
-	json_array_foreach(parts, i, p) {
+	json_array_foreach(parts, i, p)
+	{
 		const char *t = dt_str(p, "text", DT_TEXT_MAX);
 		const char *code = dt_str(p, "downloadCode", DT_ID_MAX);
 
@@ -179,8 +180,10 @@ struct dt_kind {
 };
 
 static const struct dt_kind dt_kinds[] = {
-	{"picture", "image"}, {"audio", "voice"}, {"video", "video"},
-	{"file", "file"},
+    {"picture", "image"},
+    {"audio", "voice"},
+    {"video", "video"},
+    {"file", "file"},
 };
 
 static int dingtalk_parse(const struct wl_channel_conf *ch,
@@ -195,8 +198,8 @@ static int dingtalk_parse(const struct wl_channel_conf *ch,
 	bool has_text = false;
 	int rc = WL_EBADREQ;
 
-	root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES,
-			  &jerr);
+	root =
+	    json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(root))
 		goto out;
 	id = dt_str(root, "msgId", DT_ID_MAX);
@@ -266,9 +269,8 @@ static int dt_finish(struct chan_http *out, json_t *o)
 	return chan_http_header(out, "Content-Type: application/json");
 }
 
-static int dingtalk_format(const struct wl_channel_conf *ch,
-			   const char *token, const char *msg_id,
-			   const char *to, const char *text,
+static int dingtalk_format(const struct wl_channel_conf *ch, const char *token,
+			   const char *msg_id, const char *to, const char *text,
 			   struct chan_http *out)
 {
 	const char *base = ch->api_base ? ch->api_base : DT_API_BASE;
@@ -344,9 +346,9 @@ static int dingtalk_token_parse(const char *body, size_t len, char **token,
 	    !t || strspn(t, DT_TOKEN_CHARS) != strlen(t))
 		goto out;
 	*expires_in_s = json_is_integer(exp) && json_integer_value(exp) > 0 &&
-					json_integer_value(exp) < 86400 * 30
-				? (long)json_integer_value(exp)
-				: 7200;
+				json_integer_value(exp) < 86400 * 30
+			    ? (long)json_integer_value(exp)
+			    : 7200;
 	*token = strdup(t);
 	rc = *token ? WL_OK : WL_ENOMEM;
 out:
@@ -360,17 +362,13 @@ out:
 static enum chan_result dt_classify_errcode(json_int_t code)
 {
 	switch (code) {
-	case 0:
-		return CHAN_SENT;
+	case 0: return CHAN_SENT;
 	case -1:
 	case 130101:
-	case 410100:
-		return CHAN_RETRY;
+	case 410100: return CHAN_RETRY;
 	case 40014:
-	case 42001:
-		return CHAN_REAUTH;
-	default:
-		return CHAN_FATAL;
+	case 42001: return CHAN_REAUTH;
+	default: return CHAN_FATAL;
 	}
 }
 
@@ -431,8 +429,9 @@ static int dingtalk_webhook_format(const struct wl_channel_conf *ch,
 			buf_release(&url);
 			return WL_ENOMEM;
 		}
-		buf_addf(&url, "%ctimestamp=%s&sign=",
-			 strchr(hook, '?') ? '&' : '?', ts);
+		buf_addf(&url,
+			 "%ctimestamp=%s&sign=", strchr(hook, '?') ? '&' : '?',
+			 ts);
 		sms_urlencode(&url, sign, strlen(sign));
 	}
 	out->url = buf_detach(&url, NULL);
@@ -444,23 +443,23 @@ static int dingtalk_webhook_format(const struct wl_channel_conf *ch,
 }
 
 const struct chan_adapter chan_dingtalk = {
-	.type = "dingtalk",
-	.verify = dingtalk_verify,
-	.parse = dingtalk_parse,
-	.format = dingtalk_format,
-	.token_request = dingtalk_token_request,
-	.token_parse = dingtalk_token_parse,
-	.classify = dingtalk_classify,
-	.max_units = DT_MAX_UNITS,
-	.unit = text_unit_char,
+    .type = "dingtalk",
+    .verify = dingtalk_verify,
+    .parse = dingtalk_parse,
+    .format = dingtalk_format,
+    .token_request = dingtalk_token_request,
+    .token_parse = dingtalk_token_parse,
+    .classify = dingtalk_classify,
+    .max_units = DT_MAX_UNITS,
+    .unit = text_unit_char,
 };
 
 const struct chan_adapter chan_dingtalk_webhook = {
-	.type = "dingtalk_webhook",
-	.verify = NULL,
-	.parse = NULL,
-	.format = dingtalk_webhook_format,
-	.classify = dingtalk_classify,
-	.max_units = DT_MAX_UNITS,
-	.unit = text_unit_char,
+    .type = "dingtalk_webhook",
+    .verify = NULL,
+    .parse = NULL,
+    .format = dingtalk_webhook_format,
+    .classify = dingtalk_classify,
+    .max_units = DT_MAX_UNITS,
+    .unit = text_unit_char,
 };

@@ -45,10 +45,11 @@
 #include "wl.h"
 
 #define KN_ADDR_MAX 32
-#define KN_ID_MAX 64
-#define KN_TEXT_MAX 16384 /* raw bytes; a 255-part SMS is under 36 KiB of
-			     UTF-16, our residents write far less */
-#define KN_MAX_UNITS 70	  /* one UCS-2 SMS */
+#define KN_ID_MAX   64
+#define KN_TEXT_MAX                                                            \
+	16384		/* raw bytes; a 255-part SMS is under 36 KiB of        \
+			   UTF-16, our residents write far less */
+#define KN_MAX_UNITS 70 /* one UCS-2 SMS */
 
 static bool kn_ip_allowed(const struct wl_channel_conf *ch, const char *peer)
 {
@@ -64,7 +65,8 @@ static bool kn_ip_allowed(const struct wl_channel_conf *ch, const char *peer)
 		v4 = peer + 7;
 	if (json_array_size(list) == 0)
 		return strcmp(v4, "127.0.0.1") == 0 || strcmp(peer, "::1") == 0;
-	json_array_foreach(list, i, ip) {
+	json_array_foreach(list, i, ip)
+	{
 		const char *s = json_string_value(ip);
 
 		if (s && (strcmp(s, peer) == 0 || strcmp(s, v4) == 0))
@@ -113,10 +115,9 @@ static bool kn_charset_is(const char *cs, const char *const *names)
 }
 
 static const char *const kn_utf16[] = {"UTF-16BE", "UCS-2", "UCS-2BE",
-				       "UTF-16", "UCS2", NULL};
-static const char *const kn_latin[] = {"WINDOWS-1252", "CP1252",
-				       "ISO-8859-1", "ISO8859-1", "LATIN1",
-				       NULL};
+				       "UTF-16",   "UCS2",  NULL};
+static const char *const kn_latin[] = {"WINDOWS-1252", "CP1252", "ISO-8859-1",
+				       "ISO8859-1",    "LATIN1", NULL};
 
 /* The message text as UTF-8; *binary when it is 8-bit data, not text. */
 static int kn_text(const struct sms_params *p, char **text, bool *binary)
@@ -124,8 +125,8 @@ static int kn_text(const struct sms_params *p, char **text, bool *binary)
 	const struct sms_param *t = sms_params_get(p, "text");
 	const char *coding = sms_params_str(p, "coding", 2);
 	const char *cs = sms_params_str(p, "charset", 32);
-	const unsigned char *raw = t ? (const unsigned char *)t->value
-				     : (const unsigned char *)"";
+	const unsigned char *raw =
+	    t ? (const unsigned char *)t->value : (const unsigned char *)"";
 	size_t len = t ? t->value_len : 0;
 
 	*text = NULL;
@@ -255,11 +256,11 @@ static int kannel_format(const struct wl_channel_conf *ch, const char *token,
 }
 
 const struct chan_adapter chan_kannel = {
-	.type = "kannel",
-	.verify = kannel_verify,
-	.parse = kannel_parse,
-	.format = kannel_format,
-	.classify = NULL, /* 2xx sent, 503 retry, 4xx final */
-	.max_units = KN_MAX_UNITS,
-	.unit = text_unit_ucs2,
+    .type = "kannel",
+    .verify = kannel_verify,
+    .parse = kannel_parse,
+    .format = kannel_format,
+    .classify = NULL, /* 2xx sent, 503 retry, 4xx final */
+    .max_units = KN_MAX_UNITS,
+    .unit = text_unit_ucs2,
 };

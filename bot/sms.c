@@ -122,11 +122,11 @@ int sms_params_parse(const char *s, size_t len, struct sms_params *out)
 		p = &out->v[out->n];
 		memset(p, 0, sizeof(*p));
 		rc = sms_form_decode(seg, name_len, &p->name, &p->name_len);
-		if (rc == WL_OK)
-			rc = eq ? sms_form_decode(eq + 1, seg_len - name_len - 1,
-						  &p->value, &p->value_len)
-				: sms_form_decode("", 0, &p->value,
-						  &p->value_len);
+		if (rc == WL_OK && eq)
+			rc = sms_form_decode(eq + 1, seg_len - name_len - 1,
+					     &p->value, &p->value_len);
+		else if (rc == WL_OK)
+			rc = sms_form_decode("", 0, &p->value, &p->value_len);
 		if (rc != WL_OK) {
 			free(p->name);
 			free(p->value);
@@ -156,8 +156,7 @@ const char *sms_params_str(const struct sms_params *p, const char *name,
 {
 	const struct sms_param *v = sms_params_get(p, name);
 
-	if (!v || v->value_len > max ||
-	    memchr(v->value, '\0', v->value_len))
+	if (!v || v->value_len > max || memchr(v->value, '\0', v->value_len))
 		return NULL;
 	return v->value;
 }
@@ -276,7 +275,7 @@ char *sms_utf16be_to_utf8(const unsigned char *s, size_t len)
 
 			if (lo >= 0xdc00 && lo <= 0xdfff) {
 				sms_add_cp(&b, 0x10000 + ((u - 0xd800) << 10) +
-						       (lo - 0xdc00));
+						   (lo - 0xdc00));
 				i += 2;
 				continue;
 			}
@@ -291,10 +290,10 @@ char *sms_utf16be_to_utf8(const unsigned char *s, size_t len)
 /* Windows-1252 0x80..0x9f; 0 where the code page leaves a hole. The rest
  * of the page is ISO-8859-1, i.e. the byte is the code point. */
 static const uint16_t sms_cp1252_high[32] = {
-	0x20ac, 0,	0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
-	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0,	0x017d, 0,
-	0,	0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,	0x017e, 0x0178,
+    0x20ac, 0,	    0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+    0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0,	    0x017d, 0,
+    0,	    0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+    0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,	    0x017e, 0x0178,
 };
 
 char *sms_cp1252_to_utf8(const unsigned char *s, size_t len)
@@ -304,9 +303,11 @@ char *sms_cp1252_to_utf8(const unsigned char *s, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		uint32_t cp = s[i];
 
-		if (cp >= 0x80 && cp <= 0x9f)
-			cp = sms_cp1252_high[cp - 0x80] ? sms_cp1252_high[cp - 0x80]
-							: SMS_REPLACEMENT;
+		if (cp >= 0x80 && cp <= 0x9f) {
+			cp = sms_cp1252_high[cp - 0x80];
+			if (!cp)
+				cp = SMS_REPLACEMENT;
+		}
 		sms_add_cp(&b, cp);
 	}
 	return sms_finish(&b);

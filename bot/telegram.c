@@ -33,10 +33,10 @@
 #include "sms.h"
 #include "wl.h"
 
-#define TG_API_BASE "https://api.telegram.org"
-#define TG_TEXT_MAX 16384 /* 4096 UTF-16 units are at most 16 KiB */
-#define TG_NAME_MAX 256
-#define TG_REF_MAX 512
+#define TG_API_BASE  "https://api.telegram.org"
+#define TG_TEXT_MAX  16384 /* 4096 UTF-16 units are at most 16 KiB */
+#define TG_NAME_MAX  256
+#define TG_REF_MAX   512
 #define TG_MAX_UNITS 4096
 
 static int telegram_verify(const struct wl_channel_conf *ch,
@@ -118,7 +118,8 @@ static const char *tg_largest_photo(json_t *photos)
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(photos, i, p) {
+	json_array_foreach(photos, i, p)
+	{
 		const char *id = tg_str(p, "file_id", TG_REF_MAX);
 		json_int_t w = json_integer_value(json_object_get(p, "width"));
 		json_int_t h = json_integer_value(json_object_get(p, "height"));
@@ -149,9 +150,9 @@ struct tg_kind {
 };
 
 static const struct tg_kind tg_kinds[] = {
-	{"voice", "voice"},	{"audio", "audio"},	  {"video", "video"},
-	{"video_note", "video"}, {"animation", "video"}, {"sticker", "sticker"},
-	{"document", "file"},
+    {"voice", "voice"},	     {"audio", "audio"},     {"video", "video"},
+    {"video_note", "video"}, {"animation", "video"}, {"sticker", "sticker"},
+    {"document", "file"},
 };
 
 static int telegram_parse(const struct wl_channel_conf *ch,
@@ -166,8 +167,8 @@ static int telegram_parse(const struct wl_channel_conf *ch,
 	char *name = NULL, *clean = NULL, *ref_buf = NULL;
 	int rc = WL_EBADREQ;
 
-	root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES,
-			  &jerr);
+	root =
+	    json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(root))
 		goto out;
 	v = json_object_get(root, "update_id");
@@ -211,18 +212,19 @@ static int telegram_parse(const struct wl_channel_conf *ch,
 		kind = "location";
 		if (json_is_number(lat) && json_is_number(lon)) {
 			snprintf(where, sizeof(where), "%.6f,%.6f",
-				 json_number_value(lat), json_number_value(lon));
+				 json_number_value(lat),
+				 json_number_value(lon));
 			ref = where;
 		}
 	} else if (json_is_object(json_object_get(msg, "contact"))) {
 		kind = "contact";
-		ref = tg_str(json_object_get(msg, "contact"), "phone_number",
-			     64);
+		ref =
+		    tg_str(json_object_get(msg, "contact"), "phone_number", 64);
 	} else {
 		kind = "event";
 		for (size_t i = 0; i < WL_ARRAY_LEN(tg_kinds); i++) {
-			if (json_is_object(json_object_get(msg,
-							   tg_kinds[i].key))) {
+			if (json_is_object(
+				json_object_get(msg, tg_kinds[i].key))) {
 				kind = tg_kinds[i].kind;
 				ref = tg_file_id(msg, tg_kinds[i].key);
 				text = tg_str(msg, "caption", TG_TEXT_MAX);
@@ -251,9 +253,8 @@ out:
 	return rc;
 }
 
-static int telegram_format(const struct wl_channel_conf *ch,
-			   const char *token, const char *msg_id,
-			   const char *to, const char *text,
+static int telegram_format(const struct wl_channel_conf *ch, const char *token,
+			   const char *msg_id, const char *to, const char *text,
 			   struct chan_http *out)
 {
 	const char *base = ch->api_base ? ch->api_base : TG_API_BASE;
@@ -267,16 +268,16 @@ static int telegram_format(const struct wl_channel_conf *ch,
 		return WL_EBADREQ;
 	/* Bot tokens are "123456:ABC-def_..."; anything else would change
 	 * the URL's meaning. */
-	if (strspn(ch->token, "0123456789abcdefghijklmnopqrstuvwxyz"
-			      "ABCDEFGHIJKLMNOPQRSTUVWXYZ:_-") !=
-	    strlen(ch->token))
+	if (strspn(ch->token,
+		   "0123456789abcdefghijklmnopqrstuvwxyz"
+		   "ABCDEFGHIJKLMNOPQRSTUVWXYZ:_-") != strlen(ch->token))
 		return WL_EBADREQ;
 	/* Numeric chat ids go as numbers, "@channel" names as strings, as
 	 * sendMessage documents chat_id: Integer or String. */
 	errno = 0;
 	num = strtoll(to, &end, 10);
 	chat = (*end == '\0' && end != to && errno == 0) ? json_integer(num)
-							: json_string(to);
+							 : json_string(to);
 	o = json_pack("{s:o, s:s}", "chat_id", chat, "text", text);
 	if (!o)
 		goto out;
@@ -313,11 +314,11 @@ static enum chan_result telegram_classify(long status, const char *body,
 }
 
 const struct chan_adapter chan_telegram = {
-	.type = "telegram",
-	.verify = telegram_verify,
-	.parse = telegram_parse,
-	.format = telegram_format,
-	.classify = telegram_classify,
-	.max_units = TG_MAX_UNITS,
-	.unit = text_unit_ucs2,
+    .type = "telegram",
+    .verify = telegram_verify,
+    .parse = telegram_parse,
+    .format = telegram_format,
+    .classify = telegram_classify,
+    .max_units = TG_MAX_UNITS,
+    .unit = text_unit_ucs2,
 };

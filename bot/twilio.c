@@ -40,15 +40,15 @@
 #include "sms.h"
 #include "wl.h"
 
-#define TW_API_BASE "https://api.twilio.com"
-#define TW_SID_MAX 64
-#define TW_ADDR_MAX 64
-#define TW_URL_MAX 2048
-#define TW_BODY_MAX 8192
+#define TW_API_BASE  "https://api.twilio.com"
+#define TW_SID_MAX   64
+#define TW_ADDR_MAX  64
+#define TW_URL_MAX   2048
+#define TW_BODY_MAX  8192
 #define TW_MAX_UNITS 1600
 
 static const char tw_empty_twiml[] =
-	"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>";
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>";
 
 static const char *tw_auth_token(const struct wl_channel_conf *ch)
 {
@@ -274,8 +274,8 @@ static int twilio_parse(const struct wl_channel_conf *ch,
 			goto out;
 	}
 	if (n_media > 0) {
-		kind = tw_media_kind(sms_params_str(&p, "MediaContentType0",
-						    128));
+		kind =
+		    tw_media_kind(sms_params_str(&p, "MediaContentType0", 128));
 		media = sms_params_str(&p, "MediaUrl0", TW_URL_MAX);
 	}
 	body = sms_params_get(&p, "Body");
@@ -315,9 +315,9 @@ static bool tw_is_sid(const char *s)
 			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == n;
 }
 
-static int twilio_format(const struct wl_channel_conf *ch,
-			 const char *token, const char *msg_id, const char *to,
-			 const char *text, struct chan_http *out)
+static int twilio_format(const struct wl_channel_conf *ch, const char *token,
+			 const char *msg_id, const char *to, const char *text,
+			 struct chan_http *out)
 {
 	const char *base = ch->api_base ? ch->api_base : TW_API_BASE;
 	const char *sid = sms_conf(ch, "account_sid");
@@ -384,11 +384,11 @@ static enum chan_result twilio_classify(long status, const char *body,
 }
 
 const struct chan_adapter chan_twilio = {
-	.type = "twilio",
-	.verify = twilio_verify,
-	.parse = twilio_parse,
-	.format = twilio_format,
-	.classify = twilio_classify,
-	.max_units = TW_MAX_UNITS,
-	.unit = text_unit_ucs2,
+    .type = "twilio",
+    .verify = twilio_verify,
+    .parse = twilio_parse,
+    .format = twilio_format,
+    .classify = twilio_classify,
+    .max_units = TW_MAX_UNITS,
+    .unit = text_unit_ucs2,
 };

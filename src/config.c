@@ -372,6 +372,10 @@ static const struct opt opt_table[] = {
 	OPT_SECRET(K_CHANNEL, "password", 0),
 	OPT_CHSTR("from"),
 	OPT_CHSTR("bot_username"),
+	OPT_CHSTR("robot_code"),
+	OPT_CHSTR("app_key"),
+	OPT_CHSTR("messaging_service_sid"),
+	OPT_CHSTR("smsc"),
 	OPT_CHURL("webhook_url"),
 
 	{ .kind = K_AREA, .name = "id", .type = T_STR, .flags = F_REQ,

@@ -728,7 +728,7 @@ static int engine_flow(struct engine_run *r, json_t *sess)
 	fi.is_staff = r->st != NULL;
 	fi.staff_id = r->st ? r->st->id : NULL;
 	fi.staff_area = r->st ? r->st->area : NULL;
-	fi.lang = "zh";
+	fi.lang = NULL; /* the session keeps the language it was started in */
 	fi.contact_name = in->msg->name ? in->msg->name : in->contact_name;
 	fi.channel = in->ch->id;
 	fi.from = in->msg->from;

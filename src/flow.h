@@ -25,8 +25,9 @@
  *                   case_open (string or integer); flows render {case.no}
  *   "lang"          "zh" or "en"
  *   "remind_at_ms", "expires_at_ms"  idle deadlines
- * other keys ("fields", "urgency", "case", "pick", "reminded", "staff")
- * are private to the engine.
+ * other keys ("fields", "urgency", "case", "em", "area", "pick", "pf",
+ * "reminded") are private to the engine. A session that is not waiting
+ * (the conversation ended) is returned as NULL: delete the stored one.
  *
  * EFFECTS: result.effects is a JSON array of objects, in order:
  *   {"type":"say","text":"..."}
@@ -44,13 +45,16 @@
  *       update the session's case: merge the fields; urgency only ever
  *       raised; area when the session learnt a place.
  *   {"type":"handover","reason":"asked|invalid_input|flow",
- *    "flow":"<id>"|null,"answers":{...}}
- *       a person is needed; the session has ended unless the flow goes on.
+ *    "flow":"<id>"|null,"answers":{...},"note":"…"?}
+ *       a person is needed (人工, too many invalid answers, or a flow's
+ *       handover action with its note); the session has ended except
+ *       after a flow's action.
  *   {"type":"emergency","kind":"<keyword matched>","class":"<kind id>",
  *    "text":"<the original message>"}
- *       always followed by a case_open (urgency urgent, source
- *       "emergency") or a case_update when the session already has a
- *       case; page every level.
+ *       comes after the safety advice (a say) and before a case_open
+ *       (urgency urgent, source "emergency", fields category 紧急情况,
+ *       emergency, emergency_class, emergency_text) or a case_update
+ *       when the session already has a case; page every level.
  *   {"type":"timer","at_ms":N,"kind":"remind|expire","version":V}
  *       the idle timers of the returned session (version V); when one
  *       fires call flow_timeout() if the stored session still has
@@ -71,8 +75,10 @@
  * CASE FIELDS written by the campaign flows (the files in flows/): category
  * (the kind of problem, e.g. 取暖), person_category (低保, 特困,
  * 特殊困难老年人, 困境儿童, 其他困难群众, 不清楚), person_sub, name, age,
- * address, phone, detail, for (本人/家人/他人), trigger_text; emergency
- * cases add emergency (the keyword) and emergency_class.
+ * address, phone, detail, for (本人/家人/他人), how_urgent, trigger_text
+ * (the first message), incomplete (opened at expiry), hazard, seen, cold,
+ * hurt; emergency cases add emergency (the keyword), emergency_class and
+ * emergency_text; visit cases add problem.
  * ---------------------------------------------------------------------
  */
 #ifndef WL_FLOW_H
@@ -91,7 +97,7 @@
 /* Bytes of an inbound message the engine looks at; the rest is ignored. */
 #define FLOW_INPUT_MAX 4096
 /* Caps of the loader. */
-#define FLOW_FILE_MAX (1024 * 1024)
+#define FLOW_FILE_MAX  (1024 * 1024)
 #define FLOW_FILES_MAX 64
 
 struct flow_set;

@@ -21,11 +21,9 @@
 static bool is_punct_cp(uint32_t cp)
 {
 	if (cp < 0x80)
-		return cp <= 0x20 || cp == 0x7f ||
-		       (cp >= 0x21 && cp <= 0x2f) ||
+		return cp <= 0x20 || cp == 0x7f || (cp >= 0x21 && cp <= 0x2f) ||
 		       (cp >= 0x3a && cp <= 0x40) ||
-		       (cp >= 0x5b && cp <= 0x60) ||
-		       (cp >= 0x7b && cp <= 0x7e);
+		       (cp >= 0x5b && cp <= 0x60) || (cp >= 0x7b && cp <= 0x7e);
 	if (cp == 0x00a0 || cp == 0x00b7 || cp == 0x3000)
 		return true;
 	/* CJK symbols and punctuation, but not 々 and the numeral 〇 */
@@ -139,8 +137,8 @@ bool flow_tpl_next(const char *s, size_t *pos, size_t *start, size_t *len)
 
 			if (c == '}')
 				break;
-			if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			      c == '_' || c == '.'))
+			if (!((c >= 'a' && c <= 'z') ||
+			      (c >= '0' && c <= '9') || c == '_' || c == '.'))
 				break;
 		}
 		if (s[j] == '}' && j > i + 1) {
@@ -288,23 +286,22 @@ enum flow_parse flow_parse_yesno(const char *s, bool *out)
 	/* Whole answers first: 没问题 and 不错 mean yes although they hold a
 	 * negation; 不是 means no although it holds 是. */
 	static const char *const yes_exact[] = {
-		"是", "是的", "是啊", "对", "对的", "对啊", "有", "有的",
-		"有啊", "好", "好的", "嗯", "嗯嗯", "需要", "要", "存在",
-		"可以", "行", "没问题", "没错", "不错", "解决了", "满意",
-		"y", "yes", "yeah", "yep", "ok", "okay", "true", "sure",
+	    "是",   "是的", "是啊",   "对",   "对的", "对啊",	"有",	"有的",
+	    "有啊", "好",   "好的",   "嗯",   "嗯嗯", "需要",	"要",	"存在",
+	    "可以", "行",   "没问题", "没错", "不错", "解决了", "满意", "y",
+	    "yes",  "yeah", "yep",    "ok",   "okay", "true",	"sure",
 	};
 	static const char *const no_exact[] = {
-		"否", "不", "不是", "没有", "没", "无", "不对", "不要",
-		"不需要", "不用", "不存在", "没呢", "还没", "还没有", "未",
-		"没解决", "不满意", "n", "no", "nope", "not", "false",
+	    "否",   "不",     "不是",	"没有",	  "没",	    "无",
+	    "不对", "不要",   "不需要", "不用",	  "不存在", "没呢",
+	    "还没", "还没有", "未",	"没解决", "不满意", "n",
+	    "no",   "nope",   "not",	"false",
 	};
-	static const char *const yes_inside_neg[] = {"没问题", "没错",
-						     "不错"};
-	static const char *const neg_marks[] = {"不", "没", "否", "无", "未",
-						"别"};
-	static const char *const yes_marks[] = {"是", "对", "有", "好", "要",
-						"嗯", "需", "存在", "可以",
-						"行"};
+	static const char *const yes_inside_neg[] = {"没问题", "没错", "不错"};
+	static const char *const neg_marks[] = {"不", "没", "否",
+						"无", "未", "别"};
+	static const char *const yes_marks[] = {
+	    "是", "对", "有", "好", "要", "嗯", "需", "存在", "可以", "行"};
 	enum flow_parse rc = FP_INVALID;
 	char *bare = flow_bare(s);
 
@@ -337,7 +334,7 @@ out:
 static bool is_numeral_cp(uint32_t cp)
 {
 	static const char numerals[] =
-		"零〇一二两三四五六七八九十百千万壹贰叁肆伍陆柒捌玖拾佰仟";
+	    "零〇一二两三四五六七八九十百千万壹贰叁肆伍陆柒捌玖拾佰仟";
 	char enc[5];
 	size_t k;
 
@@ -419,9 +416,9 @@ out:
 bool flow_is_skip(const char *s)
 {
 	static const char *const skip[] = {
-		"跳过", "略过", "无", "没有", "暂无", "不知道", "不清楚",
-		"不记得", "忘了", "不方便", "不留", "skip", "none", "no",
-		"na", "pass",
+	    "跳过",   "略过",	"无",	"没有",	  "暂无", "不知道",
+	    "不清楚", "不记得", "忘了", "不方便", "不留", "skip",
+	    "none",   "no",	"na",	"pass",
 	};
 	char *bare = flow_bare(s);
 	bool r = bare && bare_in(bare, skip, WL_ARRAY_LEN(skip));
@@ -467,8 +464,8 @@ enum flow_parse flow_parse_phone(const char *s, const char *from, char *out,
 				 size_t size)
 {
 	static const char *const this_number[] = {
-		"本机", "这个号", "此号", "这个电话", "就是这个", "同上",
-		"thisnumber", "same",
+	    "本机",	"这个号", "此号",	"这个电话",
+	    "就是这个", "同上",	  "thisnumber", "same",
 	};
 	enum flow_parse rc = FP_INVALID;
 	char *norm = NULL, *bare = NULL;
@@ -484,8 +481,7 @@ enum flow_parse flow_parse_phone(const char *s, const char *from, char *out,
 			rc = FP_OK;
 		goto out;
 	}
-	if (try_runs(norm, "0123456789+-. ()", 7, text_parse_phone, out,
-		     size))
+	if (try_runs(norm, "0123456789+-. ()", 7, text_parse_phone, out, size))
 		rc = FP_OK;
 out:
 	free(norm);
@@ -493,8 +489,7 @@ out:
 	return rc;
 }
 
-enum flow_parse flow_parse_resident_id(const char *s, char *out,
-				       size_t size)
+enum flow_parse flow_parse_resident_id(const char *s, char *out, size_t size)
 {
 	enum flow_parse rc = FP_INVALID;
 	char *norm;
@@ -504,8 +499,8 @@ enum flow_parse flow_parse_resident_id(const char *s, char *out,
 	if (text_parse_resident_id(s, out, size))
 		return FP_OK;
 	norm = text_normalize(s);
-	if (norm && try_runs(norm, "0123456789xX ", 15,
-			     text_parse_resident_id, out, size))
+	if (norm && try_runs(norm, "0123456789xX ", 15, text_parse_resident_id,
+			     out, size))
 		rc = FP_OK;
 	free(norm);
 	return rc;
@@ -536,8 +531,8 @@ static size_t area_match(const struct wl_area *a, const char *bare,
 		char *w = word ? flow_bare(word) : NULL;
 
 		if (w && w[0]) {
-			const char *hit = reverse ? strstr(w, bare)
-						  : strstr(bare, w);
+			const char *hit =
+			    reverse ? strstr(w, bare) : strstr(bare, w);
 
 			if (hit && strlen(w) > best)
 				best = strlen(w);
@@ -547,9 +542,8 @@ static size_t area_match(const struct wl_area *a, const char *bare,
 	return best;
 }
 
-enum flow_parse flow_parse_location(const struct wl_config *cfg,
-				    const char *s, size_t *idx,
-				    size_t *picks, size_t *n_picks)
+enum flow_parse flow_parse_location(const struct wl_config *cfg, const char *s,
+				    size_t *idx, size_t *picks, size_t *n_picks)
 {
 	enum flow_parse rc = FP_INVALID;
 	char *bare = flow_bare(s);

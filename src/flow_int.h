@@ -19,19 +19,19 @@
 #include "flow.h"
 
 /* Caps the loader enforces (docs/FLOWS.md lists them). */
-#define FLOW_ID_MAX 40
-#define FLOW_NODES_MAX 400
-#define FLOW_OPTIONS_MAX 20
-#define FLOW_ALIASES_MAX 40
-#define FLOW_KEYWORDS_MAX 100
-#define FLOW_CASES_MAX 50
-#define FLOW_OPS_MAX 20
-#define FLOW_TEXT_MAX 2000	/* characters of one text */
-#define FLOW_WORD_MAX 100	/* characters of one keyword or alias */
-#define FLOW_TRIES_DEFAULT 3
+#define FLOW_ID_MAX	      40
+#define FLOW_NODES_MAX	      400
+#define FLOW_OPTIONS_MAX      20
+#define FLOW_ALIASES_MAX      40
+#define FLOW_KEYWORDS_MAX     100
+#define FLOW_CASES_MAX	      50
+#define FLOW_OPS_MAX	      20
+#define FLOW_TEXT_MAX	      2000 /* characters of one text */
+#define FLOW_WORD_MAX	      100  /* characters of one keyword or alias */
+#define FLOW_TRIES_DEFAULT    3
 #define FLOW_TEXT_LEN_DEFAULT 200 /* characters kept of a text answer */
-#define FLOW_PICK_MAX 5		  /* places listed when a location is vague */
-#define FLOW_SMS_LINE 70	  /* UCS-2 characters in one SMS segment */
+#define FLOW_PICK_MAX	      5	  /* places listed when a location is vague */
+#define FLOW_SMS_LINE	      70  /* UCS-2 characters in one SMS segment */
 
 struct flow_text {
 	char *zh; /* never NULL once loaded */
@@ -56,14 +56,20 @@ struct flow_option {
 	struct flow_text text;
 	char **aliases;
 	size_t n_aliases;
-	int next;     /* node index, -1: the ask's next */
-	char **bare;  /* matching forms of key, labels and aliases (loader);
-		       * NULL: computed when needed */
+	int next;    /* node index, -1: the ask's next */
+	char **bare; /* matching forms of key, labels and aliases (loader);
+		      * NULL: computed when needed */
 	size_t n_bare;
 };
 
-enum flow_cond_kind { FC_EQUALS, FC_IN, FC_CONTAINS, FC_GTE, FC_LTE,
-		      FC_EXISTS };
+enum flow_cond_kind {
+	FC_EQUALS,
+	FC_IN,
+	FC_CONTAINS,
+	FC_GTE,
+	FC_LTE,
+	FC_EXISTS
+};
 
 struct flow_case {
 	enum flow_cond_kind kind;
@@ -83,12 +89,12 @@ enum flow_op_kind {
 
 struct flow_op {
 	enum flow_op_kind kind;
-	json_t *fields;	 /* SET / OPEN_CASE / UPDATE_CASE / EMIT: templates */
-	char *str;	 /* URGENCY value, HANDOVER note, START_FLOW id,
-			  * EMIT type, OPEN_CASE source */
-	char *area;	 /* OPEN_CASE: area id or template, may be NULL */
-	bool separate;	 /* OPEN_CASE: not the session's own case */
-	int flow_idx;	 /* START_FLOW: resolved after every file loaded */
+	json_t *fields; /* SET / OPEN_CASE / UPDATE_CASE / EMIT: templates */
+	char *str;	/* URGENCY value, HANDOVER note, START_FLOW id,
+			 * EMIT type, OPEN_CASE source */
+	char *area;	/* OPEN_CASE: area id or template, may be NULL */
+	bool separate;	/* OPEN_CASE: not the session's own case */
+	int flow_idx;	/* START_FLOW: resolved after every file loaded */
 };
 
 struct flow_node {
@@ -202,15 +208,14 @@ enum flow_parse flow_parse_number(const char *s, long long *out);
 /* Phone: out at least 24 bytes. from is the sender (本机 = this number). */
 enum flow_parse flow_parse_phone(const char *s, const char *from, char *out,
 				 size_t size);
-enum flow_parse flow_parse_resident_id(const char *s, char *out,
-				       size_t size);
+enum flow_parse flow_parse_resident_id(const char *s, char *out, size_t size);
 /* Words that skip an optional question: 跳过 无 没有 不知道 skip... */
 bool flow_is_skip(const char *s);
 /* Location: areas whose name or alias the answer mentions (or that the
  * answer is a part of). On FP_OK *idx is the area; on FP_PICK picks[]
  * holds *n_picks (2..FLOW_PICK_MAX) area indexes. */
-enum flow_parse flow_parse_location(const struct wl_config *cfg,
-				    const char *s, size_t *idx,
-				    size_t *picks, size_t *n_picks);
+enum flow_parse flow_parse_location(const struct wl_config *cfg, const char *s,
+				    size_t *idx, size_t *picks,
+				    size_t *n_picks);
 
 #endif

@@ -32,9 +32,9 @@ struct loader {
 	bool sms; /* warn about lines longer than one SMS segment */
 };
 
-__attribute__((format(printf, 4, 0)))
-static void lmsg(struct loader *L, bool warning, const char *where,
-		 const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void
+lmsg(struct loader *L, bool warning, const char *where, const char *fmt,
+     va_list ap)
 {
 	char what[640];
 
@@ -47,8 +47,8 @@ static void lmsg(struct loader *L, bool warning, const char *where,
 	}
 }
 
-__attribute__((format(printf, 3, 4)))
-static void lerr(struct loader *L, const char *where, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void
+lerr(struct loader *L, const char *where, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -57,8 +57,8 @@ static void lerr(struct loader *L, const char *where, const char *fmt, ...)
 	va_end(ap);
 }
 
-__attribute__((format(printf, 3, 4)))
-static void lwarn(struct loader *L, const char *where, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void
+lwarn(struct loader *L, const char *where, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -84,20 +84,24 @@ static const char *san(char *buf, size_t size, const char *s)
 	return buf;
 }
 
+/* out = path.key (or key at the top), truncated to PATH_LEN. */
 static void join(char *out, const char *path, const char *key)
 {
 	char k[128];
+	int n;
 
 	san(k, sizeof(k), key);
-	if (path[0])
-		snprintf(out, PATH_LEN, "%s.%s", path, k);
-	else
-		snprintf(out, PATH_LEN, "%s", k);
+	n = snprintf(out, PATH_LEN, "%s%s%s", path, path[0] ? "." : "", k);
+	if (n < 0)
+		out[0] = '\0';
 }
 
 static void join_idx(char *out, const char *path, size_t i)
 {
-	snprintf(out, PATH_LEN, "%s[%zu]", path, i);
+	int n = snprintf(out, PATH_LEN, "%s[%zu]", path, i);
+
+	if (n < 0)
+		out[0] = '\0';
 }
 
 /* ---- freeing ---- */
@@ -265,7 +269,8 @@ static bool check_keys(struct loader *L, json_t *o, const char *path,
 	size_t before = L->errors;
 	char p[PATH_LEN];
 
-	json_object_foreach(o, key, v) {
+	json_object_foreach(o, key, v)
+	{
 		size_t i;
 
 		if (strcmp(key, "$comment") == 0)
@@ -342,12 +347,13 @@ static void check_sms(struct loader *L, const char *text, const char *path,
 			size_t seg = text_sms_segments(one);
 
 			if (seg > 1)
-				lwarn(L, path,
-				      "line %zu is %zu characters and needs %zu "
-				      "SMS segments; keep a line within %d "
-				      "Chinese characters",
-				      line, text_utf8_chars(one, len), seg,
-				      FLOW_SMS_LINE);
+				lwarn(
+				    L, path,
+				    "line %zu is %zu characters and needs %zu "
+				    "SMS segments; keep a line within %d "
+				    "Chinese characters",
+				    line, text_utf8_chars(one, len), seg,
+				    FLOW_SMS_LINE);
 		}
 		free(one);
 		if (!nl)
@@ -373,8 +379,8 @@ static bool load_text(struct loader *L, json_t *v, const char *path,
 		      struct flow_text *out, size_t sms_prefix)
 {
 	static const struct key_spec spec[] = {
-		{"zh", JT_STR, false},
-		{"en", JT_STR, false},
+	    {"zh", JT_STR, false},
+	    {"en", JT_STR, false},
 	};
 	json_t *zh, *en;
 	char p[PATH_LEN];
@@ -400,8 +406,8 @@ static bool load_text(struct loader *L, json_t *v, const char *path,
 			return false;
 	}
 	out->zh = strdup(json_string_value(zh));
-	out->en = en && json_string_length(en) ? strdup(json_string_value(en))
-						: NULL;
+	out->en =
+	    en && json_string_length(en) ? strdup(json_string_value(en)) : NULL;
 	if (!out->zh || (en && json_string_length(en) && !out->en)) {
 		lerr(L, path, "out of memory");
 		return false;
@@ -505,72 +511,72 @@ static char **bare_words(struct loader *L, char *const *w, size_t n,
 /* ---- nodes ---- */
 
 static const char *const node_kinds[] = {
-	[FN_SAY] = "say", [FN_ASK] = "ask", [FN_ROUTE] = "route",
-	[FN_ACTION] = "action", [FN_END] = "end",
+    [FN_SAY] = "say",	    [FN_ASK] = "ask", [FN_ROUTE] = "route",
+    [FN_ACTION] = "action", [FN_END] = "end",
 };
 
 static const char *const input_kinds[] = {
-	[FI_CHOICE] = "choice",	  [FI_YESNO] = "yesno",
-	[FI_INTEGER] = "integer", [FI_AGE] = "age",
-	[FI_PHONE] = "phone",	  [FI_RESIDENT_ID] = "resident_id",
-	[FI_TEXT] = "text",	  [FI_LOCATION] = "location",
+    [FI_CHOICE] = "choice",   [FI_YESNO] = "yesno",
+    [FI_INTEGER] = "integer", [FI_AGE] = "age",
+    [FI_PHONE] = "phone",     [FI_RESIDENT_ID] = "resident_id",
+    [FI_TEXT] = "text",	      [FI_LOCATION] = "location",
 };
 
 static const struct key_spec say_spec[] = {
-	{"type", JT_STR, true},
-	{"text", JT_TEXT, true},
-	{"next", JT_STR, true},
+    {"type", JT_STR, true},
+    {"text", JT_TEXT, true},
+    {"next", JT_STR, true},
 };
 
 static const struct key_spec ask_spec[] = {
-	{"type", JT_STR, true},	    {"text", JT_TEXT, true},
-	{"input", JT_STR, true},    {"var", JT_STR, true},
-	{"next", JT_STR, false},    {"options", JT_ARR, false},
-	{"max_tries", JT_INT, false}, {"hint", JT_TEXT, false},
-	{"field", JT_STR, false},   {"prefill", JT_BOOL, false},
-	{"optional", JT_BOOL, false}, {"min", JT_INT, false},
-	{"max", JT_INT, false},	    {"max_len", JT_INT, false},
+    {"type", JT_STR, true},	  {"text", JT_TEXT, true},
+    {"input", JT_STR, true},	  {"var", JT_STR, true},
+    {"next", JT_STR, false},	  {"options", JT_ARR, false},
+    {"max_tries", JT_INT, false}, {"hint", JT_TEXT, false},
+    {"field", JT_STR, false},	  {"prefill", JT_BOOL, false},
+    {"optional", JT_BOOL, false}, {"min", JT_INT, false},
+    {"max", JT_INT, false},	  {"max_len", JT_INT, false},
 };
 
 static const struct key_spec route_spec[] = {
-	{"type", JT_STR, true},
-	{"var", JT_STR, true},
-	{"cases", JT_ARR, true},
-	{"else", JT_STR, true},
+    {"type", JT_STR, true},
+    {"var", JT_STR, true},
+    {"cases", JT_ARR, true},
+    {"else", JT_STR, true},
 };
 
 static const struct key_spec action_spec[] = {
-	{"type", JT_STR, true},
-	{"do", JT_ARR, true},
-	{"next", JT_STR, false},
+    {"type", JT_STR, true},
+    {"do", JT_ARR, true},
+    {"next", JT_STR, false},
 };
 
 static const struct key_spec end_spec[] = {
-	{"type", JT_STR, true},
-	{"text", JT_TEXT, false},
+    {"type", JT_STR, true},
+    {"text", JT_TEXT, false},
 };
 
 static const struct key_spec option_spec[] = {
-	{"key", JT_STR, true},
-	{"text", JT_TEXT, true},
-	{"aliases", JT_ARR, false},
-	{"next", JT_STR, false},
+    {"key", JT_STR, true},
+    {"text", JT_TEXT, true},
+    {"aliases", JT_ARR, false},
+    {"next", JT_STR, false},
 };
 
 static const struct key_spec case_spec[] = {
-	{"when", JT_OBJ, true},
-	{"next", JT_STR, true},
+    {"when", JT_OBJ, true},
+    {"next", JT_STR, true},
 };
 
 static const struct key_spec open_case_spec[] = {
-	{"fields", JT_OBJ, false},
-	{"source", JT_STR, false},
-	{"area", JT_STR, false},
-	{"separate", JT_BOOL, false},
+    {"fields", JT_OBJ, false},
+    {"source", JT_STR, false},
+    {"area", JT_STR, false},
+    {"separate", JT_BOOL, false},
 };
 
 static const struct key_spec update_case_spec[] = {
-	{"fields", JT_OBJ, false},
+    {"fields", JT_OBJ, false},
 };
 
 /* A node reference: -1 and an error when unknown. */
@@ -601,9 +607,8 @@ static int opt_ref(struct loader *L, const struct flow *f, json_t *o,
 	return node_ref(L, f, v, p);
 }
 
-static void load_options(struct loader *L, struct flow *f,
-			 struct flow_node *n, json_t *a,
-			 const char *path)
+static void load_options(struct loader *L, struct flow *f, struct flow_node *n,
+			 json_t *a, const char *path)
 {
 	size_t cnt = json_array_size(a);
 	char p[PATH_LEN], q[PATH_LEN];
@@ -747,8 +752,9 @@ static void load_ask(struct loader *L, struct flow *f, struct flow_node *n,
 	if (json_is_true(json_object_get(o, "optional")) &&
 	    (n->input == FI_CHOICE || n->input == FI_YESNO)) {
 		join(p, path, "optional");
-		lerr(L, p, "not allowed with input choice or yesno (add an "
-			   "option instead)");
+		lerr(L, p,
+		     "not allowed with input choice or yesno (add an "
+		     "option instead)");
 	}
 	if (n->input == FI_AGE) {
 		n->has_min = n->has_max = true;
@@ -790,8 +796,9 @@ static void load_ask(struct loader *L, struct flow *f, struct flow_node *n,
 	}
 	if (n->input == FI_LOCATION && L->cfg && L->cfg->n_areas == 0) {
 		join(p, path, "input");
-		lwarn(L, p, "no areas are configured, so a location answer "
-			    "can never match");
+		lwarn(L, p,
+		      "no areas are configured, so a location answer "
+		      "can never match");
 	}
 }
 
@@ -804,9 +811,9 @@ static void load_route(struct loader *L, struct flow *f, struct flow_node *n,
 		       json_t *o, const char *path)
 {
 	static const char *const conds[] = {
-		[FC_EQUALS] = "equals", [FC_IN] = "in",
-		[FC_CONTAINS] = "contains", [FC_GTE] = "gte",
-		[FC_LTE] = "lte", [FC_EXISTS] = "exists",
+	    [FC_EQUALS] = "equals",	[FC_IN] = "in",
+	    [FC_CONTAINS] = "contains", [FC_GTE] = "gte",
+	    [FC_LTE] = "lte",		[FC_EXISTS] = "exists",
 	};
 	json_t *cases = json_object_get(o, "cases");
 	const char *var = json_string_value(json_object_get(o, "var"));
@@ -850,7 +857,8 @@ static void load_route(struct loader *L, struct flow *f, struct flow_node *n,
 			     "lte, exists");
 			continue;
 		}
-		json_object_foreach(when, key, val) {
+		json_object_foreach(when, key, val)
+		{
 			for (k = 0; k < WL_ARRAY_LEN(conds); k++)
 				if (strcmp(key, conds[k]) == 0)
 					break;
@@ -867,21 +875,24 @@ static void load_route(struct loader *L, struct flow *f, struct flow_node *n,
 			    (fc->kind == FC_EXISTS && !json_is_boolean(val))) {
 				lerr(L, q, "must be %s",
 				     fc->kind == FC_EQUALS
-					     ? "a string, integer or boolean"
+					 ? "a string, integer or boolean"
 				     : fc->kind == FC_CONTAINS ? "a string"
-				     : fc->kind == FC_EXISTS ? "true or false"
-							     : "an integer");
+				     : fc->kind == FC_EXISTS   ? "true or false"
+							       : "an integer");
 				break;
 			}
 			if (fc->kind == FC_IN) {
 				bool ok = json_array_size(val) > 0;
 
-				for (size_t j = 0; j < json_array_size(val); j++)
-					ok = ok && scalar(json_array_get(val, j));
+				for (size_t j = 0; j < json_array_size(val);
+				     j++)
+					ok = ok &&
+					     scalar(json_array_get(val, j));
 				if (!ok) {
-					lerr(L, q, "must be a non-empty array "
-						   "of strings, integers or "
-						   "booleans");
+					lerr(L, q,
+					     "must be a non-empty array "
+					     "of strings, integers or "
+					     "booleans");
 					break;
 				}
 			}
@@ -896,10 +907,13 @@ static void load_op(struct loader *L, struct flow *f, struct flow_node *n,
 		    json_t *o, const char *path, bool last)
 {
 	static const char *const ops[] = {
-		[FO_SET] = "set",	      [FO_URGENCY] = "urgency",
-		[FO_OPEN_CASE] = "open_case", [FO_UPDATE_CASE] = "update_case",
-		[FO_HANDOVER] = "handover",   [FO_START_FLOW] = "start_flow",
-		[FO_EMIT] = "emit",
+	    [FO_SET] = "set",
+	    [FO_URGENCY] = "urgency",
+	    [FO_OPEN_CASE] = "open_case",
+	    [FO_UPDATE_CASE] = "update_case",
+	    [FO_HANDOVER] = "handover",
+	    [FO_START_FLOW] = "start_flow",
+	    [FO_EMIT] = "emit",
 	};
 	struct flow_op *op = &n->ops[n->n_ops];
 	const char *key = NULL, *k;
@@ -911,7 +925,8 @@ static void load_op(struct loader *L, struct flow *f, struct flow_node *n,
 		lerr(L, path, "must be an object");
 		return;
 	}
-	json_object_foreach(o, k, x) {
+	json_object_foreach(o, k, x)
+	{
 		if (strcmp(k, "$comment") == 0)
 			continue;
 		cnt++;
@@ -944,13 +959,15 @@ static void load_op(struct loader *L, struct flow *f, struct flow_node *n,
 			lerr(L, p, "must be a non-empty object");
 			return;
 		}
-		json_object_foreach(v, fk, fv) {
+		json_object_foreach(v, fk, fv)
+		{
 			join(q, p, fk);
 			if (!name_ok(fk))
 				lerr(L, q, "must match ^[a-z][a-z0-9_]{0,39}$");
 			else if (!scalar(fv) && !json_is_null(fv))
-				lerr(L, q, "must be a string, integer, "
-					   "boolean or null");
+				lerr(L, q,
+				     "must be a string, integer, "
+				     "boolean or null");
 		}
 		op->fields = json_incref(v);
 		break;
@@ -975,10 +992,10 @@ static void load_op(struct loader *L, struct flow *f, struct flow_node *n,
 			return;
 		}
 		if (op->kind == FO_OPEN_CASE
-			    ? !check_keys(L, v, p, open_case_spec,
-					  WL_ARRAY_LEN(open_case_spec))
-			    : !check_keys(L, v, p, update_case_spec,
-					  WL_ARRAY_LEN(update_case_spec)))
+			? !check_keys(L, v, p, open_case_spec,
+				      WL_ARRAY_LEN(open_case_spec))
+			: !check_keys(L, v, p, update_case_spec,
+				      WL_ARRAY_LEN(update_case_spec)))
 			return;
 		if ((fl = json_object_get(v, "fields"))) {
 			const char *fk;
@@ -986,21 +1003,24 @@ static void load_op(struct loader *L, struct flow *f, struct flow_node *n,
 			char q[PATH_LEN], r[PATH_LEN];
 
 			join(r, p, "fields");
-			json_object_foreach(fl, fk, fv) {
+			json_object_foreach(fl, fk, fv)
+			{
 				join(q, r, fk);
 				if (!name_ok(fk))
-					lerr(L, q, "must match "
-						   "^[a-z][a-z0-9_]{0,39}$");
+					lerr(L, q,
+					     "must match "
+					     "^[a-z][a-z0-9_]{0,39}$");
 				else if (!scalar(fv) && !json_is_null(fv))
-					lerr(L, q, "must be a string, "
-						   "integer, boolean or null");
+					lerr(L, q,
+					     "must be a string, "
+					     "integer, boolean or null");
 			}
 			op->fields = json_incref(fl);
 		}
-		op->str = xstrdup(json_string_value(json_object_get(v,
-								    "source")));
-		op->area = xstrdup(json_string_value(json_object_get(v,
-								     "area")));
+		op->str =
+		    xstrdup(json_string_value(json_object_get(v, "source")));
+		op->area =
+		    xstrdup(json_string_value(json_object_get(v, "area")));
 		op->separate = json_is_true(json_object_get(v, "separate"));
 		if (op->str && !name_ok(op->str)) {
 			char q[PATH_LEN];
@@ -1025,8 +1045,9 @@ static void load_op(struct loader *L, struct flow *f, struct flow_node *n,
 	}
 	case FO_HANDOVER:
 		if (!json_is_string(v) || json_string_length(v) == 0) {
-			lerr(L, p, "must be a non-empty string (a note for "
-				   "the person taking over)");
+			lerr(L, p,
+			     "must be a non-empty string (a note for "
+			     "the person taking over)");
 			return;
 		}
 		op->str = strdup(json_string_value(v));
@@ -1053,9 +1074,8 @@ static void load_op(struct loader *L, struct flow *f, struct flow_node *n,
 	n->n_ops++;
 }
 
-static void load_action(struct loader *L, struct flow *f,
-			struct flow_node *n, json_t *o,
-			const char *path)
+static void load_action(struct loader *L, struct flow *f, struct flow_node *n,
+			json_t *o, const char *path)
 {
 	json_t *ops = json_object_get(o, "do");
 	size_t cnt = json_array_size(ops);
@@ -1116,8 +1136,10 @@ static void load_node(struct loader *L, struct flow *f, struct flow_node *n,
 		if (strcmp(type, node_kinds[k]) == 0)
 			break;
 	if (k == WL_ARRAY_LEN(node_kinds)) {
-		lerr(L, p, "unknown node type \"%s\" (say, ask, route, "
-			   "action, end)", san(b, sizeof(b), type));
+		lerr(L, p,
+		     "unknown node type \"%s\" (say, ask, route, "
+		     "action, end)",
+		     san(b, sizeof(b), type));
 		return;
 	}
 	n->kind = (enum flow_node_kind)k;
@@ -1257,14 +1279,15 @@ static void check_loops(struct loader *L, const struct flow *f)
 			done[v] = true;
 			if (len < sizeof(list) - 1)
 				len += (size_t)snprintf(
-					list + len, sizeof(list) - len, "%s%s",
-					len ? " -> " : "", f->nodes[v].id);
+				    list + len, sizeof(list) - len, "%s%s",
+				    len ? " -> " : "", f->nodes[v].id);
 		}
 		if (len < sizeof(list) - 1)
 			snprintf(list + len, sizeof(list) - len, " -> %s",
 				 f->nodes[u].id);
 		join(p, "nodes", f->nodes[u].id);
-		lerr(L, p, "loop with no ask to wait at: %s (once in, it never ends)",
+		lerr(L, p,
+		     "loop with no ask to wait at: %s (once in, it never ends)",
 		     list);
 	}
 out:
@@ -1302,14 +1325,18 @@ static void check_tpl(struct loader *L, const struct flow *f, const char *s,
 		    (strcmp(name + 6, "id") == 0 ||
 		     strcmp(name + 6, "area") == 0)) {
 			if (!f->staff_only)
-				lerr(L, path, "{%s} is only known in "
-					      "staff_only flows", name);
+				lerr(L, path,
+				     "{%s} is only known in "
+				     "staff_only flows",
+				     name);
 			continue;
 		}
 		if (strncmp(name, "answers.", 8) == 0 && name_ok(name + 8)) {
 			if (!var_is_set(f, name + 8))
-				lerr(L, path, "variable {%s} is never set by "
-					      "an ask", name);
+				lerr(L, path,
+				     "variable {%s} is never set by "
+				     "an ask",
+				     name);
 			continue;
 		}
 		lerr(L, path, "unknown variable {%s}", name);
@@ -1334,7 +1361,8 @@ static void check_tpl_fields(struct loader *L, const struct flow *f,
 	json_t *v;
 	char p[PATH_LEN];
 
-	json_object_foreach(fields, k, v) {
+	json_object_foreach(fields, k, v)
+	{
 		join(p, path, k);
 		check_tpl(L, f, json_string_value(v), p);
 	}
@@ -1343,10 +1371,13 @@ static void check_tpl_fields(struct loader *L, const struct flow *f,
 static void check_vars(struct loader *L, const struct flow *f)
 {
 	static const char *const opname[] = {
-		[FO_SET] = "set",	      [FO_URGENCY] = "urgency",
-		[FO_OPEN_CASE] = "open_case", [FO_UPDATE_CASE] = "update_case",
-		[FO_HANDOVER] = "handover",   [FO_START_FLOW] = "start_flow",
-		[FO_EMIT] = "emit",
+	    [FO_SET] = "set",
+	    [FO_URGENCY] = "urgency",
+	    [FO_OPEN_CASE] = "open_case",
+	    [FO_UPDATE_CASE] = "update_case",
+	    [FO_HANDOVER] = "handover",
+	    [FO_START_FLOW] = "start_flow",
+	    [FO_EMIT] = "emit",
 	};
 	char p[PATH_LEN], q[PATH_LEN], r[PATH_LEN], b[64];
 
@@ -1396,15 +1427,15 @@ static void check_vars(struct loader *L, const struct flow *f)
 static bool load_flow(struct loader *L, struct flow *f, json_t *root)
 {
 	static const struct key_spec top[] = {
-		{"$schema", JT_STR, false}, {"id", JT_STR, true},
-		{"name", JT_TEXT, true},    {"trigger", JT_ANY, false},
-		{"staff_only", JT_BOOL, false}, {"start", JT_STR, true},
-		{"on_expire", JT_STR, false}, {"params", JT_ARR, false},
-		{"max_tries", JT_INT, false}, {"nodes", JT_OBJ, true},
+	    {"$schema", JT_STR, false},	    {"id", JT_STR, true},
+	    {"name", JT_TEXT, true},	    {"trigger", JT_ANY, false},
+	    {"staff_only", JT_BOOL, false}, {"start", JT_STR, true},
+	    {"on_expire", JT_STR, false},   {"params", JT_ARR, false},
+	    {"max_tries", JT_INT, false},   {"nodes", JT_OBJ, true},
 	};
 	static const struct key_spec trig[] = {
-		{"keywords", JT_ARR, false},
-		{"default", JT_BOOL, false},
+	    {"keywords", JT_ARR, false},
+	    {"default", JT_BOOL, false},
 	};
 	json_t *v, *nodes;
 	const char *key;
@@ -1439,26 +1470,26 @@ static bool load_flow(struct loader *L, struct flow *f, json_t *root)
 				      WL_ARRAY_LEN(trig))) {
 			json_t *kw = json_object_get(v, "keywords");
 
-			f->is_default = json_is_true(json_object_get(v,
-								     "default"));
+			f->is_default =
+			    json_is_true(json_object_get(v, "default"));
 			if (kw && load_words(L, kw, "trigger.keywords",
 					     FLOW_KEYWORDS_MAX, false,
 					     &f->keywords, &f->n_keywords))
-				f->kw_bare = bare_words(L, f->keywords,
-							f->n_keywords,
-							"trigger.keywords");
+				f->kw_bare =
+				    bare_words(L, f->keywords, f->n_keywords,
+					       "trigger.keywords");
 			if (!f->is_default && f->n_keywords == 0 &&
 			    L->errors == before)
 				lerr(L, "trigger",
 				     "needs keywords or \"default\": true");
 		}
 		if (f->is_default && f->staff_only)
-			lerr(L, "trigger", "a staff_only flow cannot be the "
-					   "default flow");
+			lerr(L, "trigger",
+			     "a staff_only flow cannot be the "
+			     "default flow");
 	}
 	if ((v = json_object_get(root, "params")))
-		load_words(L, v, "params", 20, true, &f->params,
-			   &f->n_params);
+		load_words(L, v, "params", 20, true, &f->params, &f->n_params);
 	if ((v = json_object_get(root, "max_tries"))) {
 		if (json_integer_value(v) < 1 || json_integer_value(v) > 10)
 			lerr(L, "max_tries", "must be between 1 and 10");
@@ -1480,7 +1511,8 @@ static bool load_flow(struct loader *L, struct flow *f, json_t *root)
 		return false;
 	}
 	/* ids first, so that references can point forward */
-	json_object_foreach(nodes, key, nv) {
+	json_object_foreach(nodes, key, nv)
+	{
 		join(p, "nodes", key);
 		if (!name_ok(key))
 			lerr(L, p, "node id must match ^[a-z][a-z0-9_]{0,39}$");
@@ -1494,7 +1526,8 @@ static bool load_flow(struct loader *L, struct flow *f, json_t *root)
 		f->n_nodes++;
 	}
 	i = 0;
-	json_object_foreach(nodes, key, nv) {
+	json_object_foreach(nodes, key, nv)
+	{
 		join(p, "nodes", key);
 		load_node(L, f, &f->nodes[i++], nv, p, tries);
 	}
@@ -1511,24 +1544,23 @@ static bool load_flow(struct loader *L, struct flow *f, json_t *root)
 
 /* ---- emergency.json ---- */
 
-static bool load_emergency(struct loader *L, struct flow_set *fs,
-			   json_t *root)
+static bool load_emergency(struct loader *L, struct flow_set *fs, json_t *root)
 {
 	static const struct key_spec top[] = {
-		{"$schema", JT_STR, false},
-		{"kinds", JT_ARR, true},
-		{"reply", JT_TEXT, false},
-		{"continue", JT_OBJ, false},
+	    {"$schema", JT_STR, false},
+	    {"kinds", JT_ARR, true},
+	    {"reply", JT_TEXT, false},
+	    {"continue", JT_OBJ, false},
 	};
 	static const struct key_spec kind_spec[] = {
-		{"id", JT_STR, true},
-		{"keywords", JT_ARR, true},
-		{"not", JT_ARR, false},
-		{"advice", JT_TEXT, true},
+	    {"id", JT_STR, true},
+	    {"keywords", JT_ARR, true},
+	    {"not", JT_ARR, false},
+	    {"advice", JT_TEXT, true},
 	};
 	static const struct key_spec cont_spec[] = {
-		{"flow", JT_STR, true},
-		{"node", JT_STR, true},
+	    {"flow", JT_STR, true},
+	    {"node", JT_STR, true},
 	};
 	json_t *kinds, *v;
 	size_t before = L->errors, cnt;
@@ -1581,14 +1613,14 @@ static bool load_emergency(struct loader *L, struct flow_set *fs,
 		if (load_words(L, json_object_get(k, "keywords"), q,
 			       FLOW_KEYWORDS_MAX, false, &e->keywords,
 			       &e->n_keywords))
-			e->kw_bare = bare_words(L, e->keywords, e->n_keywords,
-						q);
+			e->kw_bare =
+			    bare_words(L, e->keywords, e->n_keywords, q);
 		if ((v = json_object_get(k, "not"))) {
 			join(q, p, "not");
 			if (load_words(L, v, q, FLOW_KEYWORDS_MAX, false,
 				       &e->nots, &e->n_nots))
-				e->not_bare = bare_words(L, e->nots, e->n_nots,
-							 q);
+				e->not_bare =
+				    bare_words(L, e->nots, e->n_nots, q);
 		}
 		join(q, p, "advice");
 		load_text(L, json_object_get(k, "advice"), q, &e->advice, 0);
@@ -1597,10 +1629,10 @@ static bool load_emergency(struct loader *L, struct flow_set *fs,
 		load_text(L, v, "reply", &fs->em_reply, 0);
 	if ((v = json_object_get(root, "continue")) &&
 	    check_keys(L, v, "continue", cont_spec, WL_ARRAY_LEN(cont_spec))) {
-		fs->em_flow_id = strdup(json_string_value(json_object_get(v,
-								"flow")));
-		fs->em_node_id = strdup(json_string_value(json_object_get(v,
-								"node")));
+		fs->em_flow_id =
+		    strdup(json_string_value(json_object_get(v, "flow")));
+		fs->em_node_id =
+		    strdup(json_string_value(json_object_get(v, "node")));
 	}
 	return L->errors == before;
 }
@@ -1628,12 +1660,14 @@ static void check_set(struct flow_set *fs, struct wl_diag *diag,
 		L.file = f->file;
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(fs->flows[j].id, f->id) == 0)
-				lerr(&L, "id", "duplicate flow id \"%s\" "
-					       "(also in %s)",
+				lerr(&L, "id",
+				     "duplicate flow id \"%s\" "
+				     "(also in %s)",
 				     f->id, fs->flows[j].file);
 			if (f->is_default && fs->flows[j].is_default)
-				lerr(&L, "trigger", "more than one default "
-						    "flow (also %s)",
+				lerr(&L, "trigger",
+				     "more than one default "
+				     "flow (also %s)",
 				     fs->flows[j].file);
 		}
 		for (size_t k = 0; k < f->n_keywords; k++)
@@ -1671,9 +1705,11 @@ static void check_set(struct flow_set *fs, struct wl_diag *diag,
 					     san(b, sizeof(b), op->str));
 				else if (fs->flows[op->flow_idx].staff_only &&
 					 !f->staff_only)
-					lerr(&L, p, "a resident flow cannot "
-						    "start the staff_only "
-						    "flow \"%s\"", op->str);
+					lerr(&L, p,
+					     "a resident flow cannot "
+					     "start the staff_only "
+					     "flow \"%s\"",
+					     op->str);
 			}
 		}
 	}
@@ -1690,8 +1726,9 @@ static void check_set(struct flow_set *fs, struct wl_diag *diag,
 			fs->em_node = flow_node_find(&fs->flows[fs->em_flow],
 						     fs->em_node_id);
 			if (fs->em_node < 0)
-				lerr(&L, "continue.node", "unknown node \"%s\" "
-							  "in flow %s",
+				lerr(&L, "continue.node",
+				     "unknown node \"%s\" "
+				     "in flow %s",
 				     san(b, sizeof(b), fs->em_node_id),
 				     fs->em_flow_id);
 		}
@@ -1715,8 +1752,8 @@ int flow_set_load_mem(const struct flow_src *src, size_t n,
 	if (!fs->flows)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		struct loader L = {.file = src[i].name, .diag = diag,
-				   .cfg = cfg};
+		struct loader L = {
+		    .file = src[i].name, .diag = diag, .cfg = cfg};
 		const char *bn = base_name(src[i].name);
 		json_error_t jerr;
 		json_t *root;

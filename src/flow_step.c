@@ -57,87 +57,83 @@ struct msg_text {
 };
 
 static const struct msg_text msgs[MSG_COUNT] = {
-	[MSG_HANDOVER] = {"好的，已为您转接人工，值班人员会尽快联系您。",
-			  "OK. A staff member will contact you soon."},
-	[MSG_HANDOVER_TRIES] = {"抱歉，没能看懂您的回复。已为您转接人工，"
-					"值班人员会尽快联系您。",
-				"Sorry, we could not understand. A staff "
-					"member will contact you soon."},
-	[MSG_CANCELLED] = {"已取消本次登记。需要帮助时请随时发消息。",
-			   "Cancelled. Message us any time you need "
-				   "help."},
-	[MSG_NOTHING_TO_CANCEL] = {"您当前没有正在进行的登记。需要帮助"
-					   "请直接说明情况。",
-				   "There is nothing to cancel. Tell "
-					   "us what is wrong if you need "
-					   "help."},
-	[MSG_RESTART] = {"好的，我们重新开始。",
-			 "OK, let us start again."},
-	[MSG_REMIND] = {"您还在吗？请回复上面的问题继续；\n"
-				"回复“人工”转人工，回复“取消”结束。",
-			"Are you still there? Please answer the "
-				"question above.\nReply human for a person, "
-				"cancel to stop."},
-	[MSG_EXPIRED] = {"很久没有收到您的回复，本次对话已结束。\n"
-				 "需要帮助请重新发消息。",
-			 "We did not hear from you, so this "
-				 "conversation has ended.\nMessage us again "
-				 "if you need help."},
-	[MSG_STEP_CAP] = {"抱歉，系统出了点问题，已通知工作人员。\n"
-				  "请稍后再试，或回复“人工”。",
-			  "Sorry, something went wrong and staff "
-				  "have been told.\nPlease try again later or "
-				  "reply human."},
-	[MSG_PICK] = {"找到多个地点，请回复数字选择：",
-		      "Several places match. Reply with a number:"},
-	[MSG_EM_REPLY] = {"已通知值班人员，会马上与您联系。",
-			  "Staff on duty have been told and will "
-				  "contact you at once."},
-	[MSG_YES] = {"是", "yes"},
-	[MSG_NO] = {"否", "no"},
-	[MSG_NONE] = {"无", "none"},
-	[H_CHOICE] = {"请回复选项前的数字，如 1。",
-		      "Please reply with the number of an option, "
-			      "e.g. 1."},
-	[H_YESNO] = {"请回复“是”或“否”。",
-		     "Please reply yes or no."},
-	[H_INTEGER] = {"请回复一个数字。",
-		       "Please reply with a number."},
-	[H_AGE] = {"请回复年龄数字，如 72。",
-		   "Please reply with the age, e.g. 72."},
-	[H_PHONE] = {"请回复11位手机号，或带区号的座机号。",
-		     "Please reply with a mobile number or a "
-			     "landline with area code."},
-	[H_RESIDENT_ID] = {"请回复18位身份证号，不方便可回复“跳过”。",
-			   "Please reply with the 18-character ID "
-				   "number, or skip."},
-	[H_TEXT] = {"请用文字简单说明。",
-		    "Please describe it in a few words."},
-	[H_LOCATION] = {"没找到这个地点，请回复社区（村）名称",
-			"We could not find that place. Please "
-				"reply with the community or village name"},
-	[H_LOCATION_VAGUE] = {"符合的地点太多，请说得具体些",
-			      "Too many places match. Please be "
-				      "more precise"},
-	[H_CHOICE_AMBIGUOUS] = {"您的回复符合多个选项，请回复选项前"
-					"的数字。",
-				"That matches several options. "
-					"Please reply with its number."},
+    [MSG_HANDOVER] = {"好的，已为您转接人工，值班人员会尽快联系您。",
+		      "OK. A staff member will contact you soon."},
+    [MSG_HANDOVER_TRIES] = {"抱歉，没能看懂您的回复。已为您转接人工，"
+			    "值班人员会尽快联系您。",
+			    "Sorry, we could not understand. A staff "
+			    "member will contact you soon."},
+    [MSG_CANCELLED] = {"已取消本次登记。需要帮助时请随时发消息。",
+		       "Cancelled. Message us any time you need "
+		       "help."},
+    [MSG_NOTHING_TO_CANCEL] = {"您当前没有正在进行的登记。需要帮助"
+			       "请直接说明情况。",
+			       "There is nothing to cancel. Tell "
+			       "us what is wrong if you need "
+			       "help."},
+    [MSG_RESTART] = {"好的，我们重新开始。", "OK, let us start again."},
+    [MSG_REMIND] = {"您还在吗？请回复上面的问题继续；\n"
+		    "回复“人工”转人工，回复“取消”结束。",
+		    "Are you still there? Please answer the "
+		    "question above.\nReply human for a person, "
+		    "cancel to stop."},
+    [MSG_EXPIRED] = {"很久没有收到您的回复，本次对话已结束。\n"
+		     "需要帮助请重新发消息。",
+		     "We did not hear from you, so this "
+		     "conversation has ended.\nMessage us again "
+		     "if you need help."},
+    [MSG_STEP_CAP] = {"抱歉，系统出了点问题，已通知工作人员。\n"
+		      "请稍后再试，或回复“人工”。",
+		      "Sorry, something went wrong and staff "
+		      "have been told.\nPlease try again later or "
+		      "reply human."},
+    [MSG_PICK] = {"找到多个地点，请回复数字选择：",
+		  "Several places match. Reply with a number:"},
+    [MSG_EM_REPLY] = {"已通知值班人员，会马上与您联系。",
+		      "Staff on duty have been told and will "
+		      "contact you at once."},
+    [MSG_YES] = {"是", "yes"},
+    [MSG_NO] = {"否", "no"},
+    [MSG_NONE] = {"无", "none"},
+    [H_CHOICE] = {"请回复选项前的数字，如 1。",
+		  "Please reply with the number of an option, "
+		  "e.g. 1."},
+    [H_YESNO] = {"请回复“是”或“否”。", "Please reply yes or no."},
+    [H_INTEGER] = {"请回复一个数字。", "Please reply with a number."},
+    [H_AGE] = {"请回复年龄数字，如 72。",
+	       "Please reply with the age, e.g. 72."},
+    [H_PHONE] = {"请回复11位手机号，或带区号的座机号。",
+		 "Please reply with a mobile number or a "
+		 "landline with area code."},
+    [H_RESIDENT_ID] = {"请回复18位身份证号，不方便可回复“跳过”。",
+		       "Please reply with the 18-character ID "
+		       "number, or skip."},
+    [H_TEXT] = {"请用文字简单说明。", "Please describe it in a few words."},
+    [H_LOCATION] = {"没找到这个地点，请回复社区（村）名称",
+		    "We could not find that place. Please "
+		    "reply with the community or village name"},
+    [H_LOCATION_VAGUE] = {"符合的地点太多，请说得具体些",
+			  "Too many places match. Please be "
+			  "more precise"},
+    [H_CHOICE_AMBIGUOUS] = {"您的回复符合多个选项，请回复选项前"
+			    "的数字。",
+			    "That matches several options. "
+			    "Please reply with its number."},
 };
 
 /* Whole answers that mean the same at any point of any flow. */
 static const char *const w_human[] = {
-	"人工", "转人工", "人工服务", "找人工", "人工客服", "真人",
-	"human", "agent", "operator",
+    "人工", "转人工", "人工服务", "找人工",   "人工客服",
+    "真人", "human",  "agent",	  "operator",
 };
 static const char *const w_restart[] = {
-	"重新开始", "重来", "重新填写", "从头开始", "restart", "startover",
+    "重新开始", "重来", "重新填写", "从头开始", "restart", "startover",
 };
 static const char *const w_cancel[] = {
-	"取消", "退出", "取消登记", "cancel", "quit", "stop",
+    "取消", "退出", "取消登记", "cancel", "quit", "stop",
 };
 static const char *const w_status[] = {
-	"进度", "查询进度", "查进度", "进展", "status", "progress",
+    "进度", "查询进度", "查进度", "进展", "status", "progress",
 };
 
 /* ---- one call's state ---- */
@@ -149,11 +145,11 @@ struct run {
 	const char *text; /* the message, cleaned */
 	json_t *sess;	  /* working session; NULL: none or ended */
 	json_t *effects;
-	int flow;	  /* index of the session's flow, -1 */
+	int flow; /* index of the session's flow, -1 */
 	const char *lang;
 	int steps;
 	bool oom;
-	bool expiring;	  /* running on_expire: never wait */
+	bool expiring; /* running on_expire: never wait */
 };
 
 static void note_oom(struct run *r, int rc)
@@ -283,13 +279,15 @@ static char *render(struct run *r, const char *tpl, const char *lang)
 				buf_adds(&b, "{case.no}");
 		} else if (IS("contact.name")) {
 			buf_adds(&b, r->in && r->in->contact_name
-					     ? r->in->contact_name : "");
+					 ? r->in->contact_name
+					 : "");
 		} else if (IS("staff.id")) {
-			buf_adds(&b, r->in && r->in->staff_id
-					     ? r->in->staff_id : "");
+			buf_adds(&b, r->in && r->in->staff_id ? r->in->staff_id
+							      : "");
 		} else if (IS("staff.area")) {
 			buf_adds(&b, r->in && r->in->staff_area
-					     ? r->in->staff_area : "");
+					 ? r->in->staff_area
+					 : "");
 		} else if (nlen > 8 && memcmp(name, "answers.", 8) == 0) {
 			char var[FLOW_ID_MAX + 16];
 
@@ -356,7 +354,8 @@ static void merge_fields(struct run *r, json_t *dst, json_t *tpls)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach(tpls, k, v) {
+	json_object_foreach(tpls, k, v)
+	{
 		json_t *x = field_value(r, v);
 
 		if (!x)
@@ -379,10 +378,10 @@ static char *prompt(struct run *r, const struct flow_node *n)
 		buf_adds(&b, msg(r, MSG_PICK));
 		for (size_t i = 0; i < json_array_size(pick); i++) {
 			const struct wl_area *a = area_by_id(
-				r, json_string_value(json_array_get(pick, i)));
+			    r, json_string_value(json_array_get(pick, i)));
 			const struct wl_area *p =
-				a && a->parent >= 0 ? &r->cfg->areas[a->parent]
-						    : NULL;
+			    a && a->parent >= 0 ? &r->cfg->areas[a->parent]
+						: NULL;
 
 			if (!a)
 				continue;
@@ -433,16 +432,16 @@ static void end_session(struct run *r)
 static void handover(struct run *r, const char *reason, const char *note)
 {
 	const struct flow *f = cur_flow(r);
-	json_t *e = json_pack("{s:s,s:s}", "type", "handover", "reason",
-			      reason);
+	json_t *e =
+	    json_pack("{s:s,s:s}", "type", "handover", "reason", reason);
 	json_t *answers = json_object_get(r->sess, "answers");
 
 	if (!e) {
 		r->oom = true;
 		return;
 	}
-	note_oom(r, json_object_set_new(e, "flow", f ? json_string(f->id)
-						    : json_null()));
+	note_oom(r, json_object_set_new(e, "flow",
+					f ? json_string(f->id) : json_null()));
 	note_oom(r, json_object_set_new(e, "answers",
 					answers ? json_deep_copy(answers)
 						: json_object()));
@@ -494,8 +493,8 @@ static const char *urgency(struct run *r)
 }
 
 /* case_open, or case_update when the session already has its case. */
-static void open_case(struct run *r, const struct flow_op *op,
-		      json_t *extra, const char *source)
+static void open_case(struct run *r, const struct flow_op *op, json_t *extra,
+		      const char *source)
 {
 	const struct flow *f = cur_flow(r);
 	json_t *fields, *e;
@@ -519,8 +518,8 @@ static void open_case(struct run *r, const struct flow_op *op,
 		e = json_pack("{s:s,s:o}", "type", "case_update", "fields",
 			      fields);
 		if (e && strcmp(urgency(r), "urgent") == 0)
-			note_oom(r, json_object_set_new(
-					    e, "urgency", json_string("urgent")));
+			note_oom(r, json_object_set_new(e, "urgency",
+							json_string("urgent")));
 		/* a place learnt after the case was opened */
 		if (e && json_is_string(area))
 			note_oom(r, json_object_set(e, "area", area));
@@ -559,21 +558,20 @@ static void emit(struct run *r, const struct flow_op *op)
 		note_oom(r, json_object_set_new(e, "at_ms",
 						json_integer(r->in->now_ms)));
 		note_oom(r, json_object_set_new(
-				    fields, "staff",
-				    r->in->staff_id ? json_string(r->in->staff_id)
-						    : json_null()));
-		note_oom(r, json_object_set_new(
-				    fields, "area",
-				    r->in->staff_area
-					    ? json_string(r->in->staff_area)
-					    : json_null()));
+				fields, "staff",
+				r->in->staff_id ? json_string(r->in->staff_id)
+						: json_null()));
+		note_oom(
+		    r, json_object_set_new(fields, "area",
+					   r->in->staff_area
+					       ? json_string(r->in->staff_area)
+					       : json_null()));
 	} else {
 		json_t *cn = json_object_get(r->sess, "case_no");
 
 		if (!cn)
-			cn = json_object_get(json_object_get(r->sess,
-							     "answers"),
-					     "case_no");
+			cn = json_object_get(
+			    json_object_get(r->sess, "answers"), "case_no");
 		note_oom(r, json_object_set_new(fields, "case_no",
 						cn ? json_deep_copy(cn)
 						   : json_null()));
@@ -592,8 +590,7 @@ static bool cond_match(const struct flow_case *c, json_t *v)
 	if (!v || json_is_null(v))
 		return false;
 	switch (c->kind) {
-	case FC_EQUALS:
-		return json_equal(v, c->value);
+	case FC_EQUALS: return json_equal(v, c->value);
 	case FC_IN:
 		for (size_t i = 0; i < json_array_size(c->value); i++)
 			if (json_equal(v, json_array_get(c->value, i)))
@@ -610,16 +607,15 @@ static bool cond_match(const struct flow_case *c, json_t *v)
 		x = json_integer_value(v);
 		return c->kind == FC_GTE ? x >= json_integer_value(c->value)
 					 : x <= json_integer_value(c->value);
-	case FC_EXISTS:
-		break;
+	case FC_EXISTS: break;
 	}
 	return false;
 }
 
 static int route(struct run *r, const struct flow_node *n)
 {
-	json_t *v = json_object_get(json_object_get(r->sess, "answers"),
-				    n->var);
+	json_t *v =
+	    json_object_get(json_object_get(r->sess, "answers"), n->var);
 
 	for (size_t i = 0; i < n->n_cases; i++)
 		if (cond_match(&n->cases[i], v))
@@ -664,12 +660,10 @@ static int action(struct run *r, const struct flow_node *n)
 			if (strcmp(op->str, "urgent") == 0 ||
 			    !json_is_true(json_object_get(r->sess, "em")))
 				note_oom(r, json_object_set_new(
-						    r->sess, "urgency",
-						    json_string(op->str)));
+						r->sess, "urgency",
+						json_string(op->str)));
 			break;
-		case FO_OPEN_CASE:
-			open_case(r, op, NULL, NULL);
-			break;
+		case FO_OPEN_CASE: open_case(r, op, NULL, NULL); break;
 		case FO_UPDATE_CASE:
 			if (json_is_true(json_object_get(r->sess, "case"))) {
 				struct flow_op u = *op;
@@ -683,11 +677,8 @@ static int action(struct run *r, const struct flow_node *n)
 			handover(r, "flow", s);
 			free(s);
 			break;
-		case FO_EMIT:
-			emit(r, op);
-			break;
-		case FO_START_FLOW:
-			return switch_flow(r, op->flow_idx);
+		case FO_EMIT: emit(r, op); break;
+		case FO_START_FLOW: return switch_flow(r, op->flow_idx);
 		}
 	}
 	return n->next;
@@ -703,8 +694,8 @@ static void record(struct run *r, const struct flow_node *n, json_t *v)
 		return;
 	}
 	if (n->field)
-		note_oom(r, json_object_set(sess_obj(r, "fields"), n->field,
-					    v));
+		note_oom(r,
+			 json_object_set(sess_obj(r, "fields"), n->field, v));
 	if (n->input == FI_LOCATION && json_is_string(v))
 		note_oom(r, json_object_set(r->sess, "area", v));
 	note_oom(r, json_object_set_new(answers, n->var, v));
@@ -719,7 +710,7 @@ static void record(struct run *r, const struct flow_node *n, json_t *v)
 static bool try_prefill(struct run *r, const struct flow_node *n, int *next)
 {
 	const char *t = json_string_value(json_object_get(
-		json_object_get(r->sess, "answers"), "trigger_text"));
+	    json_object_get(r->sess, "answers"), "trigger_text"));
 	json_t *done = json_object_get(r->sess, "pf");
 	size_t idx, picks[FLOW_PICK_MAX], np, i;
 	json_t *v = NULL;
@@ -735,8 +726,8 @@ static bool try_prefill(struct run *r, const struct flow_node *n, int *next)
 	if (n->input == FI_CHOICE &&
 	    flow_parse_choice(n, t, true, &idx) == FP_OK) {
 		v = json_string(n->options[idx].key);
-		*next = n->options[idx].next >= 0 ? n->options[idx].next
-						  : n->next;
+		*next =
+		    n->options[idx].next >= 0 ? n->options[idx].next : n->next;
 	} else if (n->input == FI_LOCATION &&
 		   flow_parse_location(r->cfg, t, &idx, picks, &np) == FP_OK) {
 		v = json_string(r->cfg->areas[idx].id);
@@ -784,12 +775,8 @@ static void run_from(struct run *r, int idx)
 				break;
 			wait_at(r, n);
 			return;
-		case FN_ROUTE:
-			idx = route(r, n);
-			break;
-		case FN_ACTION:
-			idx = action(r, n);
-			break;
+		case FN_ROUTE: idx = route(r, n); break;
+		case FN_ACTION: idx = action(r, n); break;
 		case FN_END:
 			if (n->text.zh)
 				say_text(r, &n->text);
@@ -815,13 +802,13 @@ static void invalid(struct run *r, const struct flow_node *n,
 		    enum flow_parse why)
 {
 	static const enum msg hints[] = {
-		[FI_CHOICE] = H_CHOICE,	  [FI_YESNO] = H_YESNO,
-		[FI_INTEGER] = H_INTEGER, [FI_AGE] = H_AGE,
-		[FI_PHONE] = H_PHONE,	  [FI_RESIDENT_ID] = H_RESIDENT_ID,
-		[FI_TEXT] = H_TEXT,	  [FI_LOCATION] = H_LOCATION,
+	    [FI_CHOICE] = H_CHOICE,   [FI_YESNO] = H_YESNO,
+	    [FI_INTEGER] = H_INTEGER, [FI_AGE] = H_AGE,
+	    [FI_PHONE] = H_PHONE,     [FI_RESIDENT_ID] = H_RESIDENT_ID,
+	    [FI_TEXT] = H_TEXT,	      [FI_LOCATION] = H_LOCATION,
 	};
-	json_int_t tries = json_integer_value(json_object_get(r->sess,
-							      "tries")) + 1;
+	json_int_t tries =
+	    json_integer_value(json_object_get(r->sess, "tries")) + 1;
 	struct buf b = BUF_INIT;
 	char *p;
 
@@ -831,8 +818,7 @@ static void invalid(struct run *r, const struct flow_node *n,
 		end_session(r);
 		return;
 	}
-	note_oom(r, json_object_set_new(r->sess, "tries",
-					json_integer(tries)));
+	note_oom(r, json_object_set_new(r->sess, "tries", json_integer(tries)));
 	if (why == FP_AMBIGUOUS && n->input == FI_CHOICE) {
 		buf_adds(&b, msg(r, H_CHOICE_AMBIGUOUS));
 	} else if (n->hint.zh) {
@@ -938,11 +924,10 @@ static void answer(struct run *r, const struct flow_node *n)
 			}
 			if (bare[0]) {
 				p = FP_OK;
-				v = json_stringn(r->text,
-						 text_utf8_prefix(
-							 r->text,
-							 strlen(r->text),
-							 n->max_len));
+				v = json_stringn(
+				    r->text,
+				    text_utf8_prefix(r->text, strlen(r->text),
+						     n->max_len));
 			}
 			free(bare);
 			break;
@@ -966,9 +951,9 @@ static void answer(struct run *r, const struct flow_node *n)
 		char *pr;
 
 		for (size_t i = 0; a && i < np; i++)
-			note_oom(r, json_array_append_new(
-					    a, json_string(r->cfg->areas[picks[i]]
-								   .id)));
+			note_oom(
+			    r, json_array_append_new(
+				   a, json_string(r->cfg->areas[picks[i]].id)));
 		if (!a) {
 			r->oom = true;
 			return;
@@ -986,8 +971,8 @@ static void answer(struct run *r, const struct flow_node *n)
 
 static json_t *new_session(struct run *r, int flow_idx)
 {
-	json_t *s = json_pack("{s:s,s:{}}", "flow",
-			      r->fs->flows[flow_idx].id, "answers");
+	json_t *s = json_pack("{s:s,s:{}}", "flow", r->fs->flows[flow_idx].id,
+			      "answers");
 
 	if (!s)
 		r->oom = true;
@@ -1020,8 +1005,7 @@ static void timer(struct run *r, int64_t at, const char *kind,
 		  json_int_t version)
 {
 	effect(r, json_pack("{s:s,s:I,s:s,s:I}", "type", "timer", "at_ms",
-			    (json_int_t)at, "kind", kind, "version",
-			    version));
+			    (json_int_t)at, "kind", kind, "version", version));
 }
 
 /* Stamps the session that will be stored: version, language, idle
@@ -1038,10 +1022,10 @@ static void finish(struct run *r, json_int_t base_version, int64_t now,
 	note_oom(r, json_object_set_new(r->sess, "version", json_integer(v)));
 	note_oom(r, json_object_set_new(r->sess, "lang", json_string(r->lang)));
 	if (reminded) {
-		expire = json_integer_value(json_object_get(r->sess,
-							    "expires_at_ms"));
-		note_oom(r, json_object_set_new(r->sess, "reminded",
-						json_true()));
+		expire = json_integer_value(
+		    json_object_get(r->sess, "expires_at_ms"));
+		note_oom(r,
+			 json_object_set_new(r->sess, "reminded", json_true()));
 		timer(r, expire, "expire", v);
 	} else {
 		/* remind 5 minutes before the end, or half way for short
@@ -1084,9 +1068,8 @@ static int run_init(struct run *r, const struct flow_set *fs,
 		r->sess = json_deep_copy(session);
 		if (!r->sess)
 			return WL_ENOMEM;
-		r->flow = flow_find(fs, json_string_value(
-						json_object_get(r->sess,
-								"flow")));
+		r->flow = flow_find(
+		    fs, json_string_value(json_object_get(r->sess, "flow")));
 		l = json_string_value(json_object_get(r->sess, "lang"));
 		if (l && strcmp(l, "en") == 0)
 			r->lang = "en";
@@ -1186,8 +1169,8 @@ static void emergency(struct run *r, size_t k, const char *kw)
 		if (!r->sess)
 			return;
 		note_oom(r, json_object_set_new(
-				    json_object_get(r->sess, "answers"),
-				    "trigger_text", json_string(r->text)));
+				json_object_get(r->sess, "answers"),
+				"trigger_text", json_string(r->text)));
 		f = cur_flow(r);
 	}
 	if (r->sess) {
@@ -1195,9 +1178,9 @@ static void emergency(struct run *r, size_t k, const char *kw)
 						json_string("urgent")));
 		note_oom(r, json_object_set_new(r->sess, "em", json_true()));
 	}
-	extra = json_pack("{s:s,s:s,s:s,s:s}", "category", "紧急情况",
-			  "emergency", kw, "emergency_class", e->id,
-			  "emergency_text", r->text);
+	extra =
+	    json_pack("{s:s,s:s,s:s,s:s}", "category", "紧急情况", "emergency",
+		      kw, "emergency_class", e->id, "emergency_text", r->text);
 	if (!extra) {
 		r->oom = true;
 		return;
@@ -1206,11 +1189,11 @@ static void emergency(struct run *r, size_t k, const char *kw)
 		open_case(r, NULL, extra, "emergency");
 	} else {
 		/* no session to hold the case: open it on its own */
-		json_t *e2 = json_pack(
-			"{s:s,s:O,s:s,s:o,s:s,s:n,s:b}", "type", "case_open",
-			"fields", extra, "urgency", "urgent", "area",
-			case_area(r, NULL), "source", "emergency", "flow",
-			"session_case", 0);
+		json_t *e2 =
+		    json_pack("{s:s,s:O,s:s,s:o,s:s,s:n,s:b}", "type",
+			      "case_open", "fields", extra, "urgency", "urgent",
+			      "area", case_area(r, NULL), "source", "emergency",
+			      "flow", "session_case", 0);
 
 		effect(r, e2);
 	}
@@ -1222,8 +1205,8 @@ static void emergency(struct run *r, size_t k, const char *kw)
 	if (!r->sess)
 		return;
 	if (live) {
-		int node = flow_node_find(f, json_string_value(json_object_get(
-						     r->sess, "node")));
+		int node = flow_node_find(
+		    f, json_string_value(json_object_get(r->sess, "node")));
 
 		if (node >= 0)
 			wait_at(r, &f->nodes[node]);
@@ -1259,22 +1242,23 @@ int flow_step(const struct flow_set *fs, const struct wl_config *cfg,
 	out->handled = true;
 	if (r.sess) {
 		base = json_integer_value(json_object_get(r.sess, "version"));
-		if (json_integer_value(json_object_get(r.sess,
-						       "expires_at_ms")) <=
-		    in->now_ms)
+		if (json_integer_value(
+			json_object_get(r.sess, "expires_at_ms")) <= in->now_ms)
 			expire(&r);
 	}
 	f = cur_flow(&r);
 	if (r.sess && f)
-		node = flow_node_find(f, json_string_value(json_object_get(
-						 r.sess, "node")));
+		node = flow_node_find(
+		    f, json_string_value(json_object_get(r.sess, "node")));
 	if (r.sess && (node < 0 || f->nodes[node].kind != FN_ASK)) {
 		/* the flows changed under the session: start afresh */
 		end_session(&r);
 		f = NULL;
 	}
-	if (!r.sess)
+	if (!r.sess) {
 		r.flow = -1;
+		f = NULL;
+	}
 
 	if (!(f && f->staff_only) && find_emergency(fs, bare, &k, &kw)) {
 		emergency(&r, k, kw);
@@ -1291,7 +1275,7 @@ int flow_step(const struct flow_set *fs, const struct wl_config *cfg,
 			effect(&r, json_pack("{s:s,s:s,s:b}", "type", "cancel",
 					     "flow", f->id, "case",
 					     json_is_true(json_object_get(
-						     r.sess, "case"))));
+						 r.sess, "case"))));
 			say(&r, msg(&r, MSG_CANCELLED));
 			end_session(&r);
 		} else {
@@ -1310,8 +1294,8 @@ int flow_step(const struct flow_set *fs, const struct wl_config *cfg,
 
 		/* keep what started the flow and what flow_start() gave */
 		if (answers && (v = json_object_get(old, "trigger_text")))
-			note_oom(&r, json_object_set(answers, "trigger_text",
-						     v));
+			note_oom(&r,
+				 json_object_set(answers, "trigger_text", v));
 		for (size_t i = 0; answers && i < f->n_params; i++)
 			if ((v = json_object_get(old, f->params[i])))
 				note_oom(&r, json_object_set(answers,
@@ -1397,9 +1381,8 @@ int flow_start(const struct flow_set *fs, const struct wl_config *cfg,
 	if (r.sess) {
 		json_t *answers = json_object_get(r.sess, "answers");
 
-		json_object_foreach((json_t *)(uintptr_t)vars, k, v)
-			note_oom(&r, json_object_set_new(answers, k,
-							 json_deep_copy(v)));
+		json_object_foreach((json_t *)(uintptr_t)vars, k, v) note_oom(
+		    &r, json_object_set_new(answers, k, json_deep_copy(v)));
 		if ((v = json_object_get(vars, "case_no")))
 			note_oom(&r, json_object_set_new(r.sess, "case_no",
 							 json_deep_copy(v)));
@@ -1410,8 +1393,7 @@ int flow_start(const struct flow_set *fs, const struct wl_config *cfg,
 }
 
 int flow_timeout(const struct flow_set *fs, const struct wl_config *cfg,
-		 const json_t *session, int64_t now_ms,
-		 struct flow_result *out)
+		 const json_t *session, int64_t now_ms, struct flow_result *out)
 {
 	struct flow_input in = {.now_ms = now_ms};
 	struct run r;
@@ -1428,9 +1410,8 @@ int flow_timeout(const struct flow_set *fs, const struct wl_config *cfg,
 	if (json_integer_value(json_object_get(r.sess, "expires_at_ms")) <=
 	    now_ms) {
 		expire(&r);
-	} else if (json_integer_value(json_object_get(r.sess,
-						      "remind_at_ms")) <=
-			   now_ms &&
+	} else if (json_integer_value(
+		       json_object_get(r.sess, "remind_at_ms")) <= now_ms &&
 		   !json_is_true(json_object_get(r.sess, "reminded"))) {
 		say(&r, msg(&r, MSG_REMIND));
 		finish(&r, base, now_ms, true);

@@ -394,6 +394,47 @@ static const char lua_timer_pop[] =
 static const char lua_timer_done[] =
 	"return redis.call('ZREM', ARGV[1] .. 'timers:lease', ARGV[2])\n";
 
+/* ARGV: prefix, kind ("case" | "visit"), min score, max score, offset,
+ * count. Read-only: one page of cases (by created) or visit records (by
+ * time) for the reports. A closed case whose hash has no feedback_at
+ * (the resident's survey closed it) gets the time of its last feedback
+ * from the timeline.
+ * -> {{id, {field, value, ...}}, ...} */
+static const char lua_report_fetch[] =
+	"local p, kind = ARGV[1], ARGV[2]\n"
+	"local z = p .. (kind == 'case' and 'cases' or 'visits')\n"
+	"local ids = redis.call('ZRANGEBYSCORE', z, ARGV[3], ARGV[4],\n"
+	"  'LIMIT', tonumber(ARGV[5]), tonumber(ARGV[6]))\n"
+	"local out = {}\n"
+	"for _, id in ipairs(ids) do\n"
+	"  local h = redis.call('HGETALL', p .. kind .. ':' .. id)\n"
+	"  if kind == 'case' then\n"
+	"    local st, fb = nil, false\n"
+	"    for i = 1, #h, 2 do\n"
+	"      if h[i] == 'status' then st = h[i + 1] end\n"
+	"      if h[i] == 'feedback_at' then fb = true end\n"
+	"    end\n"
+	"    if st == 'closed' and not fb then\n"
+	"      local tl = redis.call('XREVRANGE', p .. 'case:' .. id ..\n"
+	"        ':tl', '+', '-', 'COUNT', 50)\n"
+	"      for _, e in ipairs(tl) do\n"
+	"        local f, what, at = e[2], nil, nil\n"
+	"        for i = 1, #f, 2 do\n"
+	"          if f[i] == 'what' then what = f[i + 1] end\n"
+	"          if f[i] == 'at' then at = f[i + 1] end\n"
+	"        end\n"
+	"        if what == 'feedback' and at then\n"
+	"          h[#h + 1] = 'feedback_at'\n"
+	"          h[#h + 1] = at\n"
+	"          break\n"
+	"        end\n"
+	"      end\n"
+	"    end\n"
+	"  end\n"
+	"  out[#out + 1] = {id, h}\n"
+	"end\n"
+	"return out\n";
+
 const char *const store_script_src[STORE_SCRIPT_COUNT] = {
 	[STORE_INBOUND_LOAD] = lua_inbound_load,
 	[STORE_INBOUND_COMMIT] = lua_inbound_commit,
@@ -403,4 +444,5 @@ const char *const store_script_src[STORE_SCRIPT_COUNT] = {
 	[STORE_TIMER_DONE] = lua_timer_done,
 	[STORE_CASE_CREATE] = lua_case_create,
 	[STORE_CASE_LIST] = lua_case_list,
+	[STORE_REPORT_FETCH] = lua_report_fetch,
 };

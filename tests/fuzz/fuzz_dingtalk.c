@@ -21,13 +21,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_MAX_INPUT 65536
 
-#define CHECK(cond)                                                    \
-	do {                                                           \
-		if (!(cond)) {                                         \
-			fprintf(stderr, "check failed: %s (%s:%d)\n",  \
-				#cond, __FILE__, __LINE__);            \
-			abort();                                       \
-		}                                                      \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "check failed: %s (%s:%d)\n", #cond,   \
+				__FILE__, __LINE__);                           \
+			abort();                                               \
+		}                                                              \
 	} while (0)
 
 static char f_id[] = "dd", f_type[] = "dingtalk", f_secret[] = "app-secret";
@@ -69,9 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ch.id = f_id;
 	ch.type = f_type;
 	ch.secret = f_secret;
-	ch.raw = json_pack("{s:s, s:s}", "app_key", "dingkey",
-			   "webhook_url",
-			   "https://oapi.dingtalk.com/robot/send?access_token=x");
+	ch.raw = json_pack("{s:s, s:s}", "app_key", "dingkey", "webhook_url",
+			   "https://oapi.dingtalk.com/robot/send?"
+			   "access_token=x");
 	memset(&r, 0, sizeof(r));
 	r.method = "POST";
 	r.path = "/hook/dd";
@@ -99,16 +99,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(tok);
 	(void)ad->classify(200, (const char *)data, size);
-	(void)ad->classify(size ? 400 + data[0] % 200 : 403,
-			   (const char *)data, size);
+	(void)ad->classify(size ? 400 + data[0] % 200 : 403, (const char *)data,
+			   size);
 
 	text = malloc(size + 1);
 	if (text) {
 		memcpy(text, data, size);
 		text[size] = '\0';
 		f_sign = text;
-		CHECK(ad->verify(&ch, &r) == WL_EAUTH ||
-		      strlen(text) == 44);
+		CHECK(ad->verify(&ch, &r) == WL_EAUTH || strlen(text) == 44);
 		rc = ad->format(&ch, "tok", "m", text, text, &h);
 		if (rc == WL_OK)
 			CHECK(h.url && h.body && h.body_len == strlen(h.body));

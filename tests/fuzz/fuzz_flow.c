@@ -20,22 +20,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char *area_alias[] = {(char[]){"惠丰"}};
 static struct wl_area areas[] = {
-	{.id = (char[]){"tdj"}, .name = (char[]){"太行东街街道"},
-	 .level = LEVEL_STREET, .parent = -1},
-	{.id = (char[]){"c-hd"}, .name = (char[]){"惠丰社区"},
-	 .level = LEVEL_COMMUNITY, .aliases = area_alias, .n_aliases = 1,
-	 .parent = 0},
-	{.id = (char[]){"g-hd-1"}, .name = (char[]){"第一网格"},
-	 .level = LEVEL_GRID, .parent = 1},
-	{.id = (char[]){"c-yg"}, .name = (char[]){"阳光社区"},
-	 .level = LEVEL_COMMUNITY, .parent = 0},
-	{.id = (char[]){"g-yg-1"}, .name = (char[]){"第一网格"},
-	 .level = LEVEL_GRID, .parent = 3},
+    {.id = (char[]){"tdj"},
+     .name = (char[]){"太行东街街道"},
+     .level = LEVEL_STREET,
+     .parent = -1},
+    {.id = (char[]){"c-hd"},
+     .name = (char[]){"惠丰社区"},
+     .level = LEVEL_COMMUNITY,
+     .aliases = area_alias,
+     .n_aliases = 1,
+     .parent = 0},
+    {.id = (char[]){"g-hd-1"},
+     .name = (char[]){"第一网格"},
+     .level = LEVEL_GRID,
+     .parent = 1},
+    {.id = (char[]){"c-yg"},
+     .name = (char[]){"阳光社区"},
+     .level = LEVEL_COMMUNITY,
+     .parent = 0},
+    {.id = (char[]){"g-yg-1"},
+     .name = (char[]){"第一网格"},
+     .level = LEVEL_GRID,
+     .parent = 3},
 };
 static struct wl_config cfg = {
-	.areas = areas,
-	.n_areas = sizeof(areas) / sizeof(areas[0]),
-	.session_ttl_s = 1800,
+    .areas = areas,
+    .n_areas = sizeof(areas) / sizeof(areas[0]),
+    .session_ttl_s = 1800,
 };
 static struct flow_set *real;
 
@@ -73,8 +84,8 @@ static void check(const struct flow_result *r, json_int_t before)
 	if (!json_is_array(r->effects))
 		abort();
 	if (r->session) {
-		json_int_t v = json_integer_value(json_object_get(r->session,
-								  "version"));
+		json_int_t v =
+		    json_integer_value(json_object_get(r->session, "version"));
 
 		if (v < before)
 			abort();
@@ -99,7 +110,8 @@ static void talk(const struct flow_set *fs, const char *text, size_t len)
 	for (int m = 0; m < MAX_MESSAGES && pos <= len; m++) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t l = nl ? (size_t)(nl - (text + pos)) : len - pos;
-		json_int_t v = json_integer_value(json_object_get(s, "version"));
+		json_int_t v =
+		    json_integer_value(json_object_get(s, "version"));
 		struct flow_result r;
 		int rc;
 
@@ -114,8 +126,8 @@ static void talk(const struct flow_set *fs, const char *text, size_t len)
 			continue;
 		}
 		if (s && (strcmp(line, "~r") == 0 || strcmp(line, "~e") == 0)) {
-			const char *k = line[1] == 'r' ? "remind_at_ms"
-						       : "expires_at_ms";
+			const char *k =
+			    line[1] == 'r' ? "remind_at_ms" : "expires_at_ms";
 
 			in.now_ms = json_integer_value(json_object_get(s, k));
 			rc = flow_timeout(fs, &cfg, s, in.now_ms, &r);

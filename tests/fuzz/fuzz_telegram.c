@@ -20,13 +20,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_MAX_INPUT 65536
 
-#define CHECK(cond)                                                    \
-	do {                                                           \
-		if (!(cond)) {                                         \
-			fprintf(stderr, "check failed: %s (%s:%d)\n",  \
-				#cond, __FILE__, __LINE__);            \
-			abort();                                       \
-		}                                                      \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "check failed: %s (%s:%d)\n", #cond,   \
+				__FILE__, __LINE__);                           \
+			abort();                                               \
+		}                                                              \
 	} while (0)
 
 static char f_id[] = "tg", f_type[] = "telegram", f_secret[] = "fz-secret",
@@ -34,9 +34,8 @@ static char f_id[] = "tg", f_type[] = "telegram", f_secret[] = "fz-secret",
 
 static const char *f_header(void *ctx, const char *name)
 {
-	return strcmp(name, "X-Telegram-Bot-Api-Secret-Token") == 0
-		       ? f_secret
-		       : NULL;
+	return strcmp(name, "X-Telegram-Bot-Api-Secret-Token") == 0 ? f_secret
+								    : NULL;
 }
 
 static const char *f_arg(void *ctx, const char *name)
@@ -88,8 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	chan_inbound_release(&in);
 
-	(void)ad->classify(size ? 200 + data[0] % 300 : 200,
-			   (const char *)data, size);
+	(void)ad->classify(size ? 200 + data[0] % 300 : 200, (const char *)data,
+			   size);
 
 	text = malloc(size + 1);
 	if (text) {

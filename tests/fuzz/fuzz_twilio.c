@@ -20,13 +20,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_MAX_INPUT 65536
 
-#define CHECK(cond)                                                    \
-	do {                                                           \
-		if (!(cond)) {                                         \
-			fprintf(stderr, "check failed: %s (%s:%d)\n",  \
-				#cond, __FILE__, __LINE__);            \
-			abort();                                       \
-		}                                                      \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "check failed: %s (%s:%d)\n", #cond,   \
+				__FILE__, __LINE__);                           \
+			abort();                                               \
+		}                                                              \
 	} while (0)
 
 static char f_id[] = "tw", f_type[] = "twilio";
@@ -34,8 +34,8 @@ static char f_id[] = "tw", f_type[] = "twilio";
 static const char *f_header(void *ctx, const char *name)
 {
 	return strcmp(name, "X-Twilio-Signature") == 0
-		       ? "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
-		       : NULL;
+		   ? "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+		   : NULL;
 }
 
 static const char *f_arg(void *ctx, const char *name)
@@ -88,8 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(rc == WL_OK || in.n == 0);
 	check_in(&in);
 	chan_inbound_release(&in);
-	(void)ad->classify(size ? 400 + data[0] % 100 : 400,
-			   (const char *)data, size);
+	(void)ad->classify(size ? 400 + data[0] % 100 : 400, (const char *)data,
+			   size);
 
 	text = malloc(size + 1);
 	url = malloc(size + 64);

@@ -25,23 +25,46 @@ static char *tf_alias_yg[] = {(char[]){"阳光小区"}};
 static char *tf_alias_hx[] = {(char[]){"和谐"}};
 
 static struct wl_area tf_areas[] = {
-	{.id = (char[]){"tdj"}, .name = (char[]){"太行东街街道"}, .level = LEVEL_STREET,
-	 .parent = -1},
-	{.id = (char[]){"c-hd"}, .name = (char[]){"惠丰社区"}, .level = LEVEL_COMMUNITY,
-	 .aliases = tf_alias_hd, .n_aliases = 1, .parent = 0},
-	{.id = (char[]){"g-hd-1"}, .name = (char[]){"第一网格"}, .level = LEVEL_GRID, .parent = 1},
-	{.id = (char[]){"g-hd-2"}, .name = (char[]){"第二网格"}, .level = LEVEL_GRID, .parent = 1},
-	{.id = (char[]){"c-yg"}, .name = (char[]){"阳光社区"}, .level = LEVEL_COMMUNITY,
-	 .aliases = tf_alias_yg, .n_aliases = 1, .parent = 0},
-	{.id = (char[]){"g-yg-1"}, .name = (char[]){"第一网格"}, .level = LEVEL_GRID, .parent = 4},
-	{.id = (char[]){"c-hx"}, .name = (char[]){"和谐村"}, .level = LEVEL_COMMUNITY,
-	 .aliases = tf_alias_hx, .n_aliases = 1, .parent = 0},
+    {.id = (char[]){"tdj"},
+     .name = (char[]){"太行东街街道"},
+     .level = LEVEL_STREET,
+     .parent = -1},
+    {.id = (char[]){"c-hd"},
+     .name = (char[]){"惠丰社区"},
+     .level = LEVEL_COMMUNITY,
+     .aliases = tf_alias_hd,
+     .n_aliases = 1,
+     .parent = 0},
+    {.id = (char[]){"g-hd-1"},
+     .name = (char[]){"第一网格"},
+     .level = LEVEL_GRID,
+     .parent = 1},
+    {.id = (char[]){"g-hd-2"},
+     .name = (char[]){"第二网格"},
+     .level = LEVEL_GRID,
+     .parent = 1},
+    {.id = (char[]){"c-yg"},
+     .name = (char[]){"阳光社区"},
+     .level = LEVEL_COMMUNITY,
+     .aliases = tf_alias_yg,
+     .n_aliases = 1,
+     .parent = 0},
+    {.id = (char[]){"g-yg-1"},
+     .name = (char[]){"第一网格"},
+     .level = LEVEL_GRID,
+     .parent = 4},
+    {.id = (char[]){"c-hx"},
+     .name = (char[]){"和谐村"},
+     .level = LEVEL_COMMUNITY,
+     .aliases = tf_alias_hx,
+     .n_aliases = 1,
+     .parent = 0},
 };
 
 static struct wl_config tf_cfg = {
-	.areas = tf_areas,
-	.n_areas = sizeof(tf_areas) / sizeof(tf_areas[0]),
-	.session_ttl_s = 1800,
+    .areas = tf_areas,
+    .n_areas = sizeof(tf_areas) / sizeof(tf_areas[0]),
+    .session_ttl_s = 1800,
 };
 
 /* The real flows of the campaign; fails the test on any error. */
@@ -65,50 +88,53 @@ __attribute__((unused)) static char *tf_says(const json_t *effects)
 	json_t *e;
 	char *out;
 
-	json_array_foreach(effects, i, e)
-		if (strcmp(json_string_value(json_object_get(e, "type")),
-			   "say") == 0)
-			len += strlen(json_string_value(
-				       json_object_get(e, "text"))) + 1;
+	json_array_foreach(
+	    effects, i,
+	    e) if (strcmp(json_string_value(json_object_get(e, "type")),
+			  "say") == 0) len +=
+	    strlen(json_string_value(json_object_get(e, "text"))) + 1;
 	out = calloc(1, len + 1);
 	if (!out)
 		return NULL;
 	len = 0;
-	json_array_foreach(effects, i, e)
-		if (strcmp(json_string_value(json_object_get(e, "type")),
-			   "say") == 0) {
-			const char *t = json_string_value(json_object_get(e,
-									  "text"));
+	json_array_foreach(
+	    effects, i,
+	    e) if (strcmp(json_string_value(json_object_get(e, "type")),
+			  "say") == 0)
+	{
+		const char *t = json_string_value(json_object_get(e, "text"));
 
-			memcpy(out + len, t, strlen(t));
-			len += strlen(t);
-			out[len++] = '\n';
-		}
+		memcpy(out + len, t, strlen(t));
+		len += strlen(t);
+		out[len++] = '\n';
+	}
 	return out;
 }
 
 /* The first effect of the given type, or NULL. */
-__attribute__((unused)) static json_t *tf_effect(const json_t *effects, const char *type)
+__attribute__((unused)) static json_t *tf_effect(const json_t *effects,
+						 const char *type)
 {
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(effects, i, e)
-		if (strcmp(json_string_value(json_object_get(e, "type")),
-			   type) == 0)
-			return e;
+	json_array_foreach(
+	    effects, i,
+	    e) if (strcmp(json_string_value(json_object_get(e, "type")),
+			  type) == 0) return e;
 	return NULL;
 }
 
-__attribute__((unused)) static size_t tf_count(const json_t *effects, const char *type)
+__attribute__((unused)) static size_t tf_count(const json_t *effects,
+					       const char *type)
 {
 	size_t i, n = 0;
 	json_t *e;
 
-	json_array_foreach(effects, i, e)
-		if (strcmp(json_string_value(json_object_get(e, "type")),
-			   type) == 0)
-			n++;
+	json_array_foreach(
+	    effects, i,
+	    e) if (strcmp(json_string_value(json_object_get(e, "type")),
+			  type) == 0) n++;
 	return n;
 }
 

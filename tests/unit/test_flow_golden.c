@@ -29,10 +29,10 @@ struct conv {
 	const char *file;
 	json_t *doc;
 	json_t *session;
-	json_t *last;	/* effects of the previous step */
-	json_t *cases;	/* case_open effects so far */
-	json_t *scase;	/* the session's case, merged */
-	json_t *all;	/* every effect so far */
+	json_t *last;  /* effects of the previous step */
+	json_t *cases; /* case_open effects so far */
+	json_t *scase; /* the session's case, merged */
+	json_t *all;   /* every effect so far */
 	int64_t now;
 	long long next_no;
 };
@@ -48,9 +48,9 @@ static bool subset(const json_t *want, const json_t *got)
 		return json_equal(want, got);
 	if (!json_is_object(got))
 		return false;
-	json_object_foreach((json_t *)(uintptr_t)want, k, v)
-		if (!subset(v, json_object_get(got, k)))
-			return false;
+	json_object_foreach(
+	    (json_t *)(uintptr_t)want, k,
+	    v) if (!subset(v, json_object_get(got, k))) return false;
 	return true;
 }
 
@@ -75,7 +75,8 @@ static void commit(struct conv *c, json_t *effects, json_t *session)
 	char no[32];
 	bool numbered = false;
 
-	json_array_foreach(effects, i, e) {
+	json_array_foreach(effects, i, e)
+	{
 		const char *type = str(e, "type");
 
 		json_array_append(c->all, e);
@@ -127,21 +128,20 @@ static void check_step(struct conv *c, size_t n, const json_t *step,
 	size_t i, from = 0;
 
 	if ((v = json_object_get(step, "expect_say")))
-		json_array_foreach((json_t *)(uintptr_t)v, i, x)
-			if (!strstr(says, json_string_value(x)))
-				fail_msg("%s step %zu: no \"%s\" in:\n%s",
-					 c->file, n, json_string_value(x),
-					 says);
+		json_array_foreach((json_t *)(uintptr_t)v, i,
+				   x) if (!strstr(says, json_string_value(x)))
+		    fail_msg("%s step %zu: no \"%s\" in:\n%s", c->file, n,
+			     json_string_value(x), says);
 	if ((v = json_object_get(step, "expect_no_say")))
-		json_array_foreach((json_t *)(uintptr_t)v, i, x)
-			if (strstr(says, json_string_value(x)))
-				fail_msg("%s step %zu: unwanted \"%s\" in:\n%s",
-					 c->file, n, json_string_value(x),
-					 says);
+		json_array_foreach((json_t *)(uintptr_t)v, i,
+				   x) if (strstr(says, json_string_value(x)))
+		    fail_msg("%s step %zu: unwanted \"%s\" in:\n%s", c->file, n,
+			     json_string_value(x), says);
 	free(says);
 	/* expected effects appear in this order among the effects */
 	if ((v = json_object_get(step, "expect_effects")))
-		json_array_foreach((json_t *)(uintptr_t)v, i, x) {
+		json_array_foreach((json_t *)(uintptr_t)v, i, x)
+		{
 			size_t j;
 
 			for (j = from; j < json_array_size(r->effects); j++)
@@ -157,10 +157,11 @@ static void check_step(struct conv *c, size_t n, const json_t *step,
 			from = j + 1;
 		}
 	if ((v = json_object_get(step, "expect_no_effects")))
-		json_array_foreach((json_t *)(uintptr_t)v, i, x)
-			if (tf_effect(r->effects, json_string_value(x)))
-				fail_msg("%s step %zu: unwanted effect %s",
-					 c->file, n, json_string_value(x));
+		json_array_foreach(
+		    (json_t *)(uintptr_t)v, i,
+		    x) if (tf_effect(r->effects, json_string_value(x)))
+		    fail_msg("%s step %zu: unwanted effect %s", c->file, n,
+			     json_string_value(x));
 	if ((v = json_object_get(step, "expect_handled")))
 		if (json_is_true(v) != r->handled)
 			fail_msg("%s step %zu: handled %d", c->file, n,
@@ -183,19 +184,20 @@ static void check_step(struct conv *c, size_t n, const json_t *step,
 			 str(r->session, "flow"), json_string_value(v));
 	/* the caller's side of the contract */
 	if (r->session) {
-		json_int_t ver = json_integer_value(json_object_get(
-			r->session, "version"));
+		json_int_t ver =
+		    json_integer_value(json_object_get(r->session, "version"));
 		char *dump = json_dumps(r->session, JSON_COMPACT);
 		size_t timers = 0;
 
 		assert_true(ver == old_version + 1 || ver == old_version);
-		json_array_foreach(r->effects, i, x)
-			if (strcmp(str(x, "type"), "timer") == 0) {
-				assert_int_equal(json_integer_value(json_object_get(
-							 x, "version")),
-						 ver);
-				timers++;
-			}
+		json_array_foreach(r->effects, i,
+				   x) if (strcmp(str(x, "type"), "timer") == 0)
+		{
+			assert_int_equal(
+			    json_integer_value(json_object_get(x, "version")),
+			    ver);
+			timers++;
+		}
 		if (ver != old_version)
 			assert_true(timers >= 1);
 		/* compact: a session stays small */
@@ -211,14 +213,14 @@ static void run_conv(struct conv *c)
 	const json_t *start = json_object_get(c->doc, "start");
 	const json_t *want;
 	struct flow_input in = {
-		.is_staff = json_is_true(json_object_get(who, "staff")),
-		.staff_id = str(who, "staff_id"),
-		.staff_area = str(who, "staff_area"),
-		.lang = str(who, "lang"),
-		.contact_name = str(who, "contact_name"),
-		.contact_area = str(who, "contact_area"),
-		.channel = "demo",
-		.from = str(who, "from"),
+	    .is_staff = json_is_true(json_object_get(who, "staff")),
+	    .staff_id = str(who, "staff_id"),
+	    .staff_area = str(who, "staff_area"),
+	    .lang = str(who, "lang"),
+	    .contact_name = str(who, "contact_name"),
+	    .contact_area = str(who, "contact_area"),
+	    .channel = "demo",
+	    .from = str(who, "from"),
 	};
 	size_t n;
 	const json_t *step;
@@ -228,8 +230,8 @@ static void run_conv(struct conv *c)
 
 		in.now_ms = c->now;
 		assert_int_equal(flow_start(fs, &tf_cfg, str(start, "flow"),
-					    json_object_get(start, "vars"),
-					    &in, &r),
+					    json_object_get(start, "vars"), &in,
+					    &r),
 				 0);
 		commit(c, r.effects, r.session);
 		check_step(c, 0, start, &r, 0);
@@ -237,36 +239,38 @@ static void run_conv(struct conv *c)
 		c->session = r.session;
 		c->last = r.effects;
 	}
-	json_array_foreach((json_t *)(uintptr_t)steps, n, step) {
+	json_array_foreach((json_t *)(uintptr_t)steps, n, step)
+	{
 		struct flow_result r;
 		const char *timer = str(step, "timer");
-		json_int_t ver = json_integer_value(json_object_get(c->session,
-								    "version"));
-		char *before = c->session ? json_dumps(c->session,
-						       JSON_COMPACT | JSON_SORT_KEYS)
-					  : NULL;
+		json_int_t ver =
+		    json_integer_value(json_object_get(c->session, "version"));
+		char *before =
+		    c->session
+			? json_dumps(c->session, JSON_COMPACT | JSON_SORT_KEYS)
+			: NULL;
 		int rc;
 
-		c->now += json_integer_value(json_object_get(step,
-							     "advance_s")) *
-			  1000;
+		c->now +=
+		    json_integer_value(json_object_get(step, "advance_s")) *
+		    1000;
 		if (timer) {
 			/* fire only a timer announced for this version */
 			json_t *t = NULL, *x;
 			size_t i;
 
-			json_array_foreach(c->last, i, x)
-				if (strcmp(str(x, "type"), "timer") == 0 &&
-				    strcmp(str(x, "kind"), timer) == 0)
-					t = x;
+			json_array_foreach(
+			    c->last, i,
+			    x) if (strcmp(str(x, "type"), "timer") == 0 &&
+				   strcmp(str(x, "kind"), timer) == 0) t = x;
 			if (!t || !c->session)
 				fail_msg("%s step %zu: no %s timer pending",
 					 c->file, n + 1, timer);
-			assert_int_equal(json_integer_value(json_object_get(
-						 t, "version")),
-					 ver);
-			c->now = json_integer_value(json_object_get(t,
-								    "at_ms"));
+			assert_int_equal(
+			    json_integer_value(json_object_get(t, "version")),
+			    ver);
+			c->now =
+			    json_integer_value(json_object_get(t, "at_ms"));
 			rc = flow_timeout(fs, &tf_cfg, c->session, c->now, &r);
 		} else {
 			in.text = str(step, "in");
@@ -311,7 +315,8 @@ static void run_conv(struct conv *c)
 		size_t i, j;
 		json_t *x;
 
-		json_array_foreach((json_t *)(uintptr_t)want, i, x) {
+		json_array_foreach((json_t *)(uintptr_t)want, i, x)
+		{
 			for (j = 0; j < json_array_size(c->all); j++)
 				if (subset(x, json_array_get(c->all, j)))
 					break;
@@ -354,8 +359,8 @@ static void test_conversation(void **state)
 static void test_every_flow_covered(void **state)
 {
 	static const char *const ids[] = {
-		"help", "visit", "rough_sleeper", "hazard", "feedback",
-		"emergency_followup",
+	    "help",   "visit",	  "rough_sleeper",
+	    "hazard", "feedback", "emergency_followup",
 	};
 
 	(void)state;

@@ -18,15 +18,27 @@ static char *who_alias0[] = {(char[]){"我"}, (char[]){"自己"}};
 static char *who_alias1[] = {(char[]){"我妈"}, (char[]){"老人"}};
 static char *who_alias2[] = {(char[]){"邻居"}};
 static struct flow_option who_opts[] = {
-	{.key = (char[]){"本人"}, .text = {(char[]){"我本人"}, (char[]){"Me"}},
-	 .aliases = who_alias0, .n_aliases = 2, .next = -1},
-	{.key = (char[]){"家人"}, .text = {(char[]){"家里人"}, (char[]){"Family"}},
-	 .aliases = who_alias1, .n_aliases = 2, .next = -1},
-	{.key = (char[]){"他人"}, .text = {(char[]){"邻居或其他人"}, NULL},
-	 .aliases = who_alias2, .n_aliases = 1, .next = -1},
+    {.key = (char[]){"本人"},
+     .text = {(char[]){"我本人"}, (char[]){"Me"}},
+     .aliases = who_alias0,
+     .n_aliases = 2,
+     .next = -1},
+    {.key = (char[]){"家人"},
+     .text = {(char[]){"家里人"}, (char[]){"Family"}},
+     .aliases = who_alias1,
+     .n_aliases = 2,
+     .next = -1},
+    {.key = (char[]){"他人"},
+     .text = {(char[]){"邻居或其他人"}, NULL},
+     .aliases = who_alias2,
+     .n_aliases = 1,
+     .next = -1},
 };
 static struct flow_node who = {
-	.kind = FN_ASK, .input = FI_CHOICE, .options = who_opts, .n_options = 3,
+    .kind = FN_ASK,
+    .input = FI_CHOICE,
+    .options = who_opts,
+    .n_options = 3,
 };
 
 static void expect_choice(const char *in, size_t want)
@@ -51,8 +63,8 @@ static void test_choice_numbers(void **state)
 {
 	(void)state;
 	expect_choice("1", 0);
-	expect_choice("２", 1);	   /* full width */
-	expect_choice("三", 2);	   /* Chinese numeral */
+	expect_choice("２", 1); /* full width */
+	expect_choice("三", 2); /* Chinese numeral */
 	expect_choice("第二个", 1);
 	expect_choice(" 2 。", 1);
 	expect_choice("选3", 2);
@@ -70,15 +82,14 @@ static void test_choice_words(void **state)
 	(void)state;
 	expect_choice("我", 0);
 	expect_choice("是我自己", 0);
-	expect_choice("我妈", 1);	/* 我妈 is longer than 我 */
+	expect_choice("我妈", 1); /* 我妈 is longer than 我 */
 	expect_choice("是我邻居", 2);
-	expect_choice("家人", 1);	/* the key */
+	expect_choice("家人", 1);     /* the key */
 	expect_choice("家里人吧", 1); /* the label inside a sentence */
-	expect_choice("FAMILY", 1);	/* English label, any case */
+	expect_choice("FAMILY", 1);   /* English label, any case */
 	expect_no_choice("随便");
 	/* prefill reads words only: a digit in a sentence is no answer */
-	assert_int_equal(flow_parse_choice(&who, "2", true, &idx),
-			 FP_INVALID);
+	assert_int_equal(flow_parse_choice(&who, "2", true, &idx), FP_INVALID);
 	assert_int_equal(flow_parse_choice(&who, "邻居家没暖气", true, &idx),
 			 FP_OK);
 	assert_int_equal(idx, 2);
@@ -89,13 +100,16 @@ static void test_choice_ambiguous(void **state)
 	char *a0[] = {(char[]){"暖气"}};
 	char *a1[] = {(char[]){"暖气"}};
 	struct flow_option o[] = {
-		{.key = (char[]){"a"}, .text = {(char[]){"甲"}, NULL},
-		 .aliases = a0, .n_aliases = 1},
-		{.key = (char[]){"b"}, .text = {(char[]){"乙"}, NULL},
-		 .aliases = a1, .n_aliases = 1},
+	    {.key = (char[]){"a"},
+	     .text = {(char[]){"甲"}, NULL},
+	     .aliases = a0,
+	     .n_aliases = 1},
+	    {.key = (char[]){"b"},
+	     .text = {(char[]){"乙"}, NULL},
+	     .aliases = a1,
+	     .n_aliases = 1},
 	};
-	struct flow_node n = {.input = FI_CHOICE, .options = o,
-			      .n_options = 2};
+	struct flow_node n = {.input = FI_CHOICE, .options = o, .n_options = 2};
 	size_t idx;
 
 	(void)state;
@@ -181,21 +195,19 @@ static void test_phone(void **state)
 	char out[32];
 
 	(void)state;
-	assert_int_equal(flow_parse_phone("13812345678", NULL, out,
-					  sizeof(out)),
-			 FP_OK);
+	assert_int_equal(
+	    flow_parse_phone("13812345678", NULL, out, sizeof(out)), FP_OK);
 	assert_string_equal(out, "13812345678");
-	assert_int_equal(flow_parse_phone("+86 138-1234-5678", NULL, out,
-					  sizeof(out)),
-			 FP_OK);
+	assert_int_equal(
+	    flow_parse_phone("+86 138-1234-5678", NULL, out, sizeof(out)),
+	    FP_OK);
 	assert_string_equal(out, "13812345678");
 	assert_int_equal(flow_parse_phone("我的电话是13912345678，谢谢", NULL,
 					  out, sizeof(out)),
 			 FP_OK);
 	assert_string_equal(out, "13912345678");
-	assert_int_equal(flow_parse_phone("本机", "13900001111", out,
-					  sizeof(out)),
-			 FP_OK);
+	assert_int_equal(
+	    flow_parse_phone("本机", "13900001111", out, sizeof(out)), FP_OK);
 	assert_string_equal(out, "13900001111");
 	/* a chat id is not a phone number */
 	assert_int_equal(flow_parse_phone("本机", "u-wang", out, sizeof(out)),
@@ -212,9 +224,9 @@ static void test_resident_id(void **state)
 
 	(void)state;
 	/* 11010519491231002X is the example number of GB 11643-1999 */
-	assert_int_equal(flow_parse_resident_id("11010519491231002X", out,
-						sizeof(out)),
-			 FP_OK);
+	assert_int_equal(
+	    flow_parse_resident_id("11010519491231002X", out, sizeof(out)),
+	    FP_OK);
 	assert_string_equal(out, "11010519491231002X");
 	assert_int_equal(flow_parse_resident_id("身份证 11010519491231002x",
 						out, sizeof(out)),
@@ -225,9 +237,9 @@ static void test_resident_id(void **state)
 	assert_int_equal(flow_parse_resident_id("没有", out, sizeof(out)),
 			 FP_SKIP);
 	/* the same digits with a wrong check character */
-	assert_int_equal(flow_parse_resident_id("110105194912310021", out,
-						sizeof(out)),
-			 FP_INVALID);
+	assert_int_equal(
+	    flow_parse_resident_id("110105194912310021", out, sizeof(out)),
+	    FP_INVALID);
 }
 
 static void expect_place(const char *in, const char *want)
@@ -247,15 +259,14 @@ static void test_location(void **state)
 
 	(void)state;
 	expect_place("惠丰社区3号楼", "c-hd");
-	expect_place("惠丰", "c-hd");		   /* alias */
-	expect_place("住在阳光小区", "c-yg");	   /* alias in a sentence */
+	expect_place("惠丰", "c-hd");		    /* alias */
+	expect_place("住在阳光小区", "c-yg");	    /* alias in a sentence */
 	expect_place("惠丰社区第一网格", "g-hd-1"); /* grid beats community */
 	expect_place("和谐", "c-hx");
 	expect_place("街道", "tdj"); /* part of a name */
 	/* two grids are called 第一网格: the resident picks */
-	assert_int_equal(flow_parse_location(&tf_cfg, "第一网格", &idx, picks,
-					     &n),
-			 FP_PICK);
+	assert_int_equal(
+	    flow_parse_location(&tf_cfg, "第一网格", &idx, picks, &n), FP_PICK);
 	assert_int_equal(n, 2);
 	assert_string_equal(tf_cfg.areas[picks[0]].id, "g-hd-1");
 	assert_string_equal(tf_cfg.areas[picks[1]].id, "g-yg-1");
@@ -309,7 +320,9 @@ static void test_bare_clean(void **state)
 	s = flow_bare("  Ｈｅｌｌｏ，世界！ 〇 ");
 	assert_string_equal(s, "hello世界〇");
 	free(s);
-	s = flow_clean("  a\x01" "b\xff\xfe c\n ", 100);
+	s = flow_clean("  a\x01"
+		       "b\xff\xfe c\n ",
+		       100);
 	assert_string_equal(s, "a b c");
 	free(s);
 	/* the cap never cuts a character: 3 bytes each */
@@ -336,18 +349,18 @@ static void test_templates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_choice_numbers),
-		cmocka_unit_test(test_choice_words),
-		cmocka_unit_test(test_choice_ambiguous),
-		cmocka_unit_test(test_yesno),
-		cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_phone),
-		cmocka_unit_test(test_resident_id),
-		cmocka_unit_test(test_location),
-		cmocka_unit_test(test_location_vague),
-		cmocka_unit_test(test_skip_words),
-		cmocka_unit_test(test_bare_clean),
-		cmocka_unit_test(test_templates),
+	    cmocka_unit_test(test_choice_numbers),
+	    cmocka_unit_test(test_choice_words),
+	    cmocka_unit_test(test_choice_ambiguous),
+	    cmocka_unit_test(test_yesno),
+	    cmocka_unit_test(test_numbers),
+	    cmocka_unit_test(test_phone),
+	    cmocka_unit_test(test_resident_id),
+	    cmocka_unit_test(test_location),
+	    cmocka_unit_test(test_location_vague),
+	    cmocka_unit_test(test_skip_words),
+	    cmocka_unit_test(test_bare_clean),
+	    cmocka_unit_test(test_templates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,63 +24,85 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{{"unknown_key.json"}, "unknown_key.json: nodes.q.colour: unknown key", false},
-	{{"wrong_type.json", false},
-	 "wrong_type.json: nodes.q.max_tries: must be an integer", false},
-	{{"missing_required.json", false},
-	 "missing_required.json: nodes.q.var: missing required key", false},
-	{{"unknown_node.json", false},
-	 "unknown_node.json: nodes.q.next: unknown node \"nowhere\"", false},
-	{{"unreachable.json", false},
-	 "unreachable.json: nodes.orphan: unreachable from start", false},
-	{{"loop.json", false},
-	 "loop.json: nodes.a: loop with no ask to wait at: a -> b -> a "
-	 "(once in, it never ends)", false},
-	{{"missing_zh.json", false},
-	 "missing_zh.json: nodes.q.text.zh: missing Chinese text (zh)", false},
-	{{"unset_var.json", false},
-	 "unset_var.json: nodes.done.text.zh: variable {answers.name} is "
-	 "never set by an ask", false},
-	{{"route_unset_var.json", false},
-	 "route_unset_var.json: nodes.r.var: variable \"colour\" is never set "
-	 "by an ask", false},
-	{{"duplicate_choice.json", false},
-	 "duplicate_choice.json: nodes.q.options[1].key: duplicate key \"a\"", false},
-	{{"dup_id_a.json", "dup_id_b.json"},
-	 "dup_id_b.json: id: duplicate flow id \"t\" (also in dup_id_a.json)", false},
-	{{"two_defaults_a.json", "two_defaults_b.json"},
-	 "two_defaults_b.json: trigger: more than one default flow (also "
-	 "two_defaults_a.json)", false},
-	{{"unknown_input.json", false},
-	 "unknown_input.json: nodes.q.input: unknown input \"date\" (choice, "
-	 "yesno, integer, age, phone, resident_id, text, location)", false},
-	{{"unknown_variable.json", false},
-	 "unknown_variable.json: nodes.done.text.zh: unknown variable "
-	 "{foo.bar}", false},
-	{{"unknown_flow.json", false},
-	 "unknown_flow.json: nodes.go.do[0].start_flow: unknown flow "
-	 "\"nowhere\"", false},
-	{{"staff_var.json", false},
-	 "staff_var.json: nodes.done.text.zh: {staff.area} is only known in "
-	 "staff_only flows", false},
-	{{"choice_no_options.json", false},
-	 "choice_no_options.json: nodes.q.options: missing required key "
-	 "(input choice needs options)", false},
-	{{"two_conditions.json", false},
-	 "two_conditions.json: nodes.r.cases[0].when: needs exactly one of "
-	 "equals, in, contains, gte, lte, exists", false},
-	{{"action_no_next.json", false},
-	 "action_no_next.json: nodes.go.next: missing required key", false},
-	{{"invalid_json.json", false},
-	 "invalid_json.json: line 3 column 24: invalid JSON: string or '}' "
-	 "expected near ','", false},
-	{{"duplicate_node.json", false},
-	 "duplicate_node.json: line 7 column 7: invalid JSON: duplicate "
-	 "object key near '\"q\"'", false},
-	{{"long_line.json", false},
-	 "long_line.json: nodes.q.text.zh: warning: line 1 is 88 characters "
-	 "and needs 2 SMS segments; keep a line within 70 Chinese characters",
-	 true},
+    {{"unknown_key.json"},
+     "unknown_key.json: nodes.q.colour: unknown key",
+     false},
+    {{"wrong_type.json", false},
+     "wrong_type.json: nodes.q.max_tries: must be an integer",
+     false},
+    {{"missing_required.json", false},
+     "missing_required.json: nodes.q.var: missing required key",
+     false},
+    {{"unknown_node.json", false},
+     "unknown_node.json: nodes.q.next: unknown node \"nowhere\"",
+     false},
+    {{"unreachable.json", false},
+     "unreachable.json: nodes.orphan: unreachable from start",
+     false},
+    {{"loop.json", false},
+     "loop.json: nodes.a: loop with no ask to wait at: a -> b -> a "
+     "(once in, it never ends)",
+     false},
+    {{"missing_zh.json", false},
+     "missing_zh.json: nodes.q.text.zh: missing Chinese text (zh)",
+     false},
+    {{"unset_var.json", false},
+     "unset_var.json: nodes.done.text.zh: variable {answers.name} is "
+     "never set by an ask",
+     false},
+    {{"route_unset_var.json", false},
+     "route_unset_var.json: nodes.r.var: variable \"colour\" is never set "
+     "by an ask",
+     false},
+    {{"duplicate_choice.json", false},
+     "duplicate_choice.json: nodes.q.options[1].key: duplicate key \"a\"",
+     false},
+    {{"dup_id_a.json", "dup_id_b.json"},
+     "dup_id_b.json: id: duplicate flow id \"t\" (also in dup_id_a.json)",
+     false},
+    {{"two_defaults_a.json", "two_defaults_b.json"},
+     "two_defaults_b.json: trigger: more than one default flow (also "
+     "two_defaults_a.json)",
+     false},
+    {{"unknown_input.json", false},
+     "unknown_input.json: nodes.q.input: unknown input \"date\" (choice, "
+     "yesno, integer, age, phone, resident_id, text, location)",
+     false},
+    {{"unknown_variable.json", false},
+     "unknown_variable.json: nodes.done.text.zh: unknown variable "
+     "{foo.bar}",
+     false},
+    {{"unknown_flow.json", false},
+     "unknown_flow.json: nodes.go.do[0].start_flow: unknown flow "
+     "\"nowhere\"",
+     false},
+    {{"staff_var.json", false},
+     "staff_var.json: nodes.done.text.zh: {staff.area} is only known in "
+     "staff_only flows",
+     false},
+    {{"choice_no_options.json", false},
+     "choice_no_options.json: nodes.q.options: missing required key "
+     "(input choice needs options)",
+     false},
+    {{"two_conditions.json", false},
+     "two_conditions.json: nodes.r.cases[0].when: needs exactly one of "
+     "equals, in, contains, gte, lte, exists",
+     false},
+    {{"action_no_next.json", false},
+     "action_no_next.json: nodes.go.next: missing required key",
+     false},
+    {{"invalid_json.json", false},
+     "invalid_json.json: line 3 column 24: invalid JSON: string or '}' "
+     "expected near ','",
+     false},
+    {{"duplicate_node.json", false},
+     "duplicate_node.json: line 7 column 7: invalid JSON: duplicate "
+     "object key near '\"q\"'",
+     false},
+    {{"long_line.json", false},
+     "long_line.json: nodes.q.text.zh: warning: line 1 is 88 characters "
+     "and needs 2 SMS segments; keep a line within 70 Chinese characters",
+     true},
 };
 
 static char *slurp(const char *path, size_t *len)
@@ -163,9 +185,8 @@ static void test_bad_emergency_dir(void **state)
 
 	(void)state;
 	diag_init(&d);
-	assert_int_not_equal(flow_set_load(BAD_DIR "emergency", &tf_cfg, &fs,
-					   &d),
-			     0);
+	assert_int_not_equal(
+	    flow_set_load(BAD_DIR "emergency", &tf_cfg, &fs, &d), 0);
 	assert_null(fs);
 	for (size_t i = 0; i < d.n; i++) {
 		size_t l = strlen(d.lines[i]);
@@ -184,8 +205,8 @@ static void test_real_flows_clean(void **state)
 	struct wl_diag d;
 	struct flow_set *fs = tf_load_real(&d);
 	static const char *const ids[] = {
-		"help", "visit", "rough_sleeper", "hazard", "feedback",
-		"emergency_followup",
+	    "help",   "visit",	  "rough_sleeper",
+	    "hazard", "feedback", "emergency_followup",
 	};
 
 	(void)state;
@@ -208,8 +229,8 @@ static void test_real_flows_clean(void **state)
 static void test_emergency_keywords(void **state)
 {
 	static const char *const must[] = {
-		"煤气中毒", "一氧化碳", "晕倒", "昏迷", "着火", "火灾",
-		"冻伤", "喘不上气", "断电", "断气", "没有暖气",
+	    "煤气中毒", "一氧化碳", "晕倒", "昏迷", "着火",	"火灾",
+	    "冻伤",	"喘不上气", "断电", "断气", "没有暖气",
 	};
 	struct wl_diag d;
 	struct flow_set *fs = tf_load_real(&d);
@@ -232,24 +253,23 @@ static void test_emergency_keywords(void **state)
 
 static void test_load_string(void **state)
 {
-	const char *ok = "{\"id\":\"t\",\"name\":{\"zh\":\"测\"},"
-			 "\"trigger\":{\"keywords\":[\"测试\"]},\"start\":\"e\","
-			 "\"nodes\":{\"e\":{\"type\":\"end\"}}}";
+	const char *ok =
+	    "{\"id\":\"t\",\"name\":{\"zh\":\"测\"},"
+	    "\"trigger\":{\"keywords\":[\"测试\"]},\"start\":\"e\","
+	    "\"nodes\":{\"e\":{\"type\":\"end\"}}}";
 	struct flow_set *fs = NULL;
 	struct wl_diag d;
 
 	(void)state;
 	diag_init(&d);
-	assert_int_equal(flow_set_load_string("t.json", ok, strlen(ok), NULL,
-					      &fs, &d),
-			 0);
+	assert_int_equal(
+	    flow_set_load_string("t.json", ok, strlen(ok), NULL, &fs, &d), 0);
 	assert_int_equal(d.n, 0);
 	assert_int_equal(flow_set_count(fs), 1);
 	flow_set_free(fs);
 	/* a top level that is not an object */
-	assert_int_not_equal(flow_set_load_string("x.json", "[1]", 3, NULL,
-						  &fs, &d),
-			     0);
+	assert_int_not_equal(
+	    flow_set_load_string("x.json", "[1]", 3, NULL, &fs, &d), 0);
 	assert_null(fs);
 	assert_string_equal(d.lines[0], "x.json: (root): must be an object");
 	diag_release(&d);
@@ -262,8 +282,7 @@ static void test_missing_dir(void **state)
 
 	(void)state;
 	diag_init(&d);
-	assert_int_not_equal(flow_set_load("/nonexistent-flows", NULL, &fs,
-					   &d),
+	assert_int_not_equal(flow_set_load("/nonexistent-flows", NULL, &fs, &d),
 			     0);
 	assert_null(fs);
 	assert_int_equal(d.n, 1);
@@ -274,12 +293,12 @@ static void test_missing_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_flows),
-		cmocka_unit_test(test_bad_emergency_dir),
-		cmocka_unit_test(test_real_flows_clean),
-		cmocka_unit_test(test_emergency_keywords),
-		cmocka_unit_test(test_load_string),
-		cmocka_unit_test(test_missing_dir),
+	    cmocka_unit_test(test_bad_flows),
+	    cmocka_unit_test(test_bad_emergency_dir),
+	    cmocka_unit_test(test_real_flows_clean),
+	    cmocka_unit_test(test_emergency_keywords),
+	    cmocka_unit_test(test_load_string),
+	    cmocka_unit_test(test_missing_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

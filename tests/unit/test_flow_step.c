@@ -38,8 +38,8 @@ static int teardown(void **state)
 
 static struct flow_input resident(const char *text, int64_t now)
 {
-	struct flow_input in = {.text = text, .now_ms = now,
-				.from = "13812345678"};
+	struct flow_input in = {
+	    .text = text, .now_ms = now, .from = "13812345678"};
 
 	return in;
 }
@@ -61,8 +61,8 @@ static json_t *say_to(json_t **s, const char *text, int64_t now)
 
 static const char *type_at(const json_t *effects, size_t i)
 {
-	return json_string_value(json_object_get(json_array_get(effects, i),
-						 "type"));
+	return json_string_value(
+	    json_object_get(json_array_get(effects, i), "type"));
 }
 
 static void test_emergency_mid_flow(void **state)
@@ -78,13 +78,13 @@ static void test_emergency_mid_flow(void **state)
 	e = say_to(&s, "家里有人煤气中毒了", T0_MS + 1000);
 	/* advice first, no question before it */
 	assert_string_equal(type_at(e, 0), "say");
-	assert_non_null(strstr(json_string_value(json_object_get(
-				       json_array_get(e, 0), "text")),
-			       "开窗通风"));
+	assert_non_null(strstr(
+	    json_string_value(json_object_get(json_array_get(e, 0), "text")),
+	    "开窗通风"));
 	assert_string_equal(type_at(e, 1), "emergency");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_array_get(e, 1), "kind")),
-			    "煤气中毒");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(e, 1), "kind")),
+	    "煤气中毒");
 	assert_string_equal(type_at(e, 2), "case_open");
 	c = json_array_get(e, 2);
 	assert_string_equal(json_string_value(json_object_get(c, "urgency")),
@@ -129,10 +129,11 @@ static void test_step_cap(void **state)
 			"\"trigger\":{\"keywords\":[\"甲\"]},\"start\":\"go\","
 			"\"nodes\":{\"go\":{\"type\":\"action\",\"do\":["
 			"{\"start_flow\":\"b\"}]}}}";
-	const char *b = "{\"id\":\"b\",\"name\":{\"zh\":\"乙\"},\"start\":\"s\","
-			"\"nodes\":{\"s\":{\"type\":\"say\",\"text\":{\"zh\":"
-			"\"乙\"},\"next\":\"go\"},\"go\":{\"type\":\"action\","
-			"\"do\":[{\"start_flow\":\"a\"}]}}}";
+	const char *b =
+	    "{\"id\":\"b\",\"name\":{\"zh\":\"乙\"},\"start\":\"s\","
+	    "\"nodes\":{\"s\":{\"type\":\"say\",\"text\":{\"zh\":"
+	    "\"乙\"},\"next\":\"go\"},\"go\":{\"type\":\"action\","
+	    "\"do\":[{\"start_flow\":\"a\"}]}}}";
 	struct flow_src src[] = {{"a.json", a, strlen(a)},
 				 {"b.json", b, strlen(b)}};
 	struct flow_set *loop = NULL;
@@ -154,12 +155,11 @@ static void test_step_cap(void **state)
 			    "step_cap");
 	/* b says once per lap of three nodes: the cap stopped it */
 	assert_true(tf_count(r.effects, "say") <= FLOW_STEP_CAP / 3 + 2);
-	assert_non_null(strstr(json_string_value(json_object_get(
-				       json_array_get(r.effects,
-						      json_array_size(r.effects) -
-							      1),
-				       "text")),
-			       "出了点问题"));
+	assert_non_null(strstr(
+	    json_string_value(json_object_get(
+		json_array_get(r.effects, json_array_size(r.effects) - 1),
+		"text")),
+	    "出了点问题"));
 	flow_result_release(&r);
 	flow_set_free(loop);
 }
@@ -186,9 +186,9 @@ static void test_timers(void **state)
 	assert_int_equal(flow_timeout(fs, &tf_cfg, s, remind, &r), WL_OK);
 	assert_int_equal(tf_count(r.effects, "say"), 1);
 	assert_int_equal(tf_count(r.effects, "timer"), 1);
-	assert_int_equal(json_integer_value(json_object_get(r.session,
-							    "version")),
-			 json_integer_value(json_object_get(s, "version")) + 1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(r.session, "version")),
+	    json_integer_value(json_object_get(s, "version")) + 1);
 	json_decref(s);
 	s = r.session;
 	r.session = NULL;
@@ -200,16 +200,14 @@ static void test_timers(void **state)
 	/* an answer after the reminder sets fresh deadlines */
 	e = say_to(&s, "1", remind + 20);
 	assert_int_equal(tf_count(e, "timer"), 2);
-	assert_int_equal(json_integer_value(json_object_get(s,
-							    "expires_at_ms")),
-			 remind + 20 + 1800 * 1000);
+	assert_int_equal(
+	    json_integer_value(json_object_get(s, "expires_at_ms")),
+	    remind + 20 + 1800 * 1000);
 	assert_null(json_object_get(s, "reminded"));
 	json_decref(e);
 	/* expiry */
-	assert_int_equal(flow_timeout(fs, &tf_cfg, s, remind + 20 +
-						   1800 * 1000,
-				      &r),
-			 WL_OK);
+	assert_int_equal(
+	    flow_timeout(fs, &tf_cfg, s, remind + 20 + 1800 * 1000, &r), WL_OK);
 	assert_null(r.session);
 	assert_int_equal(tf_count(r.effects, "say"), 1);
 	flow_result_release(&r);
@@ -229,9 +227,9 @@ static void test_short_ttl(void **state)
 	c.session_ttl_s = 300;
 	assert_int_equal(flow_step(fs, &c, NULL, &in, &r), WL_OK);
 	/* short sessions are reminded half way */
-	assert_int_equal(json_integer_value(json_object_get(r.session,
-							    "remind_at_ms")),
-			 T0_MS + 150 * 1000);
+	assert_int_equal(
+	    json_integer_value(json_object_get(r.session, "remind_at_ms")),
+	    T0_MS + 150 * 1000);
 	flow_result_release(&r);
 }
 
@@ -247,13 +245,40 @@ static void test_stale_session(void **state)
 	/* an hour later the timer was lost; the next message still ends
 	 * the old conversation first and then starts anew */
 	e = say_to(&s, "烟囱堵了", T0_MS + 3600 * 1000);
-	assert_non_null(strstr(json_string_value(json_object_get(
-				       json_array_get(e, 0), "text")),
-			       "本次对话已结束"));
+	assert_non_null(strstr(
+	    json_string_value(json_object_get(json_array_get(e, 0), "text")),
+	    "本次对话已结束"));
 	assert_string_equal(json_string_value(json_object_get(s, "flow")),
 			    "hazard");
 	assert_true(json_integer_value(json_object_get(s, "version")) > v);
 	json_decref(e);
+	json_decref(s);
+}
+
+static void test_stale_staff_session(void **state)
+{
+	struct flow_input in = {.text = "走访", .now_ms = T0_MS,
+				.is_staff = true, .staff_id = "wang",
+				.staff_area = "g-hd-1"};
+	struct flow_result r;
+	json_t *s;
+
+	(void)state;
+	assert_int_equal(flow_step(fs, &tf_cfg, NULL, &in, &r), WL_OK);
+	s = r.session;
+	json_decref(r.effects);
+	assert_string_equal(json_string_value(json_object_get(s, "flow")),
+			    "visit");
+	/* inside the visit form emergency words are notes, not alarms */
+	in.text = "着火了";
+	assert_int_equal(flow_step(fs, &tf_cfg, s, &in, &r), WL_OK);
+	assert_int_equal(tf_count(r.effects, "emergency"), 0);
+	flow_result_release(&r);
+	/* once the form has expired they are alarms again */
+	in.now_ms = T0_MS + 7200 * 1000;
+	assert_int_equal(flow_step(fs, &tf_cfg, s, &in, &r), WL_OK);
+	assert_int_equal(tf_count(r.effects, "emergency"), 1);
+	flow_result_release(&r);
 	json_decref(s);
 }
 
@@ -309,9 +334,8 @@ static void test_hostile_input(void **state)
 	big[n] = '\0';
 	in = resident(big, T0_MS);
 	assert_int_equal(flow_step(fs, &tf_cfg, NULL, &in, &r), WL_OK);
-	tt = json_string_value(json_object_get(json_object_get(r.session,
-							       "answers"),
-					       "trigger_text"));
+	tt = json_string_value(json_object_get(
+	    json_object_get(r.session, "answers"), "trigger_text"));
 	/* capped, and valid UTF-8 (jansson refuses anything else) */
 	assert_non_null(tt);
 	assert_true(strlen(tt) <= FLOW_INPUT_MAX);
@@ -347,8 +371,8 @@ static void test_session_shape(void **state)
 {
 	json_t *s = NULL, *e;
 	static const char *const keys[] = {
-		"version", "flow", "node", "answers", "lang",
-		"remind_at_ms", "expires_at_ms",
+	    "version", "flow",	       "node",		"answers",
+	    "lang",    "remind_at_ms", "expires_at_ms",
 	};
 
 	(void)state;
@@ -394,15 +418,14 @@ static void test_age_and_text_limits(void **state)
 	json_decref(say_to(&s, "你好", T0_MS));
 	json_decref(say_to(&s, "1", T0_MS));
 	/* the name is capped at 20 characters */
-	json_decref(say_to(&s, "一二三四五六七八九十一二三四五六七八九十多余的字",
-			   T0_MS));
-	assert_int_equal(text_utf8_chars(json_string_value(json_object_get(
-						 json_object_get(s, "answers"),
-						 "name")),
-					 strlen(json_string_value(json_object_get(
-						 json_object_get(s, "answers"),
-						 "name")))),
-			 20);
+	json_decref(say_to(
+	    &s, "一二三四五六七八九十一二三四五六七八九十多余的字", T0_MS));
+	assert_int_equal(
+	    text_utf8_chars(json_string_value(json_object_get(
+				json_object_get(s, "answers"), "name")),
+			    strlen(json_string_value(json_object_get(
+				json_object_get(s, "answers"), "name")))),
+	    20);
 	json_decref(say_to(&s, "1", T0_MS));
 	e = say_to(&s, "130", T0_MS);
 	/* over 120 is no age */
@@ -429,17 +452,15 @@ static void test_no_areas(void **state)
 	/* without areas, a place is never found but can be skipped */
 	in.text = "惠丰社区";
 	assert_int_equal(flow_step(fs, &none, s, &in, &r), WL_OK);
-	assert_string_equal(json_string_value(json_object_get(r.session,
-							      "node")),
-			    "where");
+	assert_string_equal(
+	    json_string_value(json_object_get(r.session, "node")), "where");
 	json_decref(s);
 	s = r.session;
 	json_decref(r.effects);
 	in.text = "不清楚";
 	assert_int_equal(flow_step(fs, &none, s, &in, &r), WL_OK);
-	assert_string_equal(json_string_value(json_object_get(r.session,
-							      "node")),
-			    "address");
+	assert_string_equal(
+	    json_string_value(json_object_get(r.session, "node")), "address");
 	json_decref(s);
 	flow_result_release(&r);
 }
@@ -447,20 +468,21 @@ static void test_no_areas(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_emergency_mid_flow),
-		cmocka_unit_test(test_emergency_negation_and_width),
-		cmocka_unit_test(test_step_cap),
-		cmocka_unit_test(test_timers),
-		cmocka_unit_test(test_short_ttl),
-		cmocka_unit_test(test_stale_session),
-		cmocka_unit_test(test_changed_flows),
-		cmocka_unit_test(test_bad_args),
-		cmocka_unit_test(test_hostile_input),
-		cmocka_unit_test(test_keyword_priority),
-		cmocka_unit_test(test_session_shape),
-		cmocka_unit_test(test_language_kept),
-		cmocka_unit_test(test_age_and_text_limits),
-		cmocka_unit_test(test_no_areas),
+	    cmocka_unit_test(test_emergency_mid_flow),
+	    cmocka_unit_test(test_emergency_negation_and_width),
+	    cmocka_unit_test(test_step_cap),
+	    cmocka_unit_test(test_timers),
+	    cmocka_unit_test(test_short_ttl),
+	    cmocka_unit_test(test_stale_session),
+	    cmocka_unit_test(test_stale_staff_session),
+	    cmocka_unit_test(test_changed_flows),
+	    cmocka_unit_test(test_bad_args),
+	    cmocka_unit_test(test_hostile_input),
+	    cmocka_unit_test(test_keyword_priority),
+	    cmocka_unit_test(test_session_shape),
+	    cmocka_unit_test(test_language_kept),
+	    cmocka_unit_test(test_age_and_text_limits),
+	    cmocka_unit_test(test_no_areas),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -30,14 +30,14 @@
 #include "wl.h"
 
 #define APP_SECRET "this is secret"
-#define DOC_TS "1577262236757"
-#define DOC_TS_MS 1577262236757LL
-#define DOC_SIGN "hmPWwU+7lVdm3ZZz0r9tSfx0L4Q26jWOZr9+Gs6EZQM="
-#define HOUR_MS 3600000LL
+#define DOC_TS	   "1577262236757"
+#define DOC_TS_MS  1577262236757LL
+#define DOC_SIGN   "hmPWwU+7lVdm3ZZz0r9tSfx0L4Q26jWOZr9+Gs6EZQM="
+#define HOUR_MS	   3600000LL
 
 static char s_id[] = "dd", s_type[] = "dingtalk", s_secret[] = APP_SECRET,
 	    s_base[] = "http://127.0.0.1:9200",
-	    s_sec[] = "SECb3f0c0e0d1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7";
+	    s_sec[] = "SECb3f0c0e0d1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3";
 
 struct fake {
 	const char *hname[4], *hval[4];
@@ -68,24 +68,24 @@ static struct wl_channel_conf dd_conf(const char *raw)
 	ch.id = s_id;
 	ch.type = s_type;
 	ch.secret = s_secret;
-	ch.raw = json_loads(raw ? raw : "{\"app_key\":\"dingabc123\"}", 0,
-			    &err);
+	ch.raw =
+	    json_loads(raw ? raw : "{\"app_key\":\"dingabc123\"}", 0, &err);
 	assert_non_null(ch.raw);
 	return ch;
 }
 
 /* The example body of DingTalk's receiving guide (a group @-message). */
 static const char doc_body[] =
-	"{\"conversationId\":\"xxx\",\"atUsers\":[{\"dingtalkId\":\"xxx\","
-	"\"staffId\":\"xxx\"}],\"chatbotCorpId\":\"dinge8a565xxxx\","
-	"\"chatbotUserId\":\"$:LWCP_v1:$Cxxxxx\",\"msgId\":\"msg0xxxxx\","
-	"\"senderNick\":\"杨xx\",\"isAdmin\":true,\"senderStaffId\":"
-	"\"user123\",\"sessionWebhookExpiredTime\":1613635652738,"
-	"\"createAt\":1613630252678,\"senderCorpId\":\"dinge8a565xxxx\","
-	"\"conversationType\":\"2\",\"senderId\":\"$:LWCP_v1:$Ff09GIxxxxx\","
-	"\"conversationTitle\":\"机器人测试-TEST\",\"isInAtList\":true,"
-	"\"sessionWebhook\":\"https://oapi.dingtalk.com/robot/sendBySession?"
-	"session=xxxxx\",\"text\":{\"content\":\" 你好\"},\"msgtype\":\"text\"}";
+    "{\"conversationId\":\"xxx\",\"atUsers\":[{\"dingtalkId\":\"xxx\","
+    "\"staffId\":\"xxx\"}],\"chatbotCorpId\":\"dinge8a565xxxx\","
+    "\"chatbotUserId\":\"$:LWCP_v1:$Cxxxxx\",\"msgId\":\"msg0xxxxx\","
+    "\"senderNick\":\"杨xx\",\"isAdmin\":true,\"senderStaffId\":"
+    "\"user123\",\"sessionWebhookExpiredTime\":1613635652738,"
+    "\"createAt\":1613630252678,\"senderCorpId\":\"dinge8a565xxxx\","
+    "\"conversationType\":\"2\",\"senderId\":\"$:LWCP_v1:$Ff09GIxxxxx\","
+    "\"conversationTitle\":\"机器人测试-TEST\",\"isInAtList\":true,"
+    "\"sessionWebhook\":\"https://oapi.dingtalk.com/robot/sendBySession?"
+    "session=xxxxx\",\"text\":{\"content\":\" 你好\"},\"msgtype\":\"text\"}";
 
 static int dd_handle(const struct wl_channel_conf *ch, const char *ts,
 		     const char *sign, int64_t now_ms, const char *body,
@@ -129,9 +129,9 @@ static void test_verify_documented_algorithm(void **state)
 	struct wl_channel_conf ch = dd_conf(NULL);
 	struct chan_inbound in;
 
-	assert_int_equal(dd_handle(&ch, DOC_TS, DOC_SIGN, DOC_TS_MS + 1000,
-				   doc_body, &in),
-			 WL_OK);
+	assert_int_equal(
+	    dd_handle(&ch, DOC_TS, DOC_SIGN, DOC_TS_MS + 1000, doc_body, &in),
+	    WL_OK);
 	assert_int_equal(in.n, 1);
 	chan_inbound_release(&in);
 	json_decref(ch.raw);
@@ -179,21 +179,21 @@ static void test_verify_rejects_forgeries(void **state)
 	assert_int_equal(in.n, 0);
 	/* Signed by another app: Python hmac with "other app secret". */
 	assert_int_equal(
-		dd_handle(&ch, DOC_TS,
-			  "LyLATrJe+QeRVglczqk9Epuloh2pMC62ibTYDNPRVWo=", now,
-			  doc_body, &in),
-		WL_EAUTH);
+	    dd_handle(&ch, DOC_TS,
+		      "LyLATrJe+QeRVglczqk9Epuloh2pMC62ibTYDNPRVWo=", now,
+		      doc_body, &in),
+	    WL_EAUTH);
 	/* The sign of one timestamp does not cover another. */
-	assert_int_equal(dd_handle(&ch, "1577262236758", DOC_SIGN, now,
-				   doc_body, &in),
-			 WL_EAUTH);
+	assert_int_equal(
+	    dd_handle(&ch, "1577262236758", DOC_SIGN, now, doc_body, &in),
+	    WL_EAUTH);
 	assert_int_equal(dd_handle(&ch, NULL, DOC_SIGN, now, doc_body, &in),
 			 WL_EAUTH);
 	assert_int_equal(dd_handle(&ch, DOC_TS, NULL, now, doc_body, &in),
 			 WL_EAUTH);
-	assert_int_equal(dd_handle(&ch, "15772622367x7", DOC_SIGN, now,
-				   doc_body, &in),
-			 WL_EAUTH);
+	assert_int_equal(
+	    dd_handle(&ch, "15772622367x7", DOC_SIGN, now, doc_body, &in),
+	    WL_EAUTH);
 	assert_int_equal(dd_handle(&ch, "", DOC_SIGN, now, doc_body, &in),
 			 WL_EAUTH);
 	assert_int_equal(in.n, 0);
@@ -209,9 +209,8 @@ static void test_parse_documented_group_message(void **state)
 	struct wl_channel_conf ch = dd_conf(NULL);
 	struct chan_inbound in;
 
-	assert_int_equal(dd_handle(&ch, DOC_TS, DOC_SIGN, DOC_TS_MS, doc_body,
-				   &in),
-			 WL_OK);
+	assert_int_equal(
+	    dd_handle(&ch, DOC_TS, DOC_SIGN, DOC_TS_MS, doc_body, &in), WL_OK);
 	assert_int_equal(in.n, 1);
 	assert_string_equal(in.msgs[0].id, "msg0xxxxx");
 	/* A group conversation: replies go to the group. */
@@ -230,37 +229,35 @@ static void test_parse_single_chat_and_media(void **state)
 	struct wl_channel_conf ch = dd_conf(NULL);
 	struct chan_inbound in;
 	const char *single =
-		"{\"msgId\":\"msgA1\",\"conversationType\":\"1\","
-		"\"conversationId\":\"cidABC==\",\"senderStaffId\":\"manager7\","
-		"\"senderId\":\"$:LWCP_v1:$X\",\"senderNick\":\"刘伟\","
-		"\"msgtype\":\"text\",\"text\":{\"content\":\"办结 1042 棉被 "
-		"1人次 200元\\n\"}}";
+	    "{\"msgId\":\"msgA1\",\"conversationType\":\"1\","
+	    "\"conversationId\":\"cidABC==\","
+	    "\"senderStaffId\":\"manager7\","
+	    "\"senderId\":\"$:LWCP_v1:$X\",\"senderNick\":\"刘伟\","
+	    "\"msgtype\":\"text\",\"text\":{\"content\":\"办结 1042 棉被 "
+	    "1人次 200元\\n\"}}";
 	const char *picture =
-		"{\"msgId\":\"msgA2\",\"conversationType\":\"1\","
-		"\"senderId\":\"$:LWCP_v1:$Y\",\"msgtype\":\"picture\","
-		"\"content\":{\"downloadCode\":\"dlc-77\"}}";
+	    "{\"msgId\":\"msgA2\",\"conversationType\":\"1\","
+	    "\"senderId\":\"$:LWCP_v1:$Y\",\"msgtype\":\"picture\","
+	    "\"content\":{\"downloadCode\":\"dlc-77\"}}";
 	const char *audio =
-		"{\"msgId\":\"msgA3\",\"conversationType\":\"1\","
-		"\"senderStaffId\":\"u9\",\"msgtype\":\"audio\","
-		"\"content\":{\"duration\":4000,\"downloadCode\":\"dlc-88\","
-		"\"recognition\":\"我家没暖气\"}}";
-	const char *rich =
-		"{\"msgId\":\"msgA4\",\"conversationType\":\"1\","
-		"\"senderStaffId\":\"u9\",\"msgtype\":\"richText\","
-		"\"content\":{\"richText\":[{\"text\":\"烟囱\"},"
-		"{\"downloadCode\":\"dlc-99\",\"type\":\"picture\"},"
-		"{\"text\":\"堵了\"}]}}";
+	    "{\"msgId\":\"msgA3\",\"conversationType\":\"1\","
+	    "\"senderStaffId\":\"u9\",\"msgtype\":\"audio\","
+	    "\"content\":{\"duration\":4000,\"downloadCode\":\"dlc-88\","
+	    "\"recognition\":\"我家没暖气\"}}";
+	const char *rich = "{\"msgId\":\"msgA4\",\"conversationType\":\"1\","
+			   "\"senderStaffId\":\"u9\",\"msgtype\":\"richText\","
+			   "\"content\":{\"richText\":[{\"text\":\"烟囱\"},"
+			   "{\"downloadCode\":\"dlc-99\",\"type\":\"picture\"},"
+			   "{\"text\":\"堵了\"}]}}";
 
-	assert_int_equal(dd_handle(&ch, DOC_TS, DOC_SIGN, DOC_TS_MS, single,
-				   &in),
-			 WL_OK);
+	assert_int_equal(
+	    dd_handle(&ch, DOC_TS, DOC_SIGN, DOC_TS_MS, single, &in), WL_OK);
 	assert_string_equal(in.msgs[0].from, "manager7");
 	assert_string_equal(in.msgs[0].text, "办结 1042 棉被 1人次 200元");
 	chan_inbound_release(&in);
 
-	assert_int_equal(dd_handle(&ch, DOC_TS, DOC_SIGN, DOC_TS_MS, picture,
-				   &in),
-			 WL_OK);
+	assert_int_equal(
+	    dd_handle(&ch, DOC_TS, DOC_SIGN, DOC_TS_MS, picture, &in), WL_OK);
 	assert_string_equal(in.msgs[0].from, "$:LWCP_v1:$Y");
 	assert_string_equal(in.msgs[0].kind, "image");
 	assert_string_equal(in.msgs[0].attachment, "dlc-77");
@@ -268,15 +265,13 @@ static void test_parse_single_chat_and_media(void **state)
 	assert_null(in.msgs[0].name);
 	chan_inbound_release(&in);
 
-	assert_int_equal(dd_handle(&ch, DOC_TS, DOC_SIGN, DOC_TS_MS, audio,
-				   &in),
-			 WL_OK);
+	assert_int_equal(
+	    dd_handle(&ch, DOC_TS, DOC_SIGN, DOC_TS_MS, audio, &in), WL_OK);
 	assert_string_equal(in.msgs[0].kind, "voice");
 	assert_string_equal(in.msgs[0].attachment, "dlc-88");
 	chan_inbound_release(&in);
 
-	assert_int_equal(dd_handle(&ch, DOC_TS, DOC_SIGN, DOC_TS_MS, rich,
-				   &in),
+	assert_int_equal(dd_handle(&ch, DOC_TS, DOC_SIGN, DOC_TS_MS, rich, &in),
 			 WL_OK);
 	assert_string_equal(in.msgs[0].kind, "text");
 	assert_string_equal(in.msgs[0].text, "烟囱堵了");
@@ -288,27 +283,27 @@ static void test_parse_single_chat_and_media(void **state)
 static void test_parse_rejects_malformed(void **state)
 {
 	static const char *const bad[] = {
-		"{\"msgId\":\"m\",\"conversationType\":\"1\","
-		"\"senderStaffId\":\"u\",\"msgtype\":\"text\",\"text\":{\"cont",
-		"{\"conversationType\":\"1\",\"senderStaffId\":\"u\","
-		"\"msgtype\":\"text\",\"text\":{\"content\":\"x\"}}",
-		"{\"msgId\":\"m\",\"conversationType\":\"2\","
-		"\"senderStaffId\":\"u\",\"msgtype\":\"text\","
-		"\"text\":{\"content\":\"x\"}}",
-		"{\"msgId\":\"m\",\"conversationType\":\"1\","
-		"\"senderStaffId\":\"u\",\"msgtype\":\"text\"}",
-		"{\"msgId\":\"m\",\"conversationType\":\"1\","
-		"\"senderStaffId\":\"u\"}",
-		"\"msgId\"",
+	    "{\"msgId\":\"m\",\"conversationType\":\"1\","
+	    "\"senderStaffId\":\"u\",\"msgtype\":\"text\",\"text\":{\"cont",
+	    "{\"conversationType\":\"1\",\"senderStaffId\":\"u\","
+	    "\"msgtype\":\"text\",\"text\":{\"content\":\"x\"}}",
+	    "{\"msgId\":\"m\",\"conversationType\":\"2\","
+	    "\"senderStaffId\":\"u\",\"msgtype\":\"text\","
+	    "\"text\":{\"content\":\"x\"}}",
+	    "{\"msgId\":\"m\",\"conversationType\":\"1\","
+	    "\"senderStaffId\":\"u\",\"msgtype\":\"text\"}",
+	    "{\"msgId\":\"m\",\"conversationType\":\"1\","
+	    "\"senderStaffId\":\"u\"}",
+	    "\"msgId\"",
 	};
 	struct wl_channel_conf ch = dd_conf(NULL);
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct chan_inbound in;
 
-		assert_int_equal(dd_handle(&ch, DOC_TS, DOC_SIGN, DOC_TS_MS,
-					   bad[i], &in),
-				 WL_EBADREQ);
+		assert_int_equal(
+		    dd_handle(&ch, DOC_TS, DOC_SIGN, DOC_TS_MS, bad[i], &in),
+		    WL_EBADREQ);
 		assert_int_equal(in.n, 0);
 		chan_inbound_release(&in);
 	}
@@ -321,9 +316,9 @@ static void test_format_robot_api(void **state)
 	struct wl_channel_conf ch = dd_conf(NULL);
 	struct chan_http h = {0};
 
-	assert_int_equal(ad->format(&ch, "tok123", "m1", "manager7",
-				    "已认领 \"1042\"", &h),
-			 WL_OK);
+	assert_int_equal(
+	    ad->format(&ch, "tok123", "m1", "manager7", "已认领 \"1042\"", &h),
+	    WL_OK);
 	assert_string_equal(h.url, "https://api.dingtalk.com/v1.0/robot/"
 				   "oToMessages/batchSend");
 	assert_string_equal(h.body,
@@ -333,7 +328,8 @@ static void test_format_robot_api(void **state)
 			    "\\\\\\\"1042\\\\\\\"\\\"}\"}");
 	assert_int_equal(h.n_headers, 2);
 	assert_string_equal(h.headers[0], "Content-Type: application/json");
-	assert_string_equal(h.headers[1], "x-acs-dingtalk-access-token: tok123");
+	assert_string_equal(h.headers[1],
+			    "x-acs-dingtalk-access-token: tok123");
 	chan_http_release(&h);
 
 	/* A group conversation id, a robot code of its own, a test host. */
@@ -396,6 +392,33 @@ static void test_token_request_and_parse(void **state)
 	json_object_del(ch.raw, "app_key");
 	assert_int_equal(ad->token_request(&ch, &h), WL_EBADREQ);
 	chan_http_release(&h);
+
+	/* The shared key names: app_id for the AppKey, app_secret for the
+	 * AppSecret (taking precedence over secret). */
+	json_object_set_new(ch.raw, "app_id", json_string("dingk2"));
+	json_object_set_new(ch.raw, "app_secret", json_string("s&2"));
+	assert_int_equal(ad->token_request(&ch, &h), WL_OK);
+	assert_string_equal(h.url, "https://oapi.dingtalk.com/gettoken?"
+				   "appkey=dingk2&appsecret=s%262");
+	chan_http_release(&h);
+	ch.secret = NULL;
+	json_object_del(ch.raw, "app_secret");
+	assert_int_equal(ad->token_request(&ch, &h), WL_EBADREQ);
+	chan_http_release(&h);
+	json_decref(ch.raw);
+}
+
+static void test_verify_with_app_secret_key(void **state)
+{
+	struct wl_channel_conf ch =
+	    dd_conf("{\"app_secret\":\"" APP_SECRET "\"}");
+	struct chan_inbound in;
+
+	ch.secret = NULL;
+	assert_int_equal(
+	    dd_handle(&ch, DOC_TS, DOC_SIGN, DOC_TS_MS, doc_body, &in), WL_OK);
+	assert_int_equal(in.n, 1);
+	chan_inbound_release(&in);
 	json_decref(ch.raw);
 }
 
@@ -408,33 +431,36 @@ struct cls_case {
 static void test_classify(void **state)
 {
 	static const struct cls_case cases[] = {
-		{200, "{\"errcode\":0,\"errmsg\":\"ok\"}", CHAN_SENT},
-		{200, "{\"processQueryKey\":\"q1\",\"invalidStaffIdList\":[],"
-		      "\"flowControlledStaffIdList\":[]}",
-		 CHAN_SENT},
-		{200, "{\"processQueryKey\":\"q1\",\"invalidStaffIdList\":"
-		      "[\"ghost\"]}",
-		 CHAN_FATAL},
-		{200, "{\"processQueryKey\":\"q1\","
-		      "\"flowControlledStaffIdList\":[\"u1\"]}",
-		 CHAN_RETRY},
-		{200, "{\"errcode\":130101,\"errmsg\":\"send too fast\"}",
-		 CHAN_RETRY},
-		{200, "{\"errcode\":410100,\"errmsg\":\"send too fast\"}",
-		 CHAN_RETRY},
-		{200, "{\"errcode\":-1,\"errmsg\":\"系统繁忙\"}", CHAN_RETRY},
-		{200, "{\"errcode\":310000,\"errmsg\":\"sign not match\"}",
-		 CHAN_FATAL},
-		{200, "{\"errcode\":300001,\"errmsg\":\"token is not exist\"}",
-		 CHAN_FATAL},
-		{200, "{\"errcode\":42001,\"errmsg\":\"access_token超时\"}",
-		 CHAN_REAUTH},
-		{401, "{\"code\":\"InvalidAuthentication\"}", CHAN_REAUTH},
-		{403, "{\"code\":\"Forbidden.AccessDenied.QpsLimitForApi\"}",
-		 CHAN_RETRY},
-		{400, "{\"code\":\"invalidParameter.robotCode\"}", CHAN_FATAL},
-		{503, "", CHAN_RETRY},
-		{0, "", CHAN_RETRY},
+	    {200, "{\"errcode\":0,\"errmsg\":\"ok\"}", CHAN_SENT},
+	    {200,
+	     "{\"processQueryKey\":\"q1\",\"invalidStaffIdList\":[],"
+	     "\"flowControlledStaffIdList\":[]}",
+	     CHAN_SENT},
+	    {200,
+	     "{\"processQueryKey\":\"q1\",\"invalidStaffIdList\":"
+	     "[\"ghost\"]}",
+	     CHAN_FATAL},
+	    {200,
+	     "{\"processQueryKey\":\"q1\","
+	     "\"flowControlledStaffIdList\":[\"u1\"]}",
+	     CHAN_RETRY},
+	    {200, "{\"errcode\":130101,\"errmsg\":\"send too fast\"}",
+	     CHAN_RETRY},
+	    {200, "{\"errcode\":410100,\"errmsg\":\"send too fast\"}",
+	     CHAN_RETRY},
+	    {200, "{\"errcode\":-1,\"errmsg\":\"系统繁忙\"}", CHAN_RETRY},
+	    {200, "{\"errcode\":310000,\"errmsg\":\"sign not match\"}",
+	     CHAN_FATAL},
+	    {200, "{\"errcode\":300001,\"errmsg\":\"token is not exist\"}",
+	     CHAN_FATAL},
+	    {200, "{\"errcode\":42001,\"errmsg\":\"access_token超时\"}",
+	     CHAN_REAUTH},
+	    {401, "{\"code\":\"InvalidAuthentication\"}", CHAN_REAUTH},
+	    {403, "{\"code\":\"Forbidden.AccessDenied.QpsLimitForApi\"}",
+	     CHAN_RETRY},
+	    {400, "{\"code\":\"invalidParameter.robotCode\"}", CHAN_FATAL},
+	    {503, "", CHAN_RETRY},
+	    {0, "", CHAN_RETRY},
 	};
 	const struct chan_adapter *ad = chan_find("dingtalk");
 
@@ -446,8 +472,8 @@ static void test_classify(void **state)
 
 /* The custom robot's sign, computed here with OpenSSL directly and
  * URL-encoded by hand, as the custom-robot guide describes. */
-static void expected_url_sign(const char *secret, const char *ts,
-			      char *out, size_t size)
+static void expected_url_sign(const char *secret, const char *ts, char *out,
+			      size_t size)
 {
 	unsigned char mac[EVP_MAX_MD_SIZE], b64[64];
 	unsigned int mac_len = 0;
@@ -471,9 +497,9 @@ static void expected_url_sign(const char *secret, const char *ts,
 static void test_webhook_signed_url(void **state)
 {
 	const struct chan_adapter *ad = chan_find("dingtalk_webhook");
-	struct wl_channel_conf ch = dd_conf(
-		"{\"webhook_url\":\"https://oapi.dingtalk.com/robot/send?"
-		"access_token=abc123\"}");
+	struct wl_channel_conf ch =
+	    dd_conf("{\"webhook_url\":\"https://oapi.dingtalk.com/robot/send?"
+		    "access_token=abc123\"}");
 	const char *prefix = "https://oapi.dingtalk.com/robot/send?"
 			     "access_token=abc123&timestamp=";
 	struct chan_http h = {0};
@@ -487,9 +513,8 @@ static void test_webhook_signed_url(void **state)
 	assert_null(ad->token_request);
 	clock_init(false);
 	ch.secret = s_sec;
-	assert_int_equal(ad->format(&ch, NULL, "m1", "group", "值班提醒：1042",
-				    &h),
-			 WL_OK);
+	assert_int_equal(
+	    ad->format(&ch, NULL, "m1", "group", "值班提醒：1042", &h), WL_OK);
 	assert_memory_equal(h.url, prefix, strlen(prefix));
 	p = h.url + strlen(prefix);
 	amp = strchr(p, '&');
@@ -533,17 +558,18 @@ static void test_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_verify_documented_algorithm),
-		cmocka_unit_test(test_verify_one_hour_rule),
-		cmocka_unit_test(test_verify_rejects_forgeries),
-		cmocka_unit_test(test_parse_documented_group_message),
-		cmocka_unit_test(test_parse_single_chat_and_media),
-		cmocka_unit_test(test_parse_rejects_malformed),
-		cmocka_unit_test(test_format_robot_api),
-		cmocka_unit_test(test_token_request_and_parse),
-		cmocka_unit_test(test_classify),
-		cmocka_unit_test(test_webhook_signed_url),
-		cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_verify_documented_algorithm),
+	    cmocka_unit_test(test_verify_one_hour_rule),
+	    cmocka_unit_test(test_verify_rejects_forgeries),
+	    cmocka_unit_test(test_verify_with_app_secret_key),
+	    cmocka_unit_test(test_parse_documented_group_message),
+	    cmocka_unit_test(test_parse_single_chat_and_media),
+	    cmocka_unit_test(test_parse_rejects_malformed),
+	    cmocka_unit_test(test_format_robot_api),
+	    cmocka_unit_test(test_token_request_and_parse),
+	    cmocka_unit_test(test_classify),
+	    cmocka_unit_test(test_webhook_signed_url),
+	    cmocka_unit_test(test_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,16 +29,16 @@
 
 static char s_id[] = "sms", s_type[] = "kannel", s_secret[] = "s3";
 
-#define CAP_UCS2                                                         \
-	"/hook/sms?secret=s3&from=13800138000&to=10086"                  \
-	"&id=5de74fe0-8837-42e5-b22f-051c1c76ecf8&coding=2"              \
+#define CAP_UCS2                                                               \
+	"/hook/sms?secret=s3&from=13800138000&to=10086"                        \
+	"&id=5de74fe0-8837-42e5-b22f-051c1c76ecf8&coding=2"                    \
 	"&charset=UTF-16BE&text=k%22%8F%CE%00+%00aN-e%87"
-#define CAP_UTF8                                                         \
-	"/hook/sms?secret=s3&from=13800138000&to=10086"                  \
-	"&id=6fa511e9-6c4a-4c11-b18c-e2b5c04e681a&coding=0"              \
+#define CAP_UTF8                                                               \
+	"/hook/sms?secret=s3&from=13800138000&to=10086"                        \
+	"&id=6fa511e9-6c4a-4c11-b18c-e2b5c04e681a&coding=0"                    \
 	"&charset=UTF-8&text=%E4%BD%A0%E5%A5%BD+UTF8+text"
-#define CAP_MT                                                           \
-	"%60%A8Y%7D%FF%0C%5D%F2e6R0%00+%00a%00%2B%00b%00%26%00c%00+"     \
+#define CAP_MT                                                                 \
+	"%60%A8Y%7D%FF%0C%5D%F2e6R0%00+%00a%00%2B%00b%00%26%00c%00+"           \
 	"%D8%3D%DE%00"
 
 struct fake {
@@ -50,7 +50,7 @@ static const char *fake_header(void *ctx, const char *name)
 	struct fake *f = ctx;
 
 	return strcasecmp(name, "X-Warmline-Secret") == 0 ? f->secret_header
-							   : NULL;
+							  : NULL;
 }
 
 static const char *fake_arg(void *ctx, const char *name)
@@ -141,12 +141,12 @@ static void test_parse_captured_utf8_and_surrogates(void **state)
 			    "6fa511e9-6c4a-4c11-b18c-e2b5c04e681a");
 	chan_inbound_release(&in);
 
-	assert_int_equal(kn_handle(&ch, "::1",
-				   "/hook/sms?secret=s3&from=%2B8613800138000"
-				   "&id=x1&coding=2&charset=UTF-16BE&text="
-				   CAP_MT,
-				   &in),
-			 WL_OK);
+	assert_int_equal(
+	    kn_handle(&ch, "::1",
+		      "/hook/sms?secret=s3&from=%2B8613800138000"
+		      "&id=x1&coding=2&charset=UTF-16BE&text=" CAP_MT,
+		      &in),
+	    WL_OK);
 	assert_string_equal(in.msgs[0].from, "+8613800138000");
 	assert_string_equal(in.msgs[0].text, "您好，已收到 a+b&c 😀");
 	chan_inbound_release(&in);
@@ -181,19 +181,17 @@ static void test_parse_other_charsets(void **state)
 				   "&charset=UTF-8&text=a%FFb%00c",
 				   &in),
 			 WL_OK);
-	assert_string_equal(in.msgs[0].text,
-			    "a\xef\xbf\xbd"
-			    "b\xef\xbf\xbd"
-			    "c");
+	assert_string_equal(in.msgs[0].text, "a\xef\xbf\xbd"
+					     "b\xef\xbf\xbd"
+					     "c");
 	chan_inbound_release(&in);
 	assert_int_equal(kn_handle(&ch, "127.0.0.1",
 				   "/hook/sms?secret=s3&from=1&id=d&coding=2"
 				   "&text=%D8%3D%00A%00%00",
 				   &in),
 			 WL_OK);
-	assert_string_equal(in.msgs[0].text,
-			    "\xef\xbf\xbd"
-			    "A\xef\xbf\xbd");
+	assert_string_equal(in.msgs[0].text, "\xef\xbf\xbd"
+					     "A\xef\xbf\xbd");
 	chan_inbound_release(&in);
 	json_decref(ch.raw);
 }
@@ -290,9 +288,8 @@ static void test_content_hash_dedupe(void **state)
 			 WL_OK);
 	assert_int_equal(kn_handle_at(&ch, "127.0.0.1", q, NULL, t + 61000, &c),
 			 WL_OK);
-	assert_int_equal(kn_handle_at(&ch, "127.0.0.1", other, NULL, t + 1000,
-				      &d),
-			 WL_OK);
+	assert_int_equal(
+	    kn_handle_at(&ch, "127.0.0.1", other, NULL, t + 1000, &d), WL_OK);
 	assert_int_equal(strlen(a.msgs[0].id), 33);
 	assert_int_equal(a.msgs[0].id[0], 'h');
 	/* Same SMS within the minute: same id; next minute or other text:
@@ -310,15 +307,15 @@ static void test_content_hash_dedupe(void **state)
 static void test_parse_rejects_malformed(void **state)
 {
 	static const char *const bad[] = {
-		/* A UCS-2 text cut off in the middle of a character. */
-		"/hook/sms?secret=s3&from=1&id=a&coding=2&text=k%22%8F",
-		"/hook/sms?secret=s3&from=1&id=a&coding=2&text=k%22%8",
-		"/hook/sms?secret=s3&from=1&id=a&text=%G1",
-		"/hook/sms?secret=s3&id=a&text=x",
-		"/hook/sms?secret=s3&from=&id=a&text=x",
-		"/hook/sms?secret=s3&from=1%0A2&id=a&text=x",
-		"/hook/sms?secret=s3&from=abc&id=a&text=x",
-		"/hook/sms?secret=s3&from=1&id=a&coding=7&text=x",
+	    /* A UCS-2 text cut off in the middle of a character. */
+	    "/hook/sms?secret=s3&from=1&id=a&coding=2&text=k%22%8F",
+	    "/hook/sms?secret=s3&from=1&id=a&coding=2&text=k%22%8",
+	    "/hook/sms?secret=s3&from=1&id=a&text=%G1",
+	    "/hook/sms?secret=s3&id=a&text=x",
+	    "/hook/sms?secret=s3&from=&id=a&text=x",
+	    "/hook/sms?secret=s3&from=1%0A2&id=a&text=x",
+	    "/hook/sms?secret=s3&from=abc&id=a&text=x",
+	    "/hook/sms?secret=s3&from=1&id=a&coding=7&text=x",
 	};
 	struct wl_channel_conf ch = kn_conf(NULL);
 
@@ -337,9 +334,9 @@ static void test_format_sendsms(void **state)
 {
 	const struct chan_adapter *ad = chan_find("kannel");
 	struct wl_channel_conf ch = kn_conf(
-		"{\"sendsms_url\":\"http://127.0.0.1:13013/cgi-bin/sendsms\","
-		"\"username\":\"warmline\",\"password\":\"p&w d\","
-		"\"from\":\"10086\"}");
+	    "{\"sendsms_url\":\"http://127.0.0.1:13013/cgi-bin/sendsms\","
+	    "\"username\":\"warmline\",\"password\":\"p&w d\","
+	    "\"from\":\"10086\"}");
 	struct chan_http h = {0};
 
 	assert_int_equal(ad->format(&ch, NULL, "o1", "13800138000",
@@ -406,15 +403,15 @@ static void test_classify_and_one_sms_per_message(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_captured_ucs2),
-		cmocka_unit_test(test_parse_captured_utf8_and_surrogates),
-		cmocka_unit_test(test_parse_other_charsets),
-		cmocka_unit_test(test_verify_addresses),
-		cmocka_unit_test(test_verify_secret),
-		cmocka_unit_test(test_content_hash_dedupe),
-		cmocka_unit_test(test_parse_rejects_malformed),
-		cmocka_unit_test(test_format_sendsms),
-		cmocka_unit_test(test_classify_and_one_sms_per_message),
+	    cmocka_unit_test(test_parse_captured_ucs2),
+	    cmocka_unit_test(test_parse_captured_utf8_and_surrogates),
+	    cmocka_unit_test(test_parse_other_charsets),
+	    cmocka_unit_test(test_verify_addresses),
+	    cmocka_unit_test(test_verify_secret),
+	    cmocka_unit_test(test_content_hash_dedupe),
+	    cmocka_unit_test(test_parse_rejects_malformed),
+	    cmocka_unit_test(test_format_sendsms),
+	    cmocka_unit_test(test_classify_and_one_sms_per_message),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,7 +23,7 @@
 #include "wl.h"
 
 #define SECRET "wl-Tg_secret-123"
-#define TOKEN "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"
+#define TOKEN  "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"
 
 struct fake {
 	const char *hname[4], *hval[4];
@@ -108,11 +108,11 @@ static int tg_handle(const struct wl_channel_conf *ch, const char *secret,
 }
 
 static const char private_text[] =
-	"{\"update_id\":10000,\"message\":{\"message_id\":1365,"
-	"\"from\":{\"id\":1111111,\"is_bot\":false,\"first_name\":\"芳\","
-	"\"last_name\":\"王\",\"username\":\"wangfang\"},"
-	"\"chat\":{\"id\":1111111,\"first_name\":\"芳\",\"type\":\"private\"},"
-	"\"date\":1441645532,\"text\":\"家里没有暖气了\"}}";
+    "{\"update_id\":10000,\"message\":{\"message_id\":1365,"
+    "\"from\":{\"id\":1111111,\"is_bot\":false,\"first_name\":\"芳\","
+    "\"last_name\":\"王\",\"username\":\"wangfang\"},"
+    "\"chat\":{\"id\":1111111,\"first_name\":\"芳\",\"type\":\"private\"},"
+    "\"date\":1441645532,\"text\":\"家里没有暖气了\"}}";
 
 static void test_verify_accepts_exact_secret(void **state)
 {
@@ -170,14 +170,16 @@ static void test_parse_private_text(void **state)
 
 static void test_parse_group_uses_chat_and_strips_mention(void **state)
 {
-	struct wl_channel_conf ch = tg_conf("{\"bot_username\":\"Warmline_Bot\"}");
+	struct wl_channel_conf ch =
+	    tg_conf("{\"bot_username\":\"Warmline_Bot\"}");
 	struct chan_inbound in;
 	const char *body =
-		"{\"update_id\":10001,\"message\":{\"message_id\":7,"
-		"\"from\":{\"id\":2222,\"is_bot\":false,\"username\":\"li_si\"},"
-		"\"chat\":{\"id\":-1001234567890,\"title\":\"惠丰社区值班群\","
-		"\"type\":\"supergroup\"},\"date\":1441645532,"
-		"\"text\":\"/claim@warmline_bot 1042\"}}";
+	    "{\"update_id\":10001,\"message\":{\"message_id\":7,"
+	    "\"from\":{\"id\":2222,\"is_bot\":false,"
+	    "\"username\":\"li_si\"},"
+	    "\"chat\":{\"id\":-1001234567890,\"title\":\"惠丰社区值班群\","
+	    "\"type\":\"supergroup\"},\"date\":1441645532,"
+	    "\"text\":\"/claim@warmline_bot 1042\"}}";
 
 	assert_int_equal(tg_handle(&ch, SECRET, body, &in), WL_OK);
 	assert_int_equal(in.n, 1);
@@ -202,14 +204,14 @@ static void test_parse_photo_takes_largest(void **state)
 	struct wl_channel_conf ch = tg_conf(NULL);
 	struct chan_inbound in;
 	const char *body =
-		"{\"update_id\":10003,\"message\":{\"message_id\":9,"
-		"\"from\":{\"id\":3,\"is_bot\":false,\"first_name\":\"Zhao\"},"
-		"\"chat\":{\"id\":3,\"type\":\"private\"},\"date\":1,"
-		"\"photo\":[{\"file_id\":\"small\",\"file_unique_id\":\"a\","
-		"\"width\":90,\"height\":67},{\"file_id\":\"big\","
-		"\"file_unique_id\":\"c\",\"width\":1280,\"height\":960},"
-		"{\"file_id\":\"mid\",\"file_unique_id\":\"b\",\"width\":320,"
-		"\"height\":240}],\"caption\":\"烟囱堵了\"}}";
+	    "{\"update_id\":10003,\"message\":{\"message_id\":9,"
+	    "\"from\":{\"id\":3,\"is_bot\":false,\"first_name\":\"Zhao\"},"
+	    "\"chat\":{\"id\":3,\"type\":\"private\"},\"date\":1,"
+	    "\"photo\":[{\"file_id\":\"small\",\"file_unique_id\":\"a\","
+	    "\"width\":90,\"height\":67},{\"file_id\":\"big\","
+	    "\"file_unique_id\":\"c\",\"width\":1280,\"height\":960},"
+	    "{\"file_id\":\"mid\",\"file_unique_id\":\"b\",\"width\":320,"
+	    "\"height\":240}],\"caption\":\"烟囱堵了\"}}";
 
 	assert_int_equal(tg_handle(&ch, SECRET, body, &in), WL_OK);
 	assert_int_equal(in.n, 1);
@@ -229,23 +231,23 @@ struct kind_case {
 static void test_parse_other_kinds(void **state)
 {
 	static const struct kind_case cases[] = {
-		{"\"voice\":{\"file_id\":\"v1\",\"file_unique_id\":\"u\","
-		 "\"duration\":3}",
-		 "voice", "v1"},
-		{"\"sticker\":{\"file_id\":\"s1\",\"file_unique_id\":\"u\","
-		 "\"type\":\"regular\",\"width\":1,\"height\":1,"
-		 "\"is_animated\":false,\"is_video\":false}",
-		 "sticker", "s1"},
-		{"\"document\":{\"file_id\":\"d1\",\"file_unique_id\":\"u\"}",
-		 "file", "d1"},
-		{"\"location\":{\"latitude\":35.1,\"longitude\":110.75}",
-		 "location", "35.100000,110.750000"},
-		{"\"contact\":{\"phone_number\":\"+8613800138000\","
-		 "\"first_name\":\"A\"}",
-		 "contact", "+8613800138000"},
-		{"\"new_chat_members\":[{\"id\":9,\"is_bot\":false,"
-		 "\"first_name\":\"B\"}]",
-		 "event", NULL},
+	    {"\"voice\":{\"file_id\":\"v1\",\"file_unique_id\":\"u\","
+	     "\"duration\":3}",
+	     "voice", "v1"},
+	    {"\"sticker\":{\"file_id\":\"s1\",\"file_unique_id\":\"u\","
+	     "\"type\":\"regular\",\"width\":1,\"height\":1,"
+	     "\"is_animated\":false,\"is_video\":false}",
+	     "sticker", "s1"},
+	    {"\"document\":{\"file_id\":\"d1\",\"file_unique_id\":\"u\"}",
+	     "file", "d1"},
+	    {"\"location\":{\"latitude\":35.1,\"longitude\":110.75}",
+	     "location", "35.100000,110.750000"},
+	    {"\"contact\":{\"phone_number\":\"+8613800138000\","
+	     "\"first_name\":\"A\"}",
+	     "contact", "+8613800138000"},
+	    {"\"new_chat_members\":[{\"id\":9,\"is_bot\":false,"
+	     "\"first_name\":\"B\"}]",
+	     "event", NULL},
 	};
 	struct wl_channel_conf ch = tg_conf(NULL);
 
@@ -277,13 +279,13 @@ static void test_parse_edited_and_non_message_updates(void **state)
 	struct wl_channel_conf ch = tg_conf(NULL);
 	struct chan_inbound in;
 	const char *edited =
-		"{\"update_id\":10004,\"edited_message\":{\"message_id\":1,"
-		"\"chat\":{\"id\":5,\"type\":\"private\"},\"date\":1,"
-		"\"edit_date\":2,\"text\":\"改：煤快烧完了\"}}";
+	    "{\"update_id\":10004,\"edited_message\":{\"message_id\":1,"
+	    "\"chat\":{\"id\":5,\"type\":\"private\"},\"date\":1,"
+	    "\"edit_date\":2,\"text\":\"改：煤快烧完了\"}}";
 	const char *callback =
-		"{\"update_id\":10005,\"callback_query\":{\"id\":\"4382\","
-		"\"from\":{\"id\":5,\"is_bot\":false,\"first_name\":\"C\"},"
-		"\"chat_instance\":\"1\",\"data\":\"x\"}}";
+	    "{\"update_id\":10005,\"callback_query\":{\"id\":\"4382\","
+	    "\"from\":{\"id\":5,\"is_bot\":false,\"first_name\":\"C\"},"
+	    "\"chat_instance\":\"1\",\"data\":\"x\"}}";
 
 	assert_int_equal(tg_handle(&ch, SECRET, edited, &in), WL_OK);
 	assert_int_equal(in.n, 1);
@@ -300,20 +302,20 @@ static void test_parse_edited_and_non_message_updates(void **state)
 static void test_parse_rejects_malformed(void **state)
 {
 	static const char *const bad[] = {
-		/* truncated */
-		"{\"update_id\":10000,\"message\":{\"message_id\":1365,"
-		"\"chat\":{\"id\":1111111,\"type\":\"private\"},\"text\":\"家",
-		"[]",
-		"{\"message\":{\"chat\":{\"id\":1},\"text\":\"x\"}}",
-		"{\"update_id\":-1,\"message\":{\"chat\":{\"id\":1},"
-		"\"text\":\"x\"}}",
-		"{\"update_id\":1,\"message\":{\"chat\":{\"id\":\"1\"},"
-		"\"text\":\"x\"}}",
-		"{\"update_id\":1,\"message\":{\"text\":\"x\"}}",
-		"{\"update_id\":1,\"message\":{\"chat\":{\"id\":1},"
-		"\"text\":5}}",
-		"{\"update_id\":1,\"message\":[]}",
-		"{\"update_id\":1,\"update_id\":2}",
+	    /* truncated */
+	    "{\"update_id\":10000,\"message\":{\"message_id\":1365,"
+	    "\"chat\":{\"id\":1111111,\"type\":\"private\"},\"text\":\"家",
+	    "[]",
+	    "{\"message\":{\"chat\":{\"id\":1},\"text\":\"x\"}}",
+	    "{\"update_id\":-1,\"message\":{\"chat\":{\"id\":1},"
+	    "\"text\":\"x\"}}",
+	    "{\"update_id\":1,\"message\":{\"chat\":{\"id\":\"1\"},"
+	    "\"text\":\"x\"}}",
+	    "{\"update_id\":1,\"message\":{\"text\":\"x\"}}",
+	    "{\"update_id\":1,\"message\":{\"chat\":{\"id\":1},"
+	    "\"text\":5}}",
+	    "{\"update_id\":1,\"message\":[]}",
+	    "{\"update_id\":1,\"update_id\":2}",
 	};
 	struct wl_channel_conf ch = tg_conf(NULL);
 
@@ -334,13 +336,13 @@ static void test_format_send_message(void **state)
 	struct wl_channel_conf ch = tg_conf(NULL);
 	struct chan_http h = {0};
 
-	assert_int_equal(ad->format(&ch, NULL, "m1", "1111111", "已收到，王芳。",
-				    &h),
-			 WL_OK);
+	assert_int_equal(
+	    ad->format(&ch, NULL, "m1", "1111111", "已收到，王芳。", &h),
+	    WL_OK);
 	assert_string_equal(h.url, "https://api.telegram.org/bot" TOKEN
 				   "/sendMessage");
-	assert_string_equal(h.body,
-			    "{\"chat_id\":1111111,\"text\":\"已收到，王芳。\"}");
+	assert_string_equal(
+	    h.body, "{\"chat_id\":1111111,\"text\":\"已收到，王芳。\"}");
 	assert_int_equal(h.body_len, strlen(h.body));
 	assert_int_equal(h.n_headers, 1);
 	assert_string_equal(h.headers[0], "Content-Type: application/json");
@@ -348,9 +350,8 @@ static void test_format_send_message(void **state)
 
 	/* A group id, a channel name, and a test server. */
 	ch.api_base = s_test_base;
-	assert_int_equal(ad->format(&ch, NULL, "m2", "-1001234567890", "a\"b",
-				    &h),
-			 WL_OK);
+	assert_int_equal(
+	    ad->format(&ch, NULL, "m2", "-1001234567890", "a\"b", &h), WL_OK);
 	assert_string_equal(h.url,
 			    "http://127.0.0.1:9100/bot" TOKEN "/sendMessage");
 	assert_string_equal(h.body,
@@ -415,17 +416,17 @@ static void test_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_verify_accepts_exact_secret),
-		cmocka_unit_test(test_verify_rejects_bad_secrets),
-		cmocka_unit_test(test_parse_private_text),
-		cmocka_unit_test(test_parse_group_uses_chat_and_strips_mention),
-		cmocka_unit_test(test_parse_photo_takes_largest),
-		cmocka_unit_test(test_parse_other_kinds),
-		cmocka_unit_test(test_parse_edited_and_non_message_updates),
-		cmocka_unit_test(test_parse_rejects_malformed),
-		cmocka_unit_test(test_format_send_message),
-		cmocka_unit_test(test_classify),
-		cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_verify_accepts_exact_secret),
+	    cmocka_unit_test(test_verify_rejects_bad_secrets),
+	    cmocka_unit_test(test_parse_private_text),
+	    cmocka_unit_test(test_parse_group_uses_chat_and_strips_mention),
+	    cmocka_unit_test(test_parse_photo_takes_largest),
+	    cmocka_unit_test(test_parse_other_kinds),
+	    cmocka_unit_test(test_parse_edited_and_non_message_updates),
+	    cmocka_unit_test(test_parse_rejects_malformed),
+	    cmocka_unit_test(test_format_send_message),
+	    cmocka_unit_test(test_classify),
+	    cmocka_unit_test(test_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

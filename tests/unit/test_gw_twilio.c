@@ -31,11 +31,11 @@
 #include "channel.h"
 #include "wl.h"
 
-#define SID "AC0123456789abcdef0123456789abcdef"
+#define SID  "AC0123456789abcdef0123456789abcdef"
 #define AUTH "tw-auth-token"
 
-static char s_id[] = "tw", s_type[] = "twilio", s_base[] =
-	"http://127.0.0.1:9300";
+static char s_id[] = "tw", s_type[] = "twilio",
+	    s_base[] = "http://127.0.0.1:9300";
 
 struct fake {
 	const char *sig;
@@ -109,8 +109,8 @@ static void sign(const char *key, const char *data, char out[29])
 #define DOC_URL "https://mycompany.com/myapp.php?foo=1&bar=2"
 /* The documented parameters, form-encoded out of order on purpose. */
 static const char doc_body[] =
-	"To=%2B18005551212&CallSid=CA1234567890ABCDE&Digits=1234"
-	"&From=%2B12349013030&Caller=%2B12349013030";
+    "To=%2B18005551212&CallSid=CA1234567890ABCDE&Digits=1234"
+    "&From=%2B12349013030&Caller=%2B12349013030";
 
 static void test_verify_twilio_documented_vectors(void **state)
 {
@@ -149,69 +149,68 @@ static void test_verify_rejects_forgeries(void **state)
 	char truncated[sizeof(doc_body)];
 
 	flipped[7] ^= 0x01;
-	assert_int_equal(tw_handle(&ch, "POST", DOC_URL, "/myapp.php",
-				   doc_body, flipped, &in),
+	assert_int_equal(tw_handle(&ch, "POST", DOC_URL, "/myapp.php", doc_body,
+				   flipped, &in),
 			 WL_EAUTH);
 	assert_int_equal(in.n, 0);
 	/* The truncated body of a real request. */
 	memcpy(truncated, doc_body, sizeof(doc_body));
 	truncated[sizeof(doc_body) - 6] = '\0';
 	assert_int_equal(tw_handle(&ch, "POST", DOC_URL, "/myapp.php",
-				   truncated, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=",
-				   &in),
+				   truncated,
+				   "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", &in),
 			 WL_EAUTH);
 	/* Another URL (query changed) and a missing header. */
 	assert_int_equal(tw_handle(&ch, "POST",
-				   "https://mycompany.com/myapp.php?foo=1&bar=3",
+				   "https://mycompany.com/myapp.php"
+				   "?foo=1&bar=3",
 				   "/myapp.php", doc_body,
 				   "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", &in),
 			 WL_EAUTH);
-	assert_int_equal(tw_handle(&ch, "POST", DOC_URL, "/myapp.php",
-				   doc_body, NULL, &in),
-			 WL_EAUTH);
+	assert_int_equal(
+	    tw_handle(&ch, "POST", DOC_URL, "/myapp.php", doc_body, NULL, &in),
+	    WL_EAUTH);
 	/* Another account's auth token. */
 	json_object_set_new(ch.raw, "auth_token", json_string("54321"));
-	assert_int_equal(tw_handle(&ch, "POST", DOC_URL, "/myapp.php",
-				   doc_body, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=",
-				   &in),
+	assert_int_equal(tw_handle(&ch, "POST", DOC_URL, "/myapp.php", doc_body,
+				   "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", &in),
 			 WL_EAUTH);
 	/* No auth token configured at all. */
 	json_object_del(ch.raw, "auth_token");
-	assert_int_equal(tw_handle(&ch, "POST", DOC_URL, "/myapp.php",
-				   doc_body, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=",
-				   &in),
+	assert_int_equal(tw_handle(&ch, "POST", DOC_URL, "/myapp.php", doc_body,
+				   "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", &in),
 			 WL_EAUTH);
 	assert_int_equal(in.n, 0);
 	json_decref(ch.raw);
 }
 
 /* An inbound SMS in Chinese, as Twilio form-encodes it. */
-#define SMS_BODY                                                       \
-	"ToCountry=US&ToState=CA"                                      \
-	"&SmsMessageSid=SM11111111111111111111111111111111"            \
-	"&NumMedia=0&ToCity=&FromZip="                                 \
-	"&SmsSid=SM11111111111111111111111111111111"                   \
-	"&FromState=&SmsStatus=received&FromCity="                     \
-	"&Body=%E7%85%A4%E7%82%89%E5%9D%8F%E4%BA%86+%E5%A4%AA%E5%86%B7" \
-	"&FromCountry=CN&To=%2B15005550006&ToZip=&NumSegments=1"       \
-	"&MessageSid=SM11111111111111111111111111111111"               \
+#define SMS_BODY                                                               \
+	"ToCountry=US&ToState=CA"                                              \
+	"&SmsMessageSid=SM11111111111111111111111111111111"                    \
+	"&NumMedia=0&ToCity=&FromZip="                                         \
+	"&SmsSid=SM11111111111111111111111111111111"                           \
+	"&FromState=&SmsStatus=received&FromCity="                             \
+	"&Body=%E7%85%A4%E7%82%89%E5%9D%8F%E4%BA%86+%E5%A4%AA%E5%86%B7"        \
+	"&FromCountry=CN&To=%2B15005550006&ToZip=&NumSegments=1"               \
+	"&MessageSid=SM11111111111111111111111111111111"                       \
 	"&AccountSid=" SID "&From=%2B8613800138000&ApiVersion=2010-04-01"
 /* The same parameters sorted by name and concatenated, by hand: a name
  * sorts before the longer names it begins ("From" before "FromCity"). */
-#define SMS_SIGNED                                                     \
-	"AccountSid" SID "ApiVersion2010-04-01Body煤炉坏了 太冷"       \
-	"From+8613800138000FromCityFromCountryCNFromStateFromZip"      \
-	"MessageSidSM11111111111111111111111111111111"                 \
-	"NumMedia0NumSegments1"                                        \
-	"SmsMessageSidSM11111111111111111111111111111111"              \
-	"SmsSidSM11111111111111111111111111111111SmsStatusreceived"    \
+#define SMS_SIGNED                                                             \
+	"AccountSid" SID "ApiVersion2010-04-01Body煤炉坏了 太冷"         \
+	"From+8613800138000FromCityFromCountryCNFromStateFromZip"              \
+	"MessageSidSM11111111111111111111111111111111"                         \
+	"NumMedia0NumSegments1"                                                \
+	"SmsMessageSidSM11111111111111111111111111111111"                      \
+	"SmsSidSM11111111111111111111111111111111SmsStatusreceived"            \
 	"To+15005550006ToCityToCountryUSToStateCAToZip"
 
 static void test_parse_inbound_sms(void **state)
 {
 	struct wl_channel_conf ch =
-		tw_conf("{\"account_sid\":\"" SID "\",\"auth_token\":\"" AUTH
-			"\",\"public_url\":\"https://hotline.example.cn/\"}");
+	    tw_conf("{\"account_sid\":\"" SID "\",\"auth_token\":\"" AUTH
+		    "\",\"public_url\":\"https://hotline.example.cn/\"}");
 	const char *url = "https://hotline.example.cn/hook/tw";
 	struct chan_inbound in;
 	char data[2048], sig[29];
@@ -219,12 +218,12 @@ static void test_parse_inbound_sms(void **state)
 	snprintf(data, sizeof(data), "%s%s", url, SMS_SIGNED);
 	sign(AUTH, data, sig);
 	/* The daemon behind a TLS proxy sees plain http and its own port. */
-	assert_int_equal(tw_handle(&ch, "POST",
-				   "http://127.0.0.1:8080/hook/tw", "/hook/tw",
-				   SMS_BODY, sig, &in),
+	assert_int_equal(tw_handle(&ch, "POST", "http://127.0.0.1:8080/hook/tw",
+				   "/hook/tw", SMS_BODY, sig, &in),
 			 WL_OK);
 	assert_int_equal(in.n, 1);
-	assert_string_equal(in.msgs[0].id, "SM11111111111111111111111111111111");
+	assert_string_equal(in.msgs[0].id,
+			    "SM11111111111111111111111111111111");
 	assert_string_equal(in.msgs[0].from, "+8613800138000");
 	assert_string_equal(in.msgs[0].text, "煤炉坏了 太冷");
 	assert_string_equal(in.msgs[0].kind, "text");
@@ -238,34 +237,35 @@ static void test_parse_inbound_sms(void **state)
 
 static void test_verify_wrong_account_is_forbidden(void **state)
 {
-	struct wl_channel_conf ch = tw_conf(
-		"{\"account_sid\":\"AC99999999999999999999999999999999\","
-		"\"auth_token\":\"" AUTH "\"}");
+	struct wl_channel_conf ch =
+	    tw_conf("{\"account_sid\":\"AC99999999999999999999999999999999\","
+		    "\"auth_token\":\"" AUTH "\"}");
 	const char *url = "http://127.0.0.1:8080/hook/tw";
 	struct chan_inbound in;
 	char data[2048], sig[29];
 
 	snprintf(data, sizeof(data), "%s%s", url, SMS_SIGNED);
 	sign(AUTH, data, sig);
-	assert_int_equal(tw_handle(&ch, "POST", url, "/hook/tw", SMS_BODY, sig,
-				   &in),
-			 WL_EFORBIDDEN);
+	assert_int_equal(
+	    tw_handle(&ch, "POST", url, "/hook/tw", SMS_BODY, sig, &in),
+	    WL_EFORBIDDEN);
 	assert_int_equal(in.n, 0);
 	json_decref(ch.raw);
 }
 
 static void test_verify_default_port_variant(void **state)
 {
-	struct wl_channel_conf ch = tw_conf(
-		"{\"auth_token\":\"12345\","
-		"\"public_url\":\"https://mycompany.com:443\"}");
+	struct wl_channel_conf ch =
+	    tw_conf("{\"auth_token\":\"12345\","
+		    "\"public_url\":\"https://mycompany.com:443\"}");
 	struct chan_inbound in;
 	const char *form = "MessageSid=SM1&From=%2B1&Body=hi";
 	char sig[29];
 
 	/* Signed without the port, configured with it. */
-	sign("12345", "https://mycompany.com/hook/tw?x=1BodyhiFrom+1"
-		      "MessageSidSM1",
+	sign("12345",
+	     "https://mycompany.com/hook/tw?x=1BodyhiFrom+1"
+	     "MessageSidSM1",
 	     sig);
 	assert_int_equal(tw_handle(&ch, "POST", "http://10.0.0.5/hook/tw?x=1",
 				   "/hook/tw", form, sig, &in),
@@ -324,12 +324,12 @@ static void test_parse_mms_and_status(void **state)
 	struct chan_inbound in;
 
 	assert_int_equal(
-		tw_parse("MessageSid=MM5&From=%2B8613900000000&NumMedia=1"
-			 "&MediaContentType0=image%2Fjpeg&MediaUrl0=https%3A%2F"
-			 "%2Fapi.twilio.com%2F2010-04-01%2FAccounts%2FAC1%2F"
-			 "Messages%2FMM5%2FMedia%2FME1&Body=",
-			 &in),
-		WL_OK);
+	    tw_parse("MessageSid=MM5&From=%2B8613900000000&NumMedia=1"
+		     "&MediaContentType0=image%2Fjpeg&MediaUrl0=https%3A%2F"
+		     "%2Fapi.twilio.com%2F2010-04-01%2FAccounts%2FAC1%2F"
+		     "Messages%2FMM5%2FMedia%2FME1&Body=",
+		     &in),
+	    WL_OK);
 	assert_int_equal(in.n, 1);
 	assert_string_equal(in.msgs[0].kind, "image");
 	assert_string_equal(in.msgs[0].attachment,
@@ -340,7 +340,8 @@ static void test_parse_mms_and_status(void **state)
 
 	/* A delivery status callback is acknowledged and produces nothing. */
 	assert_int_equal(tw_parse("MessageSid=SM9&From=%2B15005550006"
-				  "&MessageStatus=delivered&SmsStatus=delivered",
+				  "&MessageStatus=delivered"
+				  "&SmsStatus=delivered",
 				  &in),
 			 WL_OK);
 	assert_int_equal(in.n, 0);
@@ -357,13 +358,13 @@ static void test_parse_mms_and_status(void **state)
 static void test_parse_rejects_malformed(void **state)
 {
 	static const char *const bad[] = {
-		"From=%2B1&Body=x",			/* no MessageSid */
-		"MessageSid=SM1&Body=x",		/* no From */
-		"MessageSid=SM1&From=%2B1&Body=%E5%8",	/* truncated escape */
-		"MessageSid=SM1&From=%2B1&Body=%ZZ",
-		"MessageSid=SM1&From=%2B1&NumMedia=x",
-		"MessageSid=SM1&From=%2B1&NumMedia=99",
-		"MessageSid=SM%001&From=%2B1",		/* NUL in the id */
+	    "From=%2B1&Body=x",			   /* no MessageSid */
+	    "MessageSid=SM1&Body=x",		   /* no From */
+	    "MessageSid=SM1&From=%2B1&Body=%E5%8", /* truncated escape */
+	    "MessageSid=SM1&From=%2B1&Body=%ZZ",
+	    "MessageSid=SM1&From=%2B1&NumMedia=x",
+	    "MessageSid=SM1&From=%2B1&NumMedia=99",
+	    "MessageSid=SM%001&From=%2B1", /* NUL in the id */
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -378,14 +379,14 @@ static void test_parse_rejects_malformed(void **state)
 static void test_format_messages_api(void **state)
 {
 	const struct chan_adapter *ad = chan_find("twilio");
-	struct wl_channel_conf ch = tw_conf(
-		"{\"account_sid\":\"" SID "\",\"auth_token\":\"" AUTH "\","
-		"\"from\":\"+15005550006\"}");
+	struct wl_channel_conf ch =
+	    tw_conf("{\"account_sid\":\"" SID "\",\"auth_token\":\"" AUTH "\","
+		    "\"from\":\"+15005550006\"}");
 	struct chan_http h = {0};
 
-	assert_int_equal(ad->format(&ch, NULL, "o1", "+8613800138000",
-				    "已收到 a&b=c+d", &h),
-			 WL_OK);
+	assert_int_equal(
+	    ad->format(&ch, NULL, "o1", "+8613800138000", "已收到 a&b=c+d", &h),
+	    WL_OK);
 	assert_string_equal(h.url, "https://api.twilio.com/2010-04-01/"
 				   "Accounts/" SID "/Messages.json");
 	assert_string_equal(h.body, "To=%2B8613800138000&From=%2B15005550006"
@@ -408,10 +409,12 @@ static void test_format_messages_api(void **state)
 			    json_string("MG11111111111111111111111111111111"));
 	ch.api_base = s_base;
 	assert_int_equal(ad->format(&ch, NULL, "o2", "+1", "x", &h), WL_OK);
-	assert_string_equal(h.url, "http://127.0.0.1:9300/2010-04-01/Accounts/"
-				   SID "/Messages.json");
-	assert_string_equal(h.body, "To=%2B1&MessagingServiceSid="
-				    "MG11111111111111111111111111111111&Body=x");
+	assert_string_equal(h.url,
+			    "http://127.0.0.1:9300/2010-04-01/Accounts/" SID
+			    "/Messages.json");
+	assert_string_equal(h.body,
+			    "To=%2B1&MessagingServiceSid="
+			    "MG11111111111111111111111111111111&Body=x");
 	chan_http_release(&h);
 
 	/* A SID that would change the path; no sender at all. */
@@ -430,9 +433,9 @@ static void test_format_messages_api(void **state)
 static void test_auth_token_from_environment(void **state)
 {
 	const struct chan_adapter *ad = chan_find("twilio");
-	struct wl_channel_conf ch = tw_conf(
-		"{\"account_sid\":\"" SID "\",\"auth_token_env\":"
-		"\"WL_TEST_TWILIO_TOKEN\",\"from\":\"+15005550006\"}");
+	struct wl_channel_conf ch =
+	    tw_conf("{\"account_sid\":\"" SID "\",\"auth_token_env\":"
+		    "\"WL_TEST_TWILIO_TOKEN\",\"from\":\"+15005550006\"}");
 	struct chan_http h = {0};
 
 	unsetenv("WL_TEST_TWILIO_TOKEN");
@@ -474,17 +477,17 @@ static void test_classify(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_verify_twilio_documented_vectors),
-		cmocka_unit_test(test_verify_rejects_forgeries),
-		cmocka_unit_test(test_parse_inbound_sms),
-		cmocka_unit_test(test_verify_wrong_account_is_forbidden),
-		cmocka_unit_test(test_verify_default_port_variant),
-		cmocka_unit_test(test_verify_get_webhook_signs_url_only),
-		cmocka_unit_test(test_parse_mms_and_status),
-		cmocka_unit_test(test_parse_rejects_malformed),
-		cmocka_unit_test(test_format_messages_api),
-		cmocka_unit_test(test_auth_token_from_environment),
-		cmocka_unit_test(test_classify),
+	    cmocka_unit_test(test_verify_twilio_documented_vectors),
+	    cmocka_unit_test(test_verify_rejects_forgeries),
+	    cmocka_unit_test(test_parse_inbound_sms),
+	    cmocka_unit_test(test_verify_wrong_account_is_forbidden),
+	    cmocka_unit_test(test_verify_default_port_variant),
+	    cmocka_unit_test(test_verify_get_webhook_signs_url_only),
+	    cmocka_unit_test(test_parse_mms_and_status),
+	    cmocka_unit_test(test_parse_rejects_malformed),
+	    cmocka_unit_test(test_format_messages_api),
+	    cmocka_unit_test(test_auth_token_from_environment),
+	    cmocka_unit_test(test_classify),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,9 +7,10 @@
 #       smsbox as HOOK_URL?secret=SECRET&from=%p&to=%P&id=%I&coding=%c
 #       &charset=%C&text=%b. Writes DIR/kannel.env (see `env`).
 #   run.sh env DIR
-#       Print the shell variables of a started Kannel: KANNEL_SENDSMS_URL,
-#       KANNEL_USER, KANNEL_PASS, KANNEL_FROM (the number MO SMS are sent
-#       to, and replies come from), the ports, the pids.
+#       Print DIR/kannel.env, plain KEY=VALUE lines (no quotes, no
+#       spaces): KANNEL_SENDSMS_URL, KANNEL_USER, KANNEL_PASS, KANNEL_FROM
+#       (the number MO SMS are sent to, and replies come from), the
+#       ports, KANNEL_PIDS.
 #   run.sh inject DIR FROM TEXT
 #       Send TEXT (UTF-8) from phone FROM to KANNEL_FROM as one UCS-2 SMS
 #       (coding 2), as a phone would send Chinese.
@@ -139,7 +140,7 @@ KANNEL_USER=$user
 KANNEL_PASS=$pass
 KANNEL_FROM=10086
 KANNEL_HOOK_URL=$hook
-KANNEL_PIDS="$(cat "$dir/bearerbox.pid") $(cat "$dir/smsbox.pid") $(cat "$dir/fakesmsc.pid") $(cat "$dir/fifo.pid")"
+KANNEL_PIDS=$(cat "$dir/bearerbox.pid"),$(cat "$dir/smsbox.pid"),$(cat "$dir/fakesmsc.pid"),$(cat "$dir/fifo.pid")
 EOF
   echo "run.sh: kannel up in $dir (sendsms port $sendsms)"
 }
@@ -223,8 +224,8 @@ selftest_cleanup() {
 
 cmd_selftest() {
   local dir="${1:-}" port secret=selftest-secret got want pass=0 fail=0
-  local sin="我家煤炉坏了，好冷 😀 a+b&c=d"
-  if [ -z "$dir" ]; then dir=$(mktemp -d); fi
+  local sin="我家煤炉坏了，好冷 😀 a+b&c=d" made=""
+  if [ -z "$dir" ]; then dir=$(mktemp -d); made=1; fi
   mkdir -p "$dir"
   dir="$(cd "$dir" && pwd)"
   st_dir="$dir"
@@ -258,7 +259,13 @@ cmd_selftest() {
     fail=$((fail + 1))
   fi
   echo "$pass passed, $fail failed"
-  [ "$fail" -eq 0 ]
+  [ "$fail" -eq 0 ] || { echo "logs in $dir" >&2; return 1; }
+  if [ -n "$made" ]; then
+    selftest_cleanup
+    st_dir=""
+    sin_pid=""
+    rm -rf "$dir"
+  fi
 }
 
 cmd_checkconf() {
