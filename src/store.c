@@ -1,13 +1,15 @@
 /*
  * store.c — per-thread Redis connections and script calls (see store.h).
  *
- * A connection that fails is dropped at once; the next call reconnects,
- * at most once per STORE_RETRY_MS so a dead Redis is not hammered by every
- * request. Callers answer 503 meanwhile, and gateways retry.
+ * A connection that fails is dropped at once; the next call reconnects.
+ * After a connect that hung until its timeout the thread waits
+ * STORE_RETRY_MS before trying again, so an unreachable Redis does not
+ * stall every request. Callers answer 503 meanwhile, and gateways retry.
  */
 #include "store.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -101,7 +103,6 @@ redisContext *store_conn(void)
 		return store_ctx;
 	if (now < store_next_try_ms)
 		return NULL;
-	store_next_try_ms = now + STORE_RETRY_MS;
 	if (store_cfg->redis_unix)
 		c = redisConnectUnixWithTimeout(store_cfg->redis_unix, ct);
 	else
@@ -111,6 +112,11 @@ redisContext *store_conn(void)
 	    !store_select_db(c)) {
 		log_warn("store", "connect failed error=\"%s\"",
 			 c ? c->errstr : "out of memory");
+		/* A refused connection costs nothing; one that hung until
+		 * the timeout would stall every request on this thread, so
+		 * then wait a little before the next try. */
+		if (clock_mono_ms() - now > 50)
+			store_next_try_ms = clock_mono_ms() + STORE_RETRY_MS;
 		metrics_redis_error();
 		if (c)
 			redisFree(c);
@@ -132,6 +138,7 @@ static void store_fail(const char *what)
 int store_command(redisReply **reply, int argc, const char **argv,
 		  const size_t *lens)
 {
+	bool reused = store_ctx != NULL;
 	redisContext *c = store_conn();
 	redisReply *r;
 
@@ -139,6 +146,16 @@ int store_command(redisReply **reply, int argc, const char **argv,
 	if (!c)
 		return WL_EREDIS;
 	r = redisCommandArgv(c, argc, argv, lens);
+	if (!r && reused) {
+		/* A connection that sat idle while Redis restarted fails on
+		 * first use: try once more on a fresh one. Every command we
+		 * send is safe to repeat (a commit that did land is seen as a
+		 * duplicate). */
+		store_conn_close();
+		store_next_try_ms = 0;
+		c = store_conn();
+		r = c ? redisCommandArgv(c, argc, argv, lens) : NULL;
+	}
 	if (!r) {
 		store_fail(argv[0]);
 		return WL_EREDIS;
