@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "case.h"
+#include "engine_sla.h"
 #include "flow.h"
 #include "text.h"
 #include "wl.h"
@@ -50,6 +51,8 @@ static int cmd_helpcmd(const struct cmd_parsed *, const struct wl_staff *,
 		       const struct engine_in *, struct engine_out *);
 static int cmd_new(const struct cmd_parsed *, const struct wl_staff *,
 		   const struct engine_in *, struct engine_out *);
+static int cmd_overdue(const struct cmd_parsed *, const struct wl_staff *,
+		       const struct engine_in *, struct engine_out *);
 
 /* The one table of staff commands. */
 static const struct cmd_def cmd_table[] = {
@@ -76,6 +79,7 @@ static const struct cmd_def cmd_table[] = {
 	{"report", "统计", NULL, CMD_LIST_NEW, false, "统计", cmd_report},
 	{"new", "代录", "新建", CMD_LIST_NONE, false, "代录 来电号码",
 	 cmd_new},
+	{"overdue", "逾期", "超时", CMD_LIST_OPEN, false, "逾期", cmd_overdue},
 	{"help", "帮助", NULL, CMD_LIST_NONE, false, "帮助", cmd_helpcmd},
 };
 
@@ -879,6 +883,51 @@ static int cmd_helpcmd(const struct cmd_parsed *p, const struct wl_staff *st,
 		       const struct engine_in *in, struct engine_out *out)
 {
 	return cmd_help(st, in, out);
+}
+
+/* 逾期: the cases in the staff member's area that are late on any clock,
+ * grouped by area, the latest first within an area. */
+static int cmd_overdue(const struct cmd_parsed *p, const struct wl_staff *st,
+		       const struct engine_in *in, struct engine_out *out)
+{
+	struct buf b = BUF_INIT;
+	size_t i, total = 0;
+	const json_t *c;
+	int rc;
+
+	for (size_t a = 0; a < in->cfg->n_areas; a++) {
+		bool head = false;
+
+		if (!case_staff_may_act(in->cfg, st, (int)a))
+			continue;
+		json_array_foreach(in->list, i, c)
+		{
+			char late[256], *line;
+
+			if (!case_get(c, "area") ||
+			    strcmp(case_get(c, "area"), in->cfg->areas[a].id))
+				continue;
+			if (engine_sla_late(in, c, late, sizeof(late)) == 0)
+				continue;
+			if (!head) {
+				char *path = case_area_path(in->cfg, (int)a);
+
+				buf_addf(&b, "\n【%s】", path ? path : "");
+				free(path);
+				head = true;
+			}
+			line = case_line(in->cfg, c);
+			buf_addf(&b, "\n%s：%s", line ? line : "", late);
+			free(line);
+			total++;
+		}
+	}
+	if (!total)
+		return cmd_say(in, out, "辖区内没有逾期工单。");
+	rc = b.oom ? WL_ENOMEM
+		   : cmd_say(in, out, "逾期工单（共 %zu 件）：%s", total, b.s);
+	buf_release(&b);
+	return rc;
 }
 
 /* 代录: a caller phoned in; the staff member answers the help flow's

@@ -2,7 +2,8 @@
  * commands.h — the one table of staff commands, each with an English and
  * a Chinese word (DESIGN §5): /claim 认领, /note 备注, /reply 回复,
  * /resolve 办结, /transfer 转派, /feedback 反馈, /case 查看, /mine 我的,
- * /open 待办, /report 统计, /help 帮助, plus /cancel 撤销 and /reopen 重开.
+ * /open 待办, /report 统计, /help 帮助, plus /cancel 撤销, /reopen 重开,
+ * /overdue 逾期 and /new 代录.
  *
  * Parsing is pure and runs before the load round trip, so the engine
  * knows which case to load; running a command is pure too and turns into
@@ -16,7 +17,7 @@
 #include "config.h"
 #include "engine.h"
 
-enum cmd_list { CMD_LIST_NONE = 0, CMD_LIST_NEW, CMD_LIST_MINE };
+enum cmd_list { CMD_LIST_NONE = 0, CMD_LIST_NEW, CMD_LIST_MINE, CMD_LIST_OPEN };
 
 struct cmd_def;
 

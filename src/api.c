@@ -11,11 +11,14 @@
 #include <jansson.h>
 
 #include "case.h"
+#include "engine.h"
+#include "engine_sla.h"
 #include "channel.h"
 #include "clock.h"
 #include "inbound.h"
 #include "log.h"
 #include "outbox.h"
+#include "report.h"
 #include "store.h"
 #include "text.h"
 #include "wl.h"
@@ -42,6 +45,7 @@ static const struct api_route api_routes[] = {
 	{"GET", "/api/v1/cases", false, api_cases_list, false},
 	{"POST", "/api/v1/cases", false, api_case_create, false},
 	{"GET", "/api/v1/cases/", true, api_case_get, false},
+	{"GET", "/api/v1/reports/", true, report_api, false},
 };
 
 static bool api_authorized(const struct http_ctx *h)
@@ -312,6 +316,28 @@ static const char *api_str(json_t *o, const char *k, size_t max)
 	return json_string_value(v);
 }
 
+/* Start the response-time clocks of a case the API opens, as a message
+ * would (engine_sla.c). */
+static int api_plan(struct http_ctx *h, json_t *op)
+{
+	struct engine_in in;
+	struct engine_out out;
+	int rc;
+
+	memset(&in, 0, sizeof(in));
+	in.cfg = h->cfg;
+	in.sla = inbound_sla_conf();
+	in.now_ms = clock_now_ms();
+	engine_out_init(&out);
+	if (!out.cases || json_array_append(out.cases, op)) {
+		engine_out_release(&out);
+		return WL_ENOMEM;
+	}
+	rc = engine_sla_post(&in, &out);
+	engine_out_release(&out);
+	return rc;
+}
+
 /* A work order from 12345 or another system: opens a case, once per
  * ext_ref; status changes go back on the given generic channel. */
 static int api_case_create(struct http_ctx *h)
@@ -397,6 +423,10 @@ static int api_case_create(struct http_ctx *h)
 				      json_pack("{s:s, s:s, s:s}", "channel",
 						duty[i]->channel, "to",
 						duty[i]->to, "text", notice));
+	if (op && api_plan(h, op) != WL_OK) {
+		http_json_error(h, 500, "internal", "out of memory");
+		goto out;
+	}
 	d = op ? json_pack("{s:I, s:s, s:O}", "now", (json_int_t)clock_now_ms(),
 			   "ext_ref", ext, "op", op)
 	       : NULL;

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "case.h"
 #include "commands.h"
+#include "engine_sla.h"
 #include "flow.h"
 #include "text.h"
 #include "wl.h"
@@ -26,6 +27,7 @@ void engine_out_init(struct engine_out *o)
 	o->out = json_array();
 	o->cases = json_array();
 	o->timers = json_array();
+	o->metrics = json_array();
 }
 
 void engine_out_release(struct engine_out *o)
@@ -34,6 +36,7 @@ void engine_out_release(struct engine_out *o)
 	json_decref(o->out);
 	json_decref(o->cases);
 	json_decref(o->timers);
+	json_decref(o->metrics);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -130,6 +133,17 @@ void engine_peek(const struct wl_config *cfg, const struct wl_channel_conf *ch,
 
 	no[0] = '\0';
 	list[0] = '\0';
+	if (msg->kind && strcmp(msg->kind, "timer") == 0 && msg->attachment &&
+	    msg->attachment[0] != '{') {
+		/* "<case>:<clock>:...|<version>": load that case. */
+		size_t n = strcspn(msg->attachment, ":");
+
+		if (n < no_size) {
+			memcpy(no, msg->attachment, n);
+			no[n] = '\0';
+		}
+		return;
+	}
 	if (!msg->text)
 		return;
 	st = config_staff_by_chat(cfg, ch->id, msg->from);
@@ -140,6 +154,8 @@ void engine_peek(const struct wl_config *cfg, const struct wl_channel_conf *ch,
 		snprintf(list, list_size, "new");
 	else if (p.def->list == CMD_LIST_MINE)
 		snprintf(list, list_size, "mine:%s", st->id);
+	else if (p.def->list == CMD_LIST_OPEN)
+		snprintf(list, list_size, "open");
 }
 
 /* Expand {name} and {text} in the acknowledgement template. */
@@ -779,6 +795,14 @@ static int engine_timer(struct engine_run *r)
 	struct flow_result fr = {0};
 	int rc = WL_OK;
 
+	if (in->msg->attachment && in->msg->attachment[0] != '{') {
+		/* A response-time fire, about the case loaded for it. */
+		r->out->session = strdup(in->session);
+		rc = r->out->session ? engine_sla_fire(in, r->out,
+						       in->msg->attachment)
+				     : WL_ENOMEM;
+		goto out;
+	}
 	if (!in->flows || !json_is_object(sess) || !t ||
 	    !json_equal(json_object_get(sess, "version"),
 			json_object_get(t, "v"))) {
@@ -797,7 +821,8 @@ out:
 	return rc;
 }
 
-int engine_step(const struct engine_in *in, struct engine_out *out)
+static int engine_step_inner(const struct engine_in *in,
+			     struct engine_out *out)
 {
 	const struct chan_msg *m = in->msg;
 	struct engine_run r = {0};
@@ -854,5 +879,17 @@ int engine_step(const struct engine_in *in, struct engine_out *out)
 	}
 	rc = engine_say(in->cfg, out->out, in->ch->id, m->from, reply);
 	free(reply);
+	return rc;
+}
+
+int engine_step(const struct engine_in *in, struct engine_out *out)
+{
+	int rc;
+
+	if (!out->metrics)
+		return WL_ENOMEM;
+	rc = engine_step_inner(in, out);
+	if (rc == WL_OK)
+		rc = engine_sla_post(in, out);
 	return rc;
 }

@@ -25,10 +25,12 @@
 #include "config.h"
 
 struct flow_set;
+struct sla_conf;
 
 struct engine_in {
 	const struct wl_config *cfg;
 	const struct flow_set *flows; /* NULL: the acknowledgement only */
+	const struct sla_conf *sla;   /* NULL: no response-time clocks */
 	const struct wl_channel_conf *ch;
 	const struct chan_msg *msg;
 	const char *contact_name; /* from Redis, or NULL */
@@ -45,6 +47,7 @@ struct engine_out {
 	json_t *out;   /* array of {"channel", "to", "text"} */
 	json_t *cases; /* array of case operations */
 	json_t *timers;/* array of {"member", "at"} */
+	json_t *metrics;/* response-time counts to record after the commit */
 };
 
 void engine_out_init(struct engine_out *o);

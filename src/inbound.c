@@ -28,10 +28,32 @@
 void (*inbound_on_queued)(void);
 
 static const struct flow_set *inbound_flows;
+static const struct sla_conf *inbound_sla;
 
-void inbound_init(const struct flow_set *flows)
+void inbound_init(const struct flow_set *flows, const struct sla_conf *sla)
 {
 	inbound_flows = flows;
+	inbound_sla = sla;
+}
+
+const struct sla_conf *inbound_sla_conf(void)
+{
+	return inbound_sla;
+}
+
+/* The response-time counts of a committed step. */
+static void inbound_metrics(const json_t *list)
+{
+	size_t i;
+	const json_t *m;
+
+	json_array_foreach(list, i, m)
+		metrics_sla(json_string_value(json_object_get(m, "clock")),
+			    json_string_value(json_object_get(m, "result")),
+			    (int)json_integer_value(json_object_get(m, "level")),
+			    (double)json_integer_value(
+				    json_object_get(m, "late_ms")) /
+				    1000.0);
 }
 
 struct inbound_state {
@@ -247,6 +269,7 @@ int inbound_handle(const struct wl_config *cfg, int ch_idx,
 		memset(&in, 0, sizeof(in));
 		in.cfg = cfg;
 		in.flows = inbound_flows;
+		in.sla = inbound_sla;
 		in.kase = st.kase;
 		in.timeline = st.timeline;
 		in.open_cases = st.open;
@@ -268,6 +291,8 @@ int inbound_handle(const struct wl_config *cfg, int ch_idx,
 					       1e6);
 		if (rc == WL_OK && dup)
 			*result = INBOUND_DUPLICATE;
+		else if (rc == WL_OK)
+			inbound_metrics(eo.metrics);
 	}
 	if (rc == WL_ECONFLICT)
 		log_warn("inbound", "gave up after conflicts channel=%s id=%s",

@@ -9,10 +9,13 @@
 #include "config.h"
 
 struct flow_set;
+struct sla_conf;
 
-/* The flows every message goes through (NULL: the acknowledgement only).
- * Set once before the HTTP workers start. */
-void inbound_init(const struct flow_set *flows);
+/* The flows every message goes through (NULL: the acknowledgement only)
+ * and the response-time rule (NULL: none). Set once before the HTTP
+ * workers start; read-only afterwards. */
+void inbound_init(const struct flow_set *flows, const struct sla_conf *sla);
+const struct sla_conf *inbound_sla_conf(void);
 
 enum inbound_result { INBOUND_DONE, INBOUND_DUPLICATE };
 

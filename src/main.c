@@ -18,6 +18,8 @@
 #include "inbound.h"
 #include "log.h"
 #include "outbox.h"
+#include "sla.h"
+#include "report.h"
 #include "store.h"
 #include "timers.h"
 #include "wl.h"
@@ -27,6 +29,7 @@
 static int main_serve(int argc, char **argv);
 static int main_check(int argc, char **argv);
 static int main_chat(int argc, char **argv);
+static int main_report(int argc, char **argv);
 static int main_version(int argc, char **argv);
 
 static const struct {
@@ -37,6 +40,7 @@ static const struct {
 	{"serve", main_serve, "serve -c CONFIG [--fake-clock]   运行守护进程 run the daemon"},
 	{"check", main_check, "check -c CONFIG                  检查配置和流程 check config and flows"},
 	{"chat", main_chat, "chat [-c CONFIG] [--as ID]       终端聊天客户端 terminal chat client"},
+	{"report", main_report, "report KIND -c CONFIG [--week D] 周报表和台账 weekly table, ledgers"},
 	{"version", main_version, "version                          版本 version"},
 };
 
@@ -73,8 +77,10 @@ static void main_print_diag(const struct wl_diag *diag, FILE *to)
 			diag->dropped, diag->dropped);
 }
 
-/* Loads and validates the config and every flow; prints every diag
- * line. NULL on any error. */
+static struct sla_conf main_sla;
+
+/* Loads and validates the config, its response-time rules and every
+ * flow; prints every diag line. NULL on any error. */
 static struct wl_config *main_load(const char *path, struct flow_set **flows)
 {
 	struct wl_diag diag;
@@ -83,6 +89,10 @@ static struct wl_config *main_load(const char *path, struct flow_set **flows)
 	*flows = NULL;
 	diag_init(&diag);
 	cfg = config_load(path, &diag);
+	if (cfg && sla_conf_from_config(cfg, &main_sla, &diag) != WL_OK) {
+		config_free(cfg);
+		cfg = NULL;
+	}
 	if (cfg && flow_set_load(cfg->flows_dir, cfg, flows, &diag) != WL_OK) {
 		config_free(cfg);
 		cfg = NULL;
@@ -128,7 +138,7 @@ static int main_serve(int argc, char **argv)
 	cfg = main_load(path, &flows);
 	if (!cfg)
 		return 1;
-	inbound_init(flows);
+	inbound_init(flows, &main_sla);
 	/* Every thread inherits this mask; only sigwait() below sees the
 	 * signals, so no handler runs inside a worker. */
 	sigemptyset(&set);
@@ -174,6 +184,11 @@ static int main_chat(int argc, char **argv)
 	rc = chat_main(argc, argv);
 	curl_global_cleanup();
 	return rc;
+}
+
+static int main_report(int argc, char **argv)
+{
+	return report_main(argc, argv);
 }
 
 static int main_version(int argc, char **argv)

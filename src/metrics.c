@@ -38,6 +38,15 @@ static atomic_ullong metrics_hist_count;
 static atomic_ullong metrics_hist_sum_us;
 static atomic_ullong metrics_redis_errors;
 
+/* Response-time counts: clock x result x level (0..METRICS_SLA_LEVELS-1). */
+#define METRICS_SLA_LEVELS 8
+static const char *const metrics_sla_clocks[] = {"respond", "handle",
+						 "feedback"};
+static const char *const metrics_sla_results[] = {"met", "missed", "warn",
+						  "breach", "escalate"};
+static atomic_ullong metrics_sla_n[3][5][METRICS_SLA_LEVELS];
+static atomic_ullong metrics_sla_late_ms[3][5][METRICS_SLA_LEVELS];
+
 void metrics_init(const struct wl_config *cfg, const char *const *routes,
 		  int n_routes)
 {
@@ -104,6 +113,26 @@ void metrics_commit_latency(double seconds)
 				  memory_order_relaxed);
 	atomic_fetch_add_explicit(&metrics_hist_sum_us,
 				  (unsigned long long)(seconds * 1e6),
+				  memory_order_relaxed);
+}
+
+void metrics_sla(const char *clock, const char *result, int level,
+		 double late_s)
+{
+	int c, r;
+
+	if (!clock || !result || level < 0 || level >= METRICS_SLA_LEVELS)
+		return;
+	c = metrics_index(metrics_sla_clocks, WL_ARRAY_LEN(metrics_sla_clocks),
+			  clock);
+	r = metrics_index(metrics_sla_results,
+			  WL_ARRAY_LEN(metrics_sla_results), result);
+	if (c < 0 || r < 0)
+		return;
+	atomic_fetch_add_explicit(&metrics_sla_n[c][r][level], 1,
+				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&metrics_sla_late_ms[c][r][level],
+				  (unsigned long long)(late_s * 1000.0),
 				  memory_order_relaxed);
 }
 
@@ -189,6 +218,42 @@ void metrics_render(struct buf *out, long long outbox_depth)
 		 "# TYPE warmline_redis_errors_total counter\n"
 		 "warmline_redis_errors_total %llu\n",
 		 metrics_get(&metrics_redis_errors));
+	buf_adds(out, "# HELP warmline_sla_total Response-time clocks met or "
+		      "missed, and alerts sent, by clock, result and level.\n"
+		      "# TYPE warmline_sla_total counter\n");
+	for (size_t c = 0; c < WL_ARRAY_LEN(metrics_sla_clocks); c++)
+		for (size_t r = 0; r < WL_ARRAY_LEN(metrics_sla_results); r++)
+			for (int l = 0; l < METRICS_SLA_LEVELS; l++) {
+				unsigned long long v =
+					metrics_get(&metrics_sla_n[c][r][l]);
+
+				if (!v)
+					continue;
+				buf_addf(out,
+					 "warmline_sla_total{clock=\"%s\","
+					 "result=\"%s\",level=\"%d\"} %llu\n",
+					 metrics_sla_clocks[c],
+					 metrics_sla_results[r], l, v);
+			}
+	buf_adds(out, "# HELP warmline_sla_late_seconds_total How late the "
+		      "clocks were, summed, by clock, result and level.\n"
+		      "# TYPE warmline_sla_late_seconds_total counter\n");
+	for (size_t c = 0; c < WL_ARRAY_LEN(metrics_sla_clocks); c++)
+		for (size_t r = 0; r < WL_ARRAY_LEN(metrics_sla_results); r++)
+			for (int l = 0; l < METRICS_SLA_LEVELS; l++) {
+				unsigned long long v = metrics_get(
+					&metrics_sla_late_ms[c][r][l]);
+
+				if (!metrics_get(&metrics_sla_n[c][r][l]))
+					continue;
+				buf_addf(out,
+					 "warmline_sla_late_seconds_total{clock="
+					 "\"%s\",result=\"%s\",level=\"%d\"} "
+					 "%.3f\n",
+					 metrics_sla_clocks[c],
+					 metrics_sla_results[r], l,
+					 (double)v / 1000.0);
+			}
 	buf_adds(out, "# HELP warmline_outbox_depth Outbound messages queued "
 		      "and not yet delivered or dead-lettered.\n"
 		      "# TYPE warmline_outbox_depth gauge\n");

@@ -20,6 +20,11 @@ void metrics_inbound(int channel_idx, const char *result);
 void metrics_commit_latency(double seconds);
 void metrics_redis_error(void);
 void metrics_outbox(int channel_idx, const char *result);
+/* A response-time clock stopped (result "met"/"missed", level 0) or an
+ * alert went out ("warn"/"breach"/"escalate" at its level); late_s is how
+ * late the clock was then. */
+void metrics_sla(const char *clock, const char *result, int level,
+		 double late_s);
 /* Appends the exposition; outbox_depth < 0 when Redis is unreachable. */
 void metrics_render(struct buf *out, long long outbox_depth);
 

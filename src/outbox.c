@@ -384,7 +384,7 @@ static void outbox_pop(int *inflight)
 
 static void *outbox_main(void *arg)
 {
-	int inflight = 0, running = 0;
+	int inflight = 0, running = 0, finished;
 	int64_t next_pop = 0, stop_at = 0;
 
 	store_set_role("outbox");
@@ -408,6 +408,7 @@ static void *outbox_main(void *arg)
 				next_pop = clock_mono_ms() + OUTBOX_IDLE_MS;
 		}
 		curl_multi_perform(ob_multi, &running);
+		finished = 0;
 		while ((msg = curl_multi_info_read(ob_multi, &left))) {
 			struct outbox_send *s = NULL;
 
@@ -418,7 +419,13 @@ static void *outbox_main(void *arg)
 			outbox_finish(s, msg->data.result);
 			outbox_send_free(s);
 			inflight--;
+			finished++;
+		}
+		/* A finished send may have freed its recipient's next
+		 * message: look for work at once instead of waiting. */
+		if (finished) {
 			next_pop = 0;
+			continue;
 		}
 		if (curl_multi_poll(ob_multi, NULL, 0,
 				    inflight ? 50 : OUTBOX_IDLE_MS,

@@ -54,6 +54,10 @@
  *   {op="set", no, expect, fields, what, who, detail, notify=[...]}
  *   {op="session", channel, from, data, only_if_idle}
  *   {op="visit", fields}
+ *   {op="log", no, who, what, detail, notify}: a timeline entry and its
+ *     messages, without moving the case's version (response-time alerts)
+ * open and set ops may carry timers=[{member, at}] for the "timers" set;
+ * "NEWCASE" in an open op's members becomes its number.
  * "{case.no}" in any text of an open op's notify becomes its number. */
 #define LUA_CASES                                                           \
 	"local function replace(s, what, with)\n"                            \
@@ -98,6 +102,10 @@
 	"    redis.call('HSET', k, 'ext_ref', op.ext_ref)\n"                 \
 	"  end\n"                                                            \
 	"  timeline(no, now, op.who, 'created', op.detail)\n"                \
+	"  for _, t in ipairs(op.timers or {}) do\n"                         \
+	"    redis.call('ZADD', p .. 'timers', t.at,\n"                      \
+	"      replace(t.member, 'NEWCASE', no))\n"                          \
+	"  end\n"                                                            \
 	"  for _, o in ipairs(op.notify or {}) do\n"                         \
 	"    o.text = replace(o.text, '{case.no}', no)\n"                    \
 	"    enqueue(o, now)\n"                                              \
@@ -143,6 +151,9 @@
 	"    end\n"                                                          \
 	"  end\n"                                                            \
 	"  timeline(op.no, now, op.who, op.what, op.detail)\n"               \
+	"  for _, t in ipairs(op.timers or {}) do\n"                         \
+	"    redis.call('ZADD', p .. 'timers', t.at, t.member)\n"            \
+	"  end\n"                                                            \
 	"  for _, o in ipairs(op.notify or {}) do enqueue(o, now) end\n"     \
 	"end\n"                                                              \
 	"local function session_put(op, now, ttl)\n"                         \
@@ -168,7 +179,11 @@
 	"      if op.session_case or not session_no then session_no = no end\n" \
 	"    elseif op.op == 'set' then case_set(op, now)\n"                 \
 	"    elseif op.op == 'session' then session_put(op, now, ttl)\n"     \
-	"    elseif op.op == 'visit' then visit_add(op, now) end\n"          \
+	"    elseif op.op == 'visit' then visit_add(op, now)\n"              \
+	"    elseif op.op == 'log' then\n"                                   \
+	"      timeline(op.no, now, op.who, op.what, op.detail)\n"           \
+	"      for _, o in ipairs(op.notify or {}) do enqueue(o, now) end\n" \
+	"    end\n"                                                          \
 	"  end\n"                                                            \
 	"  return session_no\n"                                              \
 	"end\n"                                                              \
@@ -183,7 +198,7 @@
 	"end\n"
 
 /* ARGV: prefix, channel, from, msgid, case no ("" for none), list
- * ("", "new", "mine:<staff id>").
+ * ("", "new", "open" (new, claimed or resolved), "mine:<staff id>").
  * -> {dup 0|1, session version, session data, contact hash,
  *     the case hash (or {}), its last timeline entries (newest first),
  *     the sender's open cases (hashes, newest first),
@@ -208,12 +223,15 @@ static const char lua_inbound_load[] =
 	"local list, nos = {}, {}\n"
 	"if ARGV[6] == 'new' then\n"
 	"  nos = redis.call('SRANDMEMBER', p .. 'cases:status:new', 200)\n"
+	"elseif ARGV[6] == 'open' then\n"
+	"  nos = redis.call('SUNION', p .. 'cases:status:new',\n"
+	"    p .. 'cases:status:claimed', p .. 'cases:status:resolved')\n"
 	"elseif string.sub(ARGV[6], 1, 5) == 'mine:' then\n"
 	"  nos = redis.call('SMEMBERS', p .. 'staff:mine:' ..\n"
 	"    string.sub(ARGV[6], 6))\n"
 	"end\n"
 	"for i, no in ipairs(nos) do\n"
-	"  if i > 200 then break end\n"
+	"  if i > 500 then break end\n"
 	"  list[#list + 1] = redis.call('HGETALL', p .. 'case:' .. no)\n"
 	"end\n"
 	"return {dup, s[1] or '0', s[2] or '', "

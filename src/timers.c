@@ -57,28 +57,47 @@ static int timers_channel(const char *id)
 static int timers_fire(const char *member)
 {
 	json_error_t err;
-	json_t *t = json_loads(member, 0, &err);
-	const char *c = json_string_value(json_object_get(t, "c"));
-	const char *f = json_string_value(json_object_get(t, "f"));
+	json_t *t = NULL;
+	const char *c = NULL, *f = NULL;
 	struct chan_msg msg = {0};
 	enum inbound_result res;
-	char id[48];
-	int ch_idx = timers_channel(c);
+	char id[160], from[96];
+	int ch_idx;
 	int rc = WL_OK;
 
-	if (!t || ch_idx < 0 || !f) {
-		log_warn("timers", "dropping unreadable timer");
-		goto out;
+	if (member[0] == '{') {
+		/* A conversation's idle timer: about that contact. */
+		t = json_loads(member, 0, &err);
+		c = json_string_value(json_object_get(t, "c"));
+		f = json_string_value(json_object_get(t, "f"));
+		timers_id(member, id);
+	} else {
+		/* A response-time fire "<case>:<clock>:...|<version>": the
+		 * fire id (without the version) is the message id, so each
+		 * alert goes out once. */
+		size_t n = strcspn(member, "|"), k = strcspn(member, ":");
+
+		if (n >= sizeof(id) - 4 || k >= sizeof(from) - 4)
+			goto bad;
+		snprintf(id, sizeof(id), "sla:%.*s", (int)n, member);
+		snprintf(from, sizeof(from), "sla:%.*s", (int)k, member);
+		f = from;
+		c = tm_cfg->n_channels ? tm_cfg->channels[0].id : NULL;
 	}
-	timers_id(member, id);
+	ch_idx = timers_channel(c);
+	if (ch_idx < 0 || !f)
+		goto bad;
 	msg.id = id;
 	msg.from = (char *)(uintptr_t)f;
 	msg.kind = (char *)(uintptr_t)"timer";
 	msg.attachment = (char *)(uintptr_t)member;
 	rc = inbound_handle(tm_cfg, ch_idx, &msg, &res);
-out:
 	json_decref(t);
 	return rc;
+bad:
+	log_warn("timers", "dropping unreadable timer");
+	json_decref(t);
+	return WL_OK;
 }
 
 static void timers_done(const char *member)

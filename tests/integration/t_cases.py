@@ -46,9 +46,10 @@ class Chat:
     def __init__(self, env, d):
         self.env, self.d = env, d
 
-    def settle(self):
+    def settle(self, timeout=10):
         wait_until(lambda: self.env.redis.cmd("GET", "wl:ob:depth") in (None, "0"),
-                   10, what="outbox drained")
+                   timeout, step=0.02 if timeout <= 10 else 0.5,
+                   what="outbox drained")
 
     def send(self, frm, text):
         before = len(self.env.cb.messages())
