@@ -30,6 +30,7 @@
 #include "inbound.h"
 #include "log.h"
 #include "metrics.h"
+#include "open311.h"
 #include "store.h"
 #include "wl.h"
 
@@ -55,10 +56,11 @@ static const struct http_route http_routes[] = {
 	{"GET", "/metrics", false, http_metrics, false},
 	{NULL, "/hook/", true, http_hook, false},
 	{NULL, "/api/v1/", true, api_handle, true},
+	{"GET", "/open311/v2/", true, open311_handle, false},
 };
 
 static const char *const http_route_names[] = {"healthz", "metrics", "hook",
-					       "api", "other"};
+					       "api", "open311", "other"};
 #define HTTP_ROUTE_OTHER ((int)WL_ARRAY_LEN(http_routes))
 
 static void *http_uri_log(void *cls, const char *uri,

@@ -45,22 +45,18 @@ struct rc_args {
 /* Options take their value as the next word. */
 static int rc_parse(int argc, char **argv, struct rc_args *a)
 {
-	static const struct {
+	memset(a, 0, sizeof(*a));
+	const struct {
 		const char *name;
-		size_t off;
+		const char **dst;
 	} opts[] = {
-		{"-c", offsetof(struct rc_args, config)},
-		{"--config", offsetof(struct rc_args, config)},
-		{"--from", offsetof(struct rc_args, from)},
-		{"--to", offsetof(struct rc_args, to)},
-		{"--week", offsetof(struct rc_args, week)},
-		{"--area", offsetof(struct rc_args, area)},
-		{"--format", offsetof(struct rc_args, format)},
-		{"-o", offsetof(struct rc_args, out)},
-		{"--output", offsetof(struct rc_args, out)},
+		{"-c", &a->config},	  {"--config", &a->config},
+		{"--from", &a->from},	  {"--to", &a->to},
+		{"--week", &a->week},	  {"--area", &a->area},
+		{"--format", &a->format}, {"-o", &a->out},
+		{"--output", &a->out},
 	};
 
-	memset(a, 0, sizeof(*a));
 	for (int i = 0; i < argc; i++) {
 		size_t k;
 
@@ -87,7 +83,7 @@ static int rc_parse(int argc, char **argv, struct rc_args *a)
 				argv[i], argv[i]);
 			return WL_EBADREQ;
 		}
-		*(const char **)(void *)((char *)a + opts[k].off) = argv[++i];
+		*opts[k].dst = argv[++i];
 	}
 	return WL_OK;
 }
@@ -165,9 +161,13 @@ int report_main(int argc, char **argv)
 	store_init(cfg);
 	store_set_role("report");
 	if (store_ping() != WL_OK) {
-		fprintf(stderr,
-			"无法连接 Redis：%s%s（cannot reach redis）\n",
-			cfg->redis_url ? cfg->redis_url : "",
+		if (cfg->redis_unix)
+			fprintf(stderr, "无法连接 Redis：%s", cfg->redis_unix);
+		else
+			fprintf(stderr, "无法连接 Redis：%s:%d",
+				cfg->redis_host ? cfg->redis_host : "",
+				cfg->redis_port);
+		fprintf(stderr, "%s（cannot reach redis）\n",
 			cfg->redis_embedded ? "；内置 Redis 需守护进程在运行"
 					    : "");
 		goto out;

@@ -1,0 +1,228 @@
+/*
+ * report.h — the weekly statistics table (附件2 保障困难群众温暖过冬情况
+ * 统计表) and the three ledgers (走访排查台账, 困难群众过冬需求台账,
+ * 问题整改台账), from the cases and visit records in Redis, written as
+ * CSV (UTF-8 with a BOM), XLSX or JSON. docs/REPORTS.md defines every
+ * number.
+ *
+ * The work is split so the sums are testable without Redis:
+ *
+ *   report_query_init()   command-line or URL arguments → a query
+ *   report_load()         Redis → struct report_data (report_load.c)
+ *   report_weekly_compute() / report_build()   data → numbers → a table
+ *                                               (report.c, pure)
+ *   report_csv() / report_json() / report_xlsx_*()   a table → bytes
+ *
+ * Times are int64 milliseconds since the epoch; days are local day
+ * numbers (days since 1970-01-01 at the config's fixed UTC offset, see
+ * calendar.h). A period is [from_ms, to_ms).
+ *
+ * Ownership: struct report_data, struct report_weekly and struct
+ * report_table are declared by their owner, filled by the functions
+ * below and emptied with their _release(); releasing a zeroed one is
+ * fine. The JSON arrays in report_data are owned by it.
+ */
+#ifndef WL_REPORT_H
+#define WL_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "config.h"
+#include "http.h"
+
+enum report_kind {
+	REPORT_WEEKLY = 0, /* 附件2 周报表 */
+	REPORT_VISITS,	   /* 走访排查台账 (附件1 rows) */
+	REPORT_PROBLEMS,   /* 问题台账 / 整改台账 */
+	REPORT_NEEDS,	   /* 困难群众过冬需求台账 */
+	REPORT_KIND_COUNT
+};
+
+enum report_format { REPORT_CSV = 0, REPORT_XLSX, REPORT_JSON };
+
+/* "weekly" ... → the kind, or -1. */
+int report_kind_parse(const char *s);
+const char *report_kind_name(enum report_kind k);
+/* "csv" | "xlsx" | "json" → the format, or -1. */
+int report_format_parse(const char *s);
+
+/* The reporting week ends on Tuesday 24:00 local time and is reported on
+ * Wednesday: a week runs Wednesday..Tuesday. */
+#define REPORT_WEEK_START_ISO 3 /* Wednesday */
+/* The longest period accepted, in days. */
+#define REPORT_MAX_DAYS 3700
+/* Records read from Redis at most, per kind (cases, visits). */
+#define REPORT_MAX_RECORDS 200000
+
+struct report_query {
+	enum report_kind kind;
+	bool bounded;		  /* false: a ledger over all time */
+	int32_t from_day, to_day; /* local days, inclusive (when bounded) */
+	int64_t from_ms, to_ms;	  /* [from_ms, to_ms) */
+	int32_t utc_offset_s;	  /* from cfg->timezone */
+	int area;		  /* an area index, -1 for every area */
+	int64_t now_ms;		  /* when the report is made */
+};
+
+/* The week (Wednesday..Tuesday) that holds local day `day`. */
+void report_week_of(int32_t day, int32_t *from_day, int32_t *to_day);
+
+/*
+ * Fills q from the arguments, any of which may be NULL:
+ *   from, to  "YYYY-MM-DD", inclusive local days (both or neither);
+ *   week      "YYYY-MM-DD", any day of the reporting week wanted;
+ *   area      an area id, name or alias from the config.
+ * With no dates, the weekly table covers the last complete reporting
+ * week before now_ms, and a ledger covers all time. WL_OK, or WL_EBADREQ
+ * with a Chinese-first reason in err.
+ */
+int report_query_init(const struct wl_config *cfg, enum report_kind kind,
+		      const char *from, const char *to, const char *week,
+		      const char *area, int64_t now_ms,
+		      struct report_query *q, char *err, size_t err_size);
+
+/* The records a report reads. cases: an array of objects, each a case
+ * hash (string values, as in Redis). visits: an array of objects
+ * {"id": "7", "at": "<ms>", "data": {the 附件1 fields}}. Both in time
+ * order (created, at). */
+struct report_data {
+	json_t *cases;
+	json_t *visits;
+};
+void report_data_init(struct report_data *d);
+void report_data_release(struct report_data *d);
+
+/* Appends the records of kind "case" (by created) or "visit" (by time)
+ * in [from_ms, to_ms) to into, oldest first, as described above; more
+ * than max is WL_ETOOBIG. WL_EREDIS when Redis fails. */
+int report_fetch(const char *kind, int64_t from_ms, int64_t to_ms,
+		 size_t max, json_t *into);
+/* Reads what q needs through this thread's Redis connection
+ * (store_eval, paged). WL_OK, WL_EREDIS, WL_ETOOBIG (more than
+ * REPORT_MAX_RECORDS) or WL_ENOMEM. */
+int report_load(const struct wl_config *cfg, const struct report_query *q,
+		struct report_data *d);
+
+/* The five person columns of 附件2. */
+enum report_person {
+	REPORT_DIBAO = 0, /* 低保 */
+	REPORT_TEKUN,	  /* 特困对象 */
+	REPORT_ELDERLY,	  /* 特殊困难老年人 */
+	REPORT_CHILD,	  /* 困境儿童 */
+	REPORT_OTHERS,	  /* 其他困难群众 */
+	REPORT_PERSON_KINDS
+};
+/* A person category as stored (低保, 特困人员, 低保边缘户...) → its
+ * column, or -1 (不清楚, empty, anything else). */
+int report_person_kind(const char *category);
+
+#define REPORT_GOODS_MAX 16
+#define REPORT_NAME_MAX 128
+
+struct report_goods {
+	char name[48]; /* 取暖煤 */
+	long times;
+};
+
+/* One row of 附件2. */
+struct report_weekly_row {
+	char name[REPORT_NAME_MAX]; /* 惠丰社区, 街道本级, 合计 */
+	int area;		    /* the unit's area; -1 on the total row */
+	bool street_own;	    /* the street's own row (街道本级) */
+	bool total;
+	long persons[REPORT_PERSON_KINDS];
+	long relief_times;	/* 救助人次 */
+	long long relief_fen;	/* 支出金额, in fen */
+	struct report_goods goods[REPORT_GOODS_MAX]; /* 其他救助方式 */
+	size_t n_goods;
+	long goods_times;
+	long found, solved; /* 走访排查发现 / 解决急难愁盼问题数 */
+};
+
+struct report_weekly {
+	struct report_weekly_row *rows; /* units, street rows, then total */
+	size_t n_rows;
+};
+
+int report_weekly_compute(const struct wl_config *cfg,
+			  const struct report_data *d,
+			  const struct report_query *q,
+			  struct report_weekly *out);
+void report_weekly_release(struct report_weekly *w);
+/* "取暖煤、棉被" (empty when none). Returns snprintf's count. */
+int report_goods_text(const struct report_weekly_row *r, char *buf,
+		      size_t size);
+/* Fen as 万元 with two decimals, rounded half up: 150000 → "0.15". */
+int report_wan_text(long long fen, char *buf, size_t size);
+
+/* A table as printed. */
+enum report_col_type {
+	REPORT_TEXT = 0,
+	REPORT_INT, /* a whole number (empty allowed) */
+	REPORT_DEC2 /* a number with two decimals */
+};
+
+struct report_col {
+	const char *key;   /* JSON key */
+	const char *group; /* upper header shared by neighbours, or NULL */
+	const char *name;  /* header */
+	enum report_col_type type;
+	int width; /* XLSX width, in characters */
+};
+
+struct report_table {
+	enum report_kind kind;
+	const char *title; /* static */
+	const char *sheet; /* static, the XLSX sheet name */
+	char unit[REPORT_NAME_MAX];
+	char period[160]; /* "2025年11月19日至2025年11月25日" or "全部" */
+	char from[11], to[11]; /* YYYY-MM-DD or "" when unbounded */
+	char made[17];	       /* local "YYYY-MM-DD HH:MM" */
+	const struct report_col *cols;
+	size_t n_cols;
+	char **cells; /* n_rows * n_cols, row-major; NULL is empty */
+	size_t n_rows, cap_rows;
+	bool total_row; /* the last row is a total */
+	const char *const *notes; /* footer lines, NULL-terminated */
+};
+
+int report_build(const struct wl_config *cfg, const struct report_data *d,
+		 const struct report_query *q, struct report_table *t);
+void report_table_release(struct report_table *t);
+/* A cell's text; "" when empty. Borrowed. */
+const char *report_cell(const struct report_table *t, size_t row,
+			size_t col);
+
+/* The header as one flat line per column: "其他救助方式-救助方式". */
+int report_col_header(const struct report_col *c, char *buf, size_t size);
+
+/* UTF-8 with a BOM, CRLF line ends (RFC 4180), the flat header, then the
+ * rows. */
+int report_csv(const struct report_table *t, struct buf *out);
+/* {"report", "title", "unit", "from", "to", "made", "columns": [...],
+ *  "rows": [{key: value}]} */
+int report_json(const struct report_table *t, struct buf *out);
+/* The workbook as an official prints it (see report_xlsx.c). WL_OK,
+ * WL_EIO, or WL_EINTERNAL when built without libxlsxwriter. */
+int report_xlsx_file(const struct report_table *t, const char *path);
+/* The same into memory (through a temporary file). */
+int report_xlsx_buf(const struct report_table *t, struct buf *out);
+
+/* The whole pipeline for the CLI and the API: query → Redis → table →
+ * bytes in out. WL_OK, or a WL_E* code with a Chinese-first reason. */
+int report_make(const struct wl_config *cfg, const struct report_query *q,
+		enum report_format fmt, struct buf *out, char *err,
+		size_t err_size);
+
+/* GET /api/v1/reports/{weekly|visits|problems|needs}?from=&to=&week=
+ * &area=&format=csv|xlsx|json (the admin token is checked by api.c). */
+int report_api(struct http_ctx *h);
+/* warmline report KIND -c CONFIG [...]: argv starts after "report". */
+int report_main(int argc, char **argv);
+
+#endif
