@@ -61,7 +61,8 @@ static int generic_parse(const struct wl_channel_conf *ch,
 	id = generic_str(root, "id", GENERIC_ID_MAX);
 	from = generic_str(root, "from", GENERIC_ID_MAX);
 	text = generic_str(root, "text", GENERIC_TEXT_MAX);
-	if (json_object_get(root, "name")) {
+	if (json_object_get(root, "name") &&
+	    !json_is_null(json_object_get(root, "name"))) {
 		name = generic_str(root, "name", GENERIC_ID_MAX);
 		if (!name)
 			goto out;

@@ -136,6 +136,12 @@ static int chat_parse_url(const char *url, char *host, size_t hsize,
 	return WL_OK;
 }
 
+/* The daemon's answer body says nothing a person needs to read. */
+static size_t chat_discard(char *data, size_t size, size_t n, void *ud)
+{
+	return size * n;
+}
+
 static int chat_send(const char *hook, const char *text, const char *name)
 {
 	char id[96], sig[65], hdr[128];
@@ -148,7 +154,7 @@ static int chat_send(const char *hook, const char *text, const char *name)
 
 	snprintf(id, sizeof(id), "chat-%ld-%d-%lu", (long)time(NULL),
 		 (int)getpid(), ++chat_seq);
-	o = json_pack("{s:s, s:s, s:s, s:s?}", "id", id, "from", chat_as,
+	o = json_pack("{s:s, s:s, s:s, s:s*}", "id", id, "from", chat_as,
 		      "text", text, "name", name);
 	body = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (!e || !body)
@@ -162,6 +168,7 @@ static int chat_send(const char *hook, const char *text, const char *name)
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, chat_discard);
 	cc = curl_easy_perform(e);
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 out:

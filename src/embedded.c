@@ -99,7 +99,14 @@ int embedded_start(const struct wl_config *cfg)
 	if (emb_pid == 0) {
 		/* If the daemon dies, redis gets SIGTERM and flushes its
 		 * append-only file before exiting. */
+		sigset_t all;
+
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		/* The daemon blocks SIGTERM and ignores SIGPIPE; redis must
+		 * not inherit either, or it could never be stopped. */
+		sigfillset(&all);
+		sigprocmask(SIG_UNBLOCK, &all, NULL);
+		signal(SIGPIPE, SIG_DFL);
 		execlp("redis-server", "redis-server", "--port", port,
 		       "--bind", "127.0.0.1", "--dir", dir, "--appendonly",
 		       "yes", "--appendfsync", "always", "--save", "",
