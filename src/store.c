@@ -30,6 +30,20 @@ static char store_sha[STORE_SCRIPT_COUNT][41];
 
 static __thread redisContext *store_ctx;
 static __thread const char *store_role = "http";
+/* Threads we do not own (libmicrohttpd's workers) just exit: a key with
+ * a destructor closes their connection then. */
+static pthread_key_t store_key;
+static pthread_once_t store_key_once = PTHREAD_ONCE_INIT;
+
+static void store_key_free(void *c)
+{
+	redisFree(c);
+}
+
+static void store_key_make(void)
+{
+	pthread_key_create(&store_key, store_key_free);
+}
 static __thread int64_t store_next_try_ms;
 
 static void store_sha1_hex(const char *src, char out[41])
@@ -67,6 +81,7 @@ const char *store_prefix(void)
 void store_conn_close(void)
 {
 	if (store_ctx) {
+		pthread_setspecific(store_key, NULL);
 		redisFree(store_ctx);
 		store_ctx = NULL;
 	}
@@ -123,6 +138,8 @@ redisContext *store_conn(void)
 		return NULL;
 	}
 	store_ctx = c;
+	pthread_once(&store_key_once, store_key_make);
+	pthread_setspecific(store_key, c);
 	return c;
 }
 
