@@ -73,15 +73,15 @@ struct chan_http {
 };
 void chan_http_release(struct chan_http *h);
 int chan_http_header(struct chan_http *h, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* How an outbound attempt ended, decided from the gateway's answer. */
 enum chan_result {
-	CHAN_SENT = 0,	/* delivered */
-	CHAN_RETRY,	/* transient: retry with backoff */
-	CHAN_FATAL,	/* will never succeed: dead-letter now */
-	CHAN_REAUTH,	/* the access token expired (WeCom 42001...):
-			   fetch a new one and retry at once */
+	CHAN_SENT = 0, /* delivered */
+	CHAN_RETRY,    /* transient: retry with backoff */
+	CHAN_FATAL,    /* will never succeed: dead-letter now */
+	CHAN_REAUTH,   /* the access token expired (WeCom 42001...):
+			  fetch a new one and retry at once */
 };
 
 struct chan_adapter {
@@ -109,8 +109,7 @@ struct chan_adapter {
 			   long *expires_in_s);
 	/* Decide from the HTTP status and the answer's body (vendors such as
 	 * WeCom answer 200 with an errcode). NULL means chan_classify_http. */
-	enum chan_result (*classify)(long status, const char *body,
-				     size_t len);
+	enum chan_result (*classify)(long status, const char *body, size_t len);
 	/* Longest message, in units counted by unit(); longer ones are
 	 * split at line boundaries. 0 = no limit. */
 	size_t max_units;

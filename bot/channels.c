@@ -29,17 +29,9 @@ extern const struct chan_adapter chan_twilio;
 extern const struct chan_adapter chan_kannel;
 
 static const struct chan_adapter *const chan_table[] = {
-	&chan_generic,
-	&chan_wecom,
-	&chan_wecom_robot,
-	&chan_wechat,
-	&chan_feishu,
-	&chan_feishu_bot,
-	&chan_telegram,
-	&chan_dingtalk,
-	&chan_dingtalk_webhook,
-	&chan_twilio,
-	&chan_kannel,
+    &chan_generic,	    &chan_wecom,      &chan_wecom_robot, &chan_wechat,
+    &chan_feishu,	    &chan_feishu_bot, &chan_telegram,	 &chan_dingtalk,
+    &chan_dingtalk_webhook, &chan_twilio,     &chan_kannel,
 };
 
 static const char *chan_type_names[WL_ARRAY_LEN(chan_table) + 1];

@@ -56,31 +56,28 @@ static int cmd_overdue(const struct cmd_parsed *, const struct wl_staff *,
 
 /* The one table of staff commands. */
 static const struct cmd_def cmd_table[] = {
-	{"claim", "认领", "接单", CMD_LIST_NONE, true, "认领 工单号", cmd_claim},
-	{"note", "备注", NULL, CMD_LIST_NONE, true, "备注 工单号 内容",
-	 cmd_note},
-	{"reply", "回复", NULL, CMD_LIST_NONE, true, "回复 工单号 内容",
-	 cmd_reply},
-	{"resolve", "办结", NULL, CMD_LIST_NONE, true,
-	 "办结 工单号 措施 [人次] [金额元] [说明]，如：办结 1042 棉被 1人次 "
-	 "200元 已送到家",
-	 cmd_resolve},
-	{"transfer", "转派", NULL, CMD_LIST_NONE, true,
-	 "转派 工单号 区域（编号或名称）", cmd_transfer},
-	{"feedback", "反馈", "回访", CMD_LIST_NONE, true,
-	 "反馈 工单号 回访情况", cmd_feedback},
-	{"cancel", "撤销", NULL, CMD_LIST_NONE, true,
-	 "撤销 工单号 原因（如：重复、无效）", cmd_cancel},
-	{"reopen", "重开", "重新打开", CMD_LIST_NONE, true, "重开 工单号",
-	 cmd_reopen},
-	{"case", "查看", NULL, CMD_LIST_NONE, true, "查看 工单号", cmd_show},
-	{"mine", "我的", NULL, CMD_LIST_MINE, false, "我的", cmd_mine},
-	{"open", "待办", NULL, CMD_LIST_NEW, false, "待办", cmd_open},
-	{"report", "统计", NULL, CMD_LIST_NEW, false, "统计", cmd_report},
-	{"new", "代录", "新建", CMD_LIST_NONE, false, "代录 来电号码",
-	 cmd_new},
-	{"overdue", "逾期", "超时", CMD_LIST_OPEN, false, "逾期", cmd_overdue},
-	{"help", "帮助", NULL, CMD_LIST_NONE, false, "帮助", cmd_helpcmd},
+    {"claim", "认领", "接单", CMD_LIST_NONE, true, "认领 工单号", cmd_claim},
+    {"note", "备注", NULL, CMD_LIST_NONE, true, "备注 工单号 内容", cmd_note},
+    {"reply", "回复", NULL, CMD_LIST_NONE, true, "回复 工单号 内容", cmd_reply},
+    {"resolve", "办结", NULL, CMD_LIST_NONE, true,
+     "办结 工单号 措施 [人次] [金额元] [说明]，如：办结 1042 棉被 1人次 "
+     "200元 已送到家",
+     cmd_resolve},
+    {"transfer", "转派", NULL, CMD_LIST_NONE, true,
+     "转派 工单号 区域（编号或名称）", cmd_transfer},
+    {"feedback", "反馈", "回访", CMD_LIST_NONE, true, "反馈 工单号 回访情况",
+     cmd_feedback},
+    {"cancel", "撤销", NULL, CMD_LIST_NONE, true,
+     "撤销 工单号 原因（如：重复、无效）", cmd_cancel},
+    {"reopen", "重开", "重新打开", CMD_LIST_NONE, true, "重开 工单号",
+     cmd_reopen},
+    {"case", "查看", NULL, CMD_LIST_NONE, true, "查看 工单号", cmd_show},
+    {"mine", "我的", NULL, CMD_LIST_MINE, false, "我的", cmd_mine},
+    {"open", "待办", NULL, CMD_LIST_NEW, false, "待办", cmd_open},
+    {"report", "统计", NULL, CMD_LIST_NEW, false, "统计", cmd_report},
+    {"new", "代录", "新建", CMD_LIST_NONE, false, "代录 来电号码", cmd_new},
+    {"overdue", "逾期", "超时", CMD_LIST_OPEN, false, "逾期", cmd_overdue},
+    {"help", "帮助", NULL, CMD_LIST_NONE, false, "帮助", cmd_helpcmd},
 };
 
 /* ---- parsing ---- */
@@ -226,8 +223,7 @@ static int cmd_say(const struct engine_in *in, struct engine_out *out,
 static int cmd_usage(const struct cmd_parsed *p, const struct engine_in *in,
 		     struct engine_out *out, const char *why)
 {
-	return cmd_say(in, out, "%s用法：%s", why ? why : "",
-		       p->def->usage);
+	return cmd_say(in, out, "%s用法：%s", why ? why : "", p->def->usage);
 }
 
 static const struct wl_staff *cmd_staff(const struct wl_config *cfg,
@@ -262,8 +258,9 @@ static bool cmd_case(const struct cmd_parsed *p, const struct wl_staff *st,
 
 	*rc = WL_OK;
 	if (p->bad_no || !p->no[0]) {
-		*rc = cmd_usage(p, in, out,
-				p->bad_no ? "工单号应为数字。" : "缺少工单号。");
+		*rc =
+		    cmd_usage(p, in, out,
+			      p->bad_no ? "工单号应为数字。" : "缺少工单号。");
 		return false;
 	}
 	if (!in->kase || !case_get(in->kase, "no")) {
@@ -272,20 +269,20 @@ static bool cmd_case(const struct cmd_parsed *p, const struct wl_staff *st,
 		return false;
 	}
 	area = config_area_index(in->cfg, case_get(in->kase, "area")
-						  ? case_get(in->kase, "area")
-						  : "");
+					      ? case_get(in->kase, "area")
+					      : "");
 	if (area < 0 || !case_staff_may_act(in->cfg, st, area)) {
 		path = area >= 0 ? case_area_path(in->cfg, area) : NULL;
-		*rc = cmd_say(in, out, "工单 %s 属于%s，不在您的辖区，无权操作。",
-			      p->no, path ? path : "其他区域");
+		*rc =
+		    cmd_say(in, out, "工单 %s 属于%s，不在您的辖区，无权操作。",
+			    p->no, path ? path : "其他区域");
 		free(path);
 		return false;
 	}
 	return true;
 }
 
-static const char *cmd_holder_name(const struct wl_config *cfg,
-				   const json_t *c)
+static const char *cmd_holder_name(const struct wl_config *cfg, const json_t *c)
 {
 	const struct wl_staff *h = cmd_staff(cfg, case_get(c, "claimed_by"));
 
@@ -332,17 +329,21 @@ static int cmd_details(const struct engine_in *in, const json_t *c,
 	static const struct {
 		const char *field, *label;
 	} rows[] = {
-		{"category", "困难"},	       {"person_category", "对象"},
-		{"person_sub", "类别"},	       {"name", "姓名"},
-		{"age", "年龄"},	       {"address", "地址"},
-		{"detail", "情况"},	       {"emergency", "险情"},
-		{"measure", "措施"},	       {"resolve_note", "办结说明"},
-		{"cancel_reason", "撤销原因"},
+	    {"category", "困难"},
+	    {"person_category", "对象"},
+	    {"person_sub", "类别"},
+	    {"name", "姓名"},
+	    {"age", "年龄"},
+	    {"address", "地址"},
+	    {"detail", "情况"},
+	    {"emergency", "险情"},
+	    {"measure", "措施"},
+	    {"resolve_note", "办结说明"},
+	    {"cancel_reason", "撤销原因"},
 	};
 	int st = status >= 0 ? status : cmd_case_status(c);
-	int area = config_area_index(in->cfg, case_get(c, "area")
-						      ? case_get(c, "area")
-						      : "");
+	int area = config_area_index(
+	    in->cfg, case_get(c, "area") ? case_get(c, "area") : "");
 	char *path = area >= 0 ? case_area_path(in->cfg, area) : NULL;
 	const char *holder = status >= 0 ? NULL : cmd_holder_name(in->cfg, c);
 	const char *urg = case_get(c, "urgency");
@@ -383,20 +384,20 @@ static int cmd_claim(const struct cmd_parsed *p, const struct wl_staff *st,
 	s = cmd_case_status(c);
 	by = case_get(c, "claimed_by");
 	if (s == CASE_CLAIMED && by && strcmp(by, st->id) == 0)
-		return cmd_say(in, out, "您已认领工单 %s，无需重复认领。", p->no);
+		return cmd_say(in, out, "您已认领工单 %s，无需重复认领。",
+			       p->no);
 	if (s == CASE_CLAIMED && !case_staff_may_take_over(st))
 		return cmd_say(in, out,
 			       "工单 %s 已由%s认领。如需接手，请联系社区主任"
 			       "或街道民政办。",
 			       p->no,
 			       cmd_holder_name(in->cfg, c)
-				       ? cmd_holder_name(in->cfg, c)
-				       : "其他工作人员");
+				   ? cmd_holder_name(in->cfg, c)
+				   : "其他工作人员");
 	if (s < 0 || case_transition((enum case_status)s, CASE_CLAIM) < 0)
-		return cmd_say(in, out, "工单 %s 当前状态为“%s”，不能认领。",
-			       p->no,
-			       s >= 0 ? case_status_label((enum case_status)s)
-				      : "未知");
+		return cmd_say(
+		    in, out, "工单 %s 当前状态为“%s”，不能认领。", p->no,
+		    s >= 0 ? case_status_label((enum case_status)s) : "未知");
 	if (s == CASE_CLAIMED) {
 		const struct wl_staff *old = cmd_staff(in->cfg, by);
 		char text[256];
@@ -423,8 +424,9 @@ static int cmd_claim(const struct cmd_parsed *p, const struct wl_staff *st,
 		return WL_ENOMEM;
 	buf_addf(&b, "已认领工单 %s。请在 1 小时内联系居民。\n", p->no);
 	cmd_details(in, c, &b, true, CASE_CLAIMED);
-	buf_addf(&b, "发送“回复 %s 内容”可直接给居民发消息，办结后发送"
-		     "“办结 %s 措施”。",
+	buf_addf(&b,
+		 "发送“回复 %s 内容”可直接给居民发消息，办结后发送"
+		 "“办结 %s 措施”。",
 		 p->no, p->no);
 	rc = b.oom ? WL_ENOMEM
 		   : engine_say(in->cfg, out->out, in->ch->id, in->msg->from,
@@ -456,8 +458,8 @@ static bool cmd_not_holder(const struct cmd_parsed *p,
 		return false;
 	*rc = cmd_say(in, out, "工单 %s 由%s办理，您不能操作。", p->no,
 		      cmd_holder_name(in->cfg, in->kase)
-			      ? cmd_holder_name(in->cfg, in->kase)
-			      : "其他工作人员");
+			  ? cmd_holder_name(in->cfg, in->kase)
+			  : "其他工作人员");
 	return true;
 }
 
@@ -513,9 +515,9 @@ static int cmd_reply(const struct cmd_parsed *p, const struct wl_staff *st,
 		return rc;
 	if (!cmd_set(out, p, in, st,
 		     case_get(c, "contacted_at")
-			     ? NULL
-			     : json_pack("{s:I}", "contacted_at",
-					 (json_int_t)in->now_ms),
+			 ? NULL
+			 : json_pack("{s:I}", "contacted_at",
+				     (json_int_t)in->now_ms),
 		     "reply", p->args))
 		return WL_ENOMEM;
 	return cmd_say(in, out, "已转给工单 %s 的居民。", p->no);
@@ -545,7 +547,7 @@ static void cmd_start_feedback(const struct engine_in *in,
 	fi.channel = ch;
 	fi.from = from;
 	if (flow_start(in->flows, in->cfg, "feedback", vars, &fi, &fr) !=
-		    WL_OK ||
+		WL_OK ||
 	    !fr.session) {
 		json_decref(vars);
 		flow_result_release(&fr);
@@ -564,9 +566,9 @@ static void cmd_start_feedback(const struct engine_in *in,
 		json_array_foreach(fr.effects, i, e)
 		{
 			const char *t =
-				json_string_value(json_object_get(e, "type"));
+			    json_string_value(json_object_get(e, "type"));
 			const char *s =
-				json_string_value(json_object_get(e, "text"));
+			    json_string_value(json_object_get(e, "text"));
 
 			if (t && strcmp(t, "say") == 0 && s)
 				engine_op_notify(op, ch, from, s);
@@ -589,10 +591,9 @@ static int cmd_resolve(const struct cmd_parsed *p, const struct wl_staff *st,
 		return rc;
 	s = cmd_case_status(c);
 	if (s < 0 || case_transition((enum case_status)s, CASE_RESOLVE) < 0)
-		return cmd_say(in, out, "工单 %s 当前状态为“%s”，不能办结。",
-			       p->no,
-			       s >= 0 ? case_status_label((enum case_status)s)
-				      : "未知");
+		return cmd_say(
+		    in, out, "工单 %s 当前状态为“%s”，不能办结。", p->no,
+		    s >= 0 ? case_status_label((enum case_status)s) : "未知");
 	if (cmd_not_holder(p, st, in, out, &rc))
 		return rc;
 	rc = case_help_parse(p->args, &h, err, sizeof(err));
@@ -619,7 +620,8 @@ static int cmd_resolve(const struct cmd_parsed *p, const struct wl_staff *st,
 		 p->no, h.measure->name);
 	cmd_tell_resident(in, out, c, text);
 	cmd_start_feedback(in, out, c, p->no);
-	return cmd_say(in, out, "工单 %s 已办结：%s %ld人次%s。3 天内请完成回访。",
+	return cmd_say(in, out,
+		       "工单 %s 已办结：%s %ld人次%s。3 天内请完成回访。",
 		       p->no, h.measure->name, h.person_times, amount);
 }
 
@@ -641,24 +643,23 @@ static int cmd_transfer(const struct cmd_parsed *p, const struct wl_staff *st,
 		return cmd_usage(p, in, out, "没有这个区域。");
 	s = cmd_case_status(c);
 	if (s < 0 || case_transition((enum case_status)s, CASE_TRANSFER) < 0)
-		return cmd_say(in, out, "工单 %s 当前状态为“%s”，不能转派。",
-			       p->no,
-			       s >= 0 ? case_status_label((enum case_status)s)
-				      : "未知");
+		return cmd_say(
+		    in, out, "工单 %s 当前状态为“%s”，不能转派。", p->no,
+		    s >= 0 ? case_status_label((enum case_status)s) : "未知");
 	if (cmd_not_holder(p, st, in, out, &rc))
 		return rc;
 	path = case_area_path(in->cfg, to);
 	op = cmd_set(out, p, in, st,
-		     json_pack("{s:s, s:n, s:s}", "status", "new",
-			       "claimed_by", "area", in->cfg->areas[to].id),
+		     json_pack("{s:s, s:n, s:s}", "status", "new", "claimed_by",
+			       "area", in->cfg->areas[to].id),
 		     "transferred", in->cfg->areas[to].id);
 	if (!op) {
 		free(path);
 		return WL_ENOMEM;
 	}
 	fields = json_deep_copy(c);
-	notice = case_notice(in->cfg, fields, p->no,
-			     case_get(c, "urgency"), to);
+	notice =
+	    case_notice(in->cfg, fields, p->no, case_get(c, "urgency"), to);
 	json_decref(fields);
 	if (notice && case_duty_chain(in->cfg, to, false, duty, 1) == 1) {
 		snprintf(text, sizeof(text), "（由%s转派）\n", st->name);
@@ -683,11 +684,9 @@ static int cmd_feedback(const struct cmd_parsed *p, const struct wl_staff *st,
 		return cmd_usage(p, in, out, "缺少回访情况。");
 	s = cmd_case_status(in->kase);
 	if (s < 0 || case_transition((enum case_status)s, CASE_FEEDBACK) < 0)
-		return cmd_say(in, out,
-			       "工单 %s 当前状态为“%s”，办结后才能回访。",
-			       p->no,
-			       s >= 0 ? case_status_label((enum case_status)s)
-				      : "未知");
+		return cmd_say(
+		    in, out, "工单 %s 当前状态为“%s”，办结后才能回访。", p->no,
+		    s >= 0 ? case_status_label((enum case_status)s) : "未知");
 	if (!cmd_set(out, p, in, st,
 		     json_pack("{s:s, s:s, s:I, s:s}", "status", "closed",
 			       "feedback_note", p->args, "feedback_at",
@@ -709,10 +708,9 @@ static int cmd_cancel(const struct cmd_parsed *p, const struct wl_staff *st,
 		return cmd_usage(p, in, out, "撤销必须写明原因。");
 	s = cmd_case_status(in->kase);
 	if (s < 0 || case_transition((enum case_status)s, CASE_CANCEL) < 0)
-		return cmd_say(in, out, "工单 %s 当前状态为“%s”，不能撤销。",
-			       p->no,
-			       s >= 0 ? case_status_label((enum case_status)s)
-				      : "未知");
+		return cmd_say(
+		    in, out, "工单 %s 当前状态为“%s”，不能撤销。", p->no,
+		    s >= 0 ? case_status_label((enum case_status)s) : "未知");
 	if (cmd_not_holder(p, st, in, out, &rc))
 		return rc;
 	if (!cmd_set(out, p, in, st,
@@ -720,8 +718,9 @@ static int cmd_cancel(const struct cmd_parsed *p, const struct wl_staff *st,
 			       "cancel_reason", p->args),
 		     "cancelled", p->args))
 		return WL_ENOMEM;
-	snprintf(text, sizeof(text), "您的求助（编号 %s）已撤销：%s。如有需要"
-				     "请重新发消息。",
+	snprintf(text, sizeof(text),
+		 "您的求助（编号 %s）已撤销：%s。如有需要"
+		 "请重新发消息。",
 		 p->no, p->args);
 	cmd_tell_resident(in, out, in->kase, text);
 	return cmd_say(in, out, "工单 %s 已撤销（%s）。", p->no, p->args);
@@ -736,10 +735,9 @@ static int cmd_reopen(const struct cmd_parsed *p, const struct wl_staff *st,
 		return rc;
 	s = cmd_case_status(in->kase);
 	if (s < 0 || case_transition((enum case_status)s, CASE_REOPEN) < 0)
-		return cmd_say(in, out, "工单 %s 当前状态为“%s”，不能重开。",
-			       p->no,
-			       s >= 0 ? case_status_label((enum case_status)s)
-				      : "未知");
+		return cmd_say(
+		    in, out, "工单 %s 当前状态为“%s”，不能重开。", p->no,
+		    s >= 0 ? case_status_label((enum case_status)s) : "未知");
 	if (!cmd_set(out, p, in, st,
 		     json_pack("{s:s, s:s}", "status", "claimed", "claimed_by",
 			       st->id),
@@ -749,13 +747,13 @@ static int cmd_reopen(const struct cmd_parsed *p, const struct wl_staff *st,
 }
 
 static const char *const cmd_what_labels[][2] = {
-	{"created", "登记"},	    {"claimed", "认领"},
-	{"taken_over", "接手"},	    {"note", "备注"},
-	{"reply", "回复居民"},	    {"resident_message", "居民留言"},
-	{"resolved", "办结"},	    {"feedback", "回访"},
-	{"transferred", "转派"},    {"cancelled", "撤销"},
-	{"reopened", "重开"},	    {"handover", "转人工"},
-	{"updated", "补充信息"},
+    {"created", "登记"},     {"claimed", "认领"},
+    {"taken_over", "接手"},  {"note", "备注"},
+    {"reply", "回复居民"},   {"resident_message", "居民留言"},
+    {"resolved", "办结"},    {"feedback", "回访"},
+    {"transferred", "转派"}, {"cancelled", "撤销"},
+    {"reopened", "重开"},    {"handover", "转人工"},
+    {"updated", "补充信息"},
 };
 
 static int cmd_show(const struct cmd_parsed *p, const struct wl_staff *st,
@@ -770,8 +768,7 @@ static int cmd_show(const struct cmd_parsed *p, const struct wl_staff *st,
 		return rc;
 	cmd_details(in, in->kase, &b,
 		    case_get(in->kase, "claimed_by") &&
-			    strcmp(case_get(in->kase, "claimed_by"), st->id) ==
-				    0,
+			strcmp(case_get(in->kase, "claimed_by"), st->id) == 0,
 		    -1);
 	if (json_array_size(in->timeline))
 		buf_adds(&b, "最近记录：");
@@ -807,9 +804,8 @@ static int cmd_list(const struct engine_in *in, struct engine_out *out,
 
 	json_array_foreach(in->list, i, c)
 	{
-		int area = config_area_index(in->cfg, case_get(c, "area")
-							      ? case_get(c, "area")
-							      : "");
+		int area = config_area_index(
+		    in->cfg, case_get(c, "area") ? case_get(c, "area") : "");
 		int s = cmd_case_status(c);
 
 		if (mine ? s != CASE_CLAIMED

@@ -15,7 +15,7 @@
 #include "channel.h"
 #include "wl.h"
 
-#define GENERIC_ID_MAX 128
+#define GENERIC_ID_MAX	 128
 #define GENERIC_TEXT_MAX 8192
 
 static int generic_verify(const struct wl_channel_conf *ch,
@@ -54,8 +54,8 @@ static int generic_parse(const struct wl_channel_conf *ch,
 	const char *id, *from, *text, *name = NULL;
 	int rc = WL_EBADREQ;
 
-	root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES,
-			  &jerr);
+	root =
+	    json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(root))
 		goto out;
 	id = generic_str(root, "id", GENERIC_ID_MAX);
@@ -75,9 +75,9 @@ out:
 	return rc;
 }
 
-static int generic_format(const struct wl_channel_conf *ch,
-			  const char *token, const char *msg_id, const char *to,
-			  const char *text, struct chan_http *out)
+static int generic_format(const struct wl_channel_conf *ch, const char *token,
+			  const char *msg_id, const char *to, const char *text,
+			  struct chan_http *out)
 {
 	char sig[65];
 	json_t *o = NULL;
@@ -105,11 +105,11 @@ out:
 }
 
 const struct chan_adapter chan_generic = {
-	.type = "generic",
-	.verify = generic_verify,
-	.parse = generic_parse,
-	.format = generic_format,
-	.classify = NULL,
-	.max_units = 0,
-	.unit = NULL,
+    .type = "generic",
+    .verify = generic_verify,
+    .parse = generic_parse,
+    .format = generic_format,
+    .classify = NULL,
+    .max_units = 0,
+    .unit = NULL,
 };

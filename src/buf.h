@@ -19,7 +19,10 @@ struct buf {
 	bool oom;
 };
 
-#define BUF_INIT {NULL, 0, 0, false}
+#define BUF_INIT                                                               \
+	{                                                                      \
+		NULL, 0, 0, false                                              \
+	}
 
 void buf_init(struct buf *b);
 void buf_release(struct buf *b);
@@ -27,7 +30,7 @@ char *buf_detach(struct buf *b, size_t *len);
 void buf_add(struct buf *b, const void *data, size_t len);
 void buf_adds(struct buf *b, const char *s);
 void buf_addf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void buf_reset(struct buf *b);
 
 #endif

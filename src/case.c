@@ -13,11 +13,11 @@
 #include "wl.h"
 
 static const char *const case_status_names[CASE_STATUS_COUNT] = {
-	"new", "claimed", "resolved", "closed", "cancelled"};
+    "new", "claimed", "resolved", "closed", "cancelled"};
 static const char *const case_status_labels[CASE_STATUS_COUNT] = {
-	"待认领", "处理中", "已办结", "已回访", "已撤销"};
+    "待认领", "处理中", "已办结", "已回访", "已撤销"};
 static const char *const case_action_labels[CASE_ACTION_COUNT] = {
-	"认领", "办结", "反馈", "转派", "重新打开", "撤销"};
+    "认领", "办结", "反馈", "转派", "重新打开", "撤销"};
 
 /* The one transition table: every status change a case can make. */
 static const struct {
@@ -25,17 +25,17 @@ static const struct {
 	enum case_action action;
 	enum case_status to;
 } case_transitions[] = {
-	{CASE_NEW, CASE_CLAIM, CASE_CLAIMED},
-	{CASE_CLAIMED, CASE_CLAIM, CASE_CLAIMED}, /* a take-over */
-	{CASE_NEW, CASE_RESOLVE, CASE_RESOLVED},  /* handled at first call */
-	{CASE_CLAIMED, CASE_RESOLVE, CASE_RESOLVED},
-	{CASE_RESOLVED, CASE_FEEDBACK, CASE_CLOSED},
-	{CASE_NEW, CASE_TRANSFER, CASE_NEW},
-	{CASE_CLAIMED, CASE_TRANSFER, CASE_NEW},
-	{CASE_RESOLVED, CASE_REOPEN, CASE_CLAIMED},
-	{CASE_CLOSED, CASE_REOPEN, CASE_CLAIMED},
-	{CASE_NEW, CASE_CANCEL, CASE_CANCELLED},
-	{CASE_CLAIMED, CASE_CANCEL, CASE_CANCELLED},
+    {CASE_NEW, CASE_CLAIM, CASE_CLAIMED},
+    {CASE_CLAIMED, CASE_CLAIM, CASE_CLAIMED}, /* a take-over */
+    {CASE_NEW, CASE_RESOLVE, CASE_RESOLVED},  /* handled at first call */
+    {CASE_CLAIMED, CASE_RESOLVE, CASE_RESOLVED},
+    {CASE_RESOLVED, CASE_FEEDBACK, CASE_CLOSED},
+    {CASE_NEW, CASE_TRANSFER, CASE_NEW},
+    {CASE_CLAIMED, CASE_TRANSFER, CASE_NEW},
+    {CASE_RESOLVED, CASE_REOPEN, CASE_CLAIMED},
+    {CASE_CLOSED, CASE_REOPEN, CASE_CLAIMED},
+    {CASE_NEW, CASE_CANCEL, CASE_CANCELLED},
+    {CASE_CLAIMED, CASE_CANCEL, CASE_CANCELLED},
 };
 
 const char *case_status_name(enum case_status s)
@@ -71,12 +71,12 @@ int case_transition(enum case_status from, enum case_action a)
 }
 
 static const struct case_measure case_measures[] = {
-	{"纳入低保", MEASURE_DIBAO},  {"纳入特困", MEASURE_TEKUN},
-	{"临时救助", MEASURE_RELIEF}, {"取暖炉具", MEASURE_GOODS},
-	{"取暖煤", MEASURE_GOODS},    {"棉衣", MEASURE_GOODS},
-	{"棉被", MEASURE_GOODS},      {"电热毯", MEASURE_GOODS},
-	{"其他物资", MEASURE_GOODS},  {"转介", MEASURE_REFERRAL},
-	{"其他", MEASURE_OTHER},
+    {"纳入低保", MEASURE_DIBAO},  {"纳入特困", MEASURE_TEKUN},
+    {"临时救助", MEASURE_RELIEF}, {"取暖炉具", MEASURE_GOODS},
+    {"取暖煤", MEASURE_GOODS},	  {"棉衣", MEASURE_GOODS},
+    {"棉被", MEASURE_GOODS},	  {"电热毯", MEASURE_GOODS},
+    {"其他物资", MEASURE_GOODS},  {"转介", MEASURE_REFERRAL},
+    {"其他", MEASURE_OTHER},
 };
 
 /* Short forms staff actually type. */
@@ -84,10 +84,10 @@ static const struct {
 	const char *word;
 	const char *canonical;
 } case_measure_aliases[] = {
-	{"低保", "纳入低保"}, {"特困", "纳入特困"}, {"救助", "临时救助"},
-	{"炉具", "取暖炉具"}, {"炉子", "取暖炉具"}, {"煤", "取暖煤"},
-	{"煤炭", "取暖煤"},   {"被子", "棉被"},	    {"棉袄", "棉衣"},
-	{"物资", "其他物资"}, {"转办", "转介"},
+    {"低保", "纳入低保"}, {"特困", "纳入特困"}, {"救助", "临时救助"},
+    {"炉具", "取暖炉具"}, {"炉子", "取暖炉具"}, {"煤", "取暖煤"},
+    {"煤炭", "取暖煤"},	  {"被子", "棉被"},	{"棉袄", "棉衣"},
+    {"物资", "其他物资"}, {"转办", "转介"},
 };
 
 const struct case_measure *case_measure_find(const char *word)
@@ -98,7 +98,7 @@ const struct case_measure *case_measure_find(const char *word)
 	for (size_t i = 0; i < WL_ARRAY_LEN(case_measure_aliases); i++)
 		if (strcmp(word, case_measure_aliases[i].word) == 0)
 			return case_measure_find(
-				case_measure_aliases[i].canonical);
+			    case_measure_aliases[i].canonical);
 	return NULL;
 }
 
@@ -109,8 +109,7 @@ const char *case_measure_list(void)
 }
 
 /* Ends with a suffix (a UTF-8 string)? Then the number before it. */
-static bool case_suffix_number(const char *tok, const char *suffix,
-			       double *out)
+static bool case_suffix_number(const char *tok, const char *suffix, double *out)
 {
 	size_t lt = strlen(tok), ls = strlen(suffix);
 	char num[64];
@@ -264,8 +263,8 @@ char *case_area_path(const struct wl_config *cfg, int area)
 	return buf_detach(&b, NULL);
 }
 
-bool case_staff_may_act(const struct wl_config *cfg,
-			const struct wl_staff *st, int case_area)
+bool case_staff_may_act(const struct wl_config *cfg, const struct wl_staff *st,
+			int case_area)
 {
 	if (st->role == ROLE_SUPERVISOR)
 		return true;
@@ -306,16 +305,15 @@ char *case_notice(const struct wl_config *cfg, const json_t *fields,
 	char tmp[32];
 	char *path = case_area_path(cfg, area);
 	const char *cat = case_field_str(fields, "category", tmp, sizeof(tmp));
-	const char *who = case_field_str(fields, "person_category", tmp,
-					 sizeof(tmp));
-	const char *sub = case_field_str(fields, "person_sub", tmp,
-					 sizeof(tmp));
+	const char *who =
+	    case_field_str(fields, "person_category", tmp, sizeof(tmp));
+	const char *sub =
+	    case_field_str(fields, "person_sub", tmp, sizeof(tmp));
 	const char *addr = case_field_str(fields, "address", tmp, sizeof(tmp));
 	const char *phone = case_field_str(fields, "phone", tmp, sizeof(tmp));
-	const char *detail = case_field_str(fields, "detail", tmp,
-					    sizeof(tmp));
-	const char *emerg = case_field_str(fields, "emergency", tmp,
-					   sizeof(tmp));
+	const char *detail = case_field_str(fields, "detail", tmp, sizeof(tmp));
+	const char *emerg =
+	    case_field_str(fields, "emergency", tmp, sizeof(tmp));
 	bool urgent = urgency && strcmp(urgency, "urgent") == 0;
 
 	buf_addf(&b, "【%s工单 %s】%s\n", urgent ? "紧急" : "新", no,
@@ -360,7 +358,8 @@ char *case_line(const struct wl_config *cfg, const json_t *c)
 	const char *no = case_get(c, "no");
 	const char *cat = case_get(c, "category");
 	int st = case_status_parse(case_get(c, "status"));
-	int area = config_area_index(cfg, case_get(c, "area") ? case_get(c, "area") : "");
+	int area = config_area_index(
+	    cfg, case_get(c, "area") ? case_get(c, "area") : "");
 	char *path = area >= 0 ? case_area_path(cfg, area) : NULL;
 	const char *urg = case_get(c, "urgency");
 

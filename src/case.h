@@ -50,12 +50,12 @@ int case_transition(enum case_status from, enum case_action a);
 
 /* The help measures of the weekly table (附件2). */
 enum case_measure_kind {
-	MEASURE_DIBAO,	   /* 纳入低保 */
-	MEASURE_TEKUN,	   /* 纳入特困 */
-	MEASURE_RELIEF,	   /* 临时救助: counts in 救助人次 and 支出金额 */
-	MEASURE_GOODS,	   /* 其他救助方式: stoves, coal, coats... */
-	MEASURE_REFERRAL,  /* 转介 */
-	MEASURE_OTHER,	   /* 其他 */
+	MEASURE_DIBAO, /* 纳入低保 */
+	MEASURE_TEKUN, /* 纳入特困 */
+	MEASURE_RELIEF, /* 临时救助: counts in 救助人次 and 支出金额 */
+	MEASURE_GOODS,	  /* 其他救助方式: stoves, coal, coats... */
+	MEASURE_REFERRAL, /* 转介 */
+	MEASURE_OTHER,	  /* 其他 */
 };
 
 struct case_measure {
@@ -97,8 +97,8 @@ char *case_area_path(const struct wl_config *cfg, int area);
 
 /* May this staff member act on a case in case_area? Supervisors act
  * everywhere; others within their area's subtree. */
-bool case_staff_may_act(const struct wl_config *cfg,
-			const struct wl_staff *st, int case_area);
+bool case_staff_may_act(const struct wl_config *cfg, const struct wl_staff *st,
+			int case_area);
 /* May they take over a case claimed by someone else? Community director
  * and above. */
 bool case_staff_may_take_over(const struct wl_staff *st);

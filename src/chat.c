@@ -52,8 +52,8 @@ static enum MHD_Result chat_reply(struct MHD_Connection *c, unsigned int st)
 {
 	static const char ok[] = "{\"ok\":true}";
 	struct MHD_Response *r = MHD_create_response_from_buffer(
-		st == 200 ? sizeof(ok) - 1 : 0, (void *)(uintptr_t)ok,
-		MHD_RESPMEM_PERSISTENT);
+	    st == 200 ? sizeof(ok) - 1 : 0, (void *)(uintptr_t)ok,
+	    MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret = MHD_queue_response(c, st, r);
 
 	MHD_destroy_response(r);
@@ -85,8 +85,7 @@ static enum MHD_Result chat_access(void *cls, struct MHD_Connection *c,
 	sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					  "X-Warmline-Signature");
 	chan_hmac_sha256_hex(chat_ch->secret, strlen(chat_ch->secret),
-			     r->body.s ? r->body.s : "", r->body.len,
-			     want + 7);
+			     r->body.s ? r->body.s : "", r->body.len, want + 7);
 	if (!sig || !chan_secure_equal(sig, want))
 		return chat_reply(c, 401);
 	o = json_loadb(r->body.s ? r->body.s : "", r->body.len, 0, &err);
@@ -111,8 +110,7 @@ static void chat_done(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 /* host and port of an http:// URL. */
-static int chat_parse_url(const char *url, char *host, size_t hsize,
-			  int *port)
+static int chat_parse_url(const char *url, char *host, size_t hsize, int *port)
 {
 	const char *p, *colon, *slash;
 	char *end;
@@ -233,8 +231,9 @@ int chat_main(int argc, char **argv)
 			chat_ch = &cfg->channels[i];
 	if (!chat_ch || !chat_ch->callback_url || !chat_ch->secret ||
 	    chat_parse_url(chat_ch->callback_url, host, sizeof(host), &port)) {
-		fprintf(stderr, "%s: 没有可用的 generic 渠道（需要 secret 和 "
-				"http://主机:端口 形式的 callback_url）\n",
+		fprintf(stderr,
+			"%s: 没有可用的 generic 渠道（需要 secret 和 "
+			"http://主机:端口 形式的 callback_url）\n",
 			path);
 		goto out;
 	}
@@ -243,7 +242,8 @@ int chat_main(int argc, char **argv)
 			     MHD_OPTION_NOTIFY_COMPLETED, chat_done, NULL,
 			     MHD_OPTION_END);
 	if (!d) {
-		fprintf(stderr, "无法监听端口 %d（另一个 warmline chat 正在运行？）\n",
+		fprintf(stderr,
+			"无法监听端口 %d（另一个 warmline chat 正在运行？）\n",
 			port);
 		goto out;
 	}

@@ -79,9 +79,9 @@ struct wl_staff {
 
 struct wl_channel_conf {
 	char *id;
-	char *type;	    /* a type from bot/channels.c */
-	char *secret;	    /* resolved from secret or secret_env; may be NULL */
-	char *token;	    /* resolved from token or token_env; may be NULL */
+	char *type;   /* a type from bot/channels.c */
+	char *secret; /* resolved from secret or secret_env; may be NULL */
+	char *token;  /* resolved from token or token_env; may be NULL */
 	char *callback_url; /* generic: where outbound messages are POSTed */
 	char *api_base;	    /* vendor API base URL, overridable for tests */
 	double rate_per_s;  /* outbound rate limit, 0 = none */
@@ -89,12 +89,12 @@ struct wl_channel_conf {
 };
 
 struct wl_outbox_conf {
-	int max_tries;	   /* tries before dead-letter (default 8) */
-	int backoff_ms;	   /* first retry delay (default 1000) */
-	int max_backoff_ms;/* cap (default 300000) */
-	int lease_ms;	   /* in-flight lease (default 60000) */
-	int timeout_ms;	   /* one HTTP send (default 15000) */
-	int concurrency;   /* sends in flight per daemon (default 32) */
+	int max_tries;	    /* tries before dead-letter (default 8) */
+	int backoff_ms;	    /* first retry delay (default 1000) */
+	int max_backoff_ms; /* cap (default 300000) */
+	int lease_ms;	    /* in-flight lease (default 60000) */
+	int timeout_ms;	    /* one HTTP send (default 15000) */
+	int concurrency;    /* sends in flight per daemon (default 32) */
 };
 
 struct wl_sla_conf {
@@ -110,16 +110,16 @@ struct wl_config {
 			      (default true) */
 	size_t body_limit; /* bytes (default 65536) */
 
-	char *redis_url;   /* redis://host:port/db or unix:///path */
-	char *redis_host;  /* parsed from redis_url (NULL for unix) */
+	char *redis_url;  /* redis://host:port/db or unix:///path */
+	char *redis_host; /* parsed from redis_url (NULL for unix) */
 	int redis_port;
-	char *redis_unix;  /* socket path for unix:// */
+	char *redis_unix; /* socket path for unix:// */
 	int redis_db;
-	char *redis_prefix;	   /* default "wl:" */
-	bool redis_embedded;	   /* start a private redis-server */
-	char *redis_embedded_dir;  /* its data folder (default "var/redis") */
-	int redis_embedded_port;   /* redis.embedded.port, 0 when not given;
-				      when given it is also redis_port */
+	char *redis_prefix;	  /* default "wl:" */
+	bool redis_embedded;	  /* start a private redis-server */
+	char *redis_embedded_dir; /* its data folder (default "var/redis") */
+	int redis_embedded_port;  /* redis.embedded.port, 0 when not given;
+				     when given it is also redis_port */
 
 	char *timezone;
 	char *flows_dir;
@@ -139,7 +139,7 @@ struct wl_config {
 	struct wl_staff *staff;
 	size_t n_staff;
 
-	json_t *root; /* the parsed file */
+	json_t *root;  /* the parsed file */
 	json_t *index; /* private: lookup maps for the config_* finders */
 };
 

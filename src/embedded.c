@@ -46,8 +46,8 @@ static int embedded_mkdirs(const char *path)
 static int embedded_probe(const struct wl_config *cfg, const char *dir)
 {
 	struct timeval tv = {0, 200000};
-	redisContext *c = redisConnectWithTimeout("127.0.0.1", cfg->redis_port,
-						  tv);
+	redisContext *c =
+	    redisConnectWithTimeout("127.0.0.1", cfg->redis_port, tv);
 	redisReply *r;
 	int same = 0;
 
@@ -83,7 +83,8 @@ int embedded_start(const struct wl_config *cfg)
 	}
 	probe = embedded_probe(cfg, dir);
 	if (probe == 1) {
-		log_info("redis", "reusing embedded redis-server port=%d dir=%s",
+		log_info("redis",
+			 "reusing embedded redis-server port=%d dir=%s",
 			 cfg->redis_port, dir);
 		return WL_OK;
 	}
@@ -107,9 +108,9 @@ int embedded_start(const struct wl_config *cfg)
 		sigfillset(&all);
 		sigprocmask(SIG_UNBLOCK, &all, NULL);
 		signal(SIGPIPE, SIG_DFL);
-		execlp("redis-server", "redis-server", "--port", port,
-		       "--bind", "127.0.0.1", "--dir", dir, "--appendonly",
-		       "yes", "--appendfsync", "always", "--save", "",
+		execlp("redis-server", "redis-server", "--port", port, "--bind",
+		       "127.0.0.1", "--dir", dir, "--appendonly", "yes",
+		       "--appendfsync", "always", "--save", "",
 		       "--protected-mode", "yes", "--logfile", "redis.log",
 		       "--daemonize", "no", (char *)NULL);
 		_exit(127);
@@ -118,15 +119,17 @@ int embedded_start(const struct wl_config *cfg)
 		int st;
 
 		if (waitpid(emb_pid, &st, WNOHANG) == emb_pid) {
-			log_error("redis", "redis-server exited at start; see "
-					   "%s/redis.log",
+			log_error("redis",
+				  "redis-server exited at start; see "
+				  "%s/redis.log",
 				  dir);
 			emb_pid = -1;
 			return WL_EIO;
 		}
 		if (embedded_probe(cfg, dir) == 1) {
-			log_info("redis", "embedded redis-server started "
-					  "pid=%d port=%d dir=%s",
+			log_info("redis",
+				 "embedded redis-server started "
+				 "pid=%d port=%d dir=%s",
 				 (int)emb_pid, cfg->redis_port, dir);
 			return WL_OK;
 		}

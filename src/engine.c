@@ -19,7 +19,7 @@
 #include "wl.h"
 
 #define ENGINE_QUOTE_CHARS 60
-#define ENGINE_MAX_DUTY 8
+#define ENGINE_MAX_DUTY	   8
 
 void engine_out_init(struct engine_out *o)
 {
@@ -51,8 +51,8 @@ static int engine_append(json_t *out, const char *channel, const char *to,
 	return WL_OK;
 }
 
-int engine_say(const struct wl_config *cfg, json_t *out,
-	       const char *channel, const char *to, const char *text)
+int engine_say(const struct wl_config *cfg, json_t *out, const char *channel,
+	       const char *to, const char *text)
 {
 	const struct wl_channel_conf *ch = config_channel(cfg, channel);
 	const struct chan_adapter *ad = ch ? chan_find(ch->type) : NULL;
@@ -71,8 +71,8 @@ int engine_say(const struct wl_config *cfg, json_t *out,
 	return rc;
 }
 
-int engine_sayf(const struct wl_config *cfg, json_t *out,
-		const char *channel, const char *to, const char *fmt, ...)
+int engine_sayf(const struct wl_config *cfg, json_t *out, const char *channel,
+		const char *to, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;
@@ -100,10 +100,10 @@ json_t *engine_case_set(json_t *cases, const char *no, long long expect,
 			json_t *fields, const char *who, const char *what,
 			const char *detail)
 {
-	json_t *op = json_pack("{s:s, s:s, s:O?, s:s, s:s, s:s, s:[]}", "op",
-			       "set", "no", no, "fields", fields, "who",
-			       who ? who : "", "what", what, "detail",
-			       detail ? detail : "", "notify");
+	json_t *op =
+	    json_pack("{s:s, s:s, s:O?, s:s, s:s, s:s, s:[]}", "op", "set",
+		      "no", no, "fields", fields, "who", who ? who : "", "what",
+		      what, "detail", detail ? detail : "", "notify");
 
 	if (!op)
 		return NULL;
@@ -188,10 +188,10 @@ struct engine_run {
 	const struct engine_in *in;
 	struct engine_out *out;
 	const struct wl_staff *st;
-	json_t *session;  /* the new session (owned), NULL: none */
+	json_t *session;	   /* the new session (owned), NULL: none */
 	const json_t *old_session; /* the stored one, NULL: none */
-	json_t *open_op;  /* the session's case opened in this step */
-	bool urgent_page; /* an emergency: page every level */
+	json_t *open_op;	   /* the session's case opened in this step */
+	bool urgent_page;	   /* an emergency: page every level */
 };
 
 /* The case of this conversation: in the new session, or in the stored
@@ -222,13 +222,12 @@ static json_t *engine_fields(const json_t *f)
 			json_object_set(o, k, v);
 		else if (json_is_integer(v))
 			json_object_set_new(
-				o, k,
-				json_sprintf("%lld",
-					     (long long)json_integer_value(v)));
+			    o, k,
+			    json_sprintf("%lld",
+					 (long long)json_integer_value(v)));
 		else if (json_is_true(v) || json_is_false(v))
-			json_object_set_new(o, k,
-					    json_string(json_is_true(v) ? "是"
-									: "否"));
+			json_object_set_new(
+			    o, k, json_string(json_is_true(v) ? "是" : "否"));
 		else if (!json_is_null(v)) {
 			char *s = json_dumps(v, JSON_COMPACT);
 
@@ -278,7 +277,8 @@ static int engine_case_open(struct engine_run *r, const json_t *e)
 	if (!proxy)
 		proxy = json_string_value(json_object_get(r->session, "proxy"));
 	if (from_staff && proxy) {
-		/* 代录: the caller is the resident, reached by SMS if we can. */
+		/* 代录: the caller is the resident, reached by SMS if we can.
+		 */
 		json_object_set_new(fields, "phone", json_string(proxy));
 		sms = engine_sms_channel(in->cfg);
 		source = "proxy";
@@ -292,9 +292,10 @@ static int engine_case_open(struct engine_run *r, const json_t *e)
 		       in->cfg->areas[area].id, "source",
 		       source ? source : "flow", "channel",
 		       sms ? sms : in->ch->id, "from",
-		       sms ? proxy : from_staff ? "" : in->msg->from,
-		       "session_case",
-		       session_case, "who", who, "detail",
+		       sms	    ? proxy
+		       : from_staff ? ""
+				    : in->msg->from,
+		       "session_case", session_case, "who", who, "detail",
 		       source ? source : "", "notify");
 	if (!op)
 		goto out;
@@ -343,8 +344,8 @@ static const struct wl_addr *case_street_duty(const struct wl_config *cfg,
 	while (area >= 0 && cfg->areas[area].parent >= 0)
 		area = cfg->areas[area].parent;
 	return area >= 0 && cfg->areas[area].duty.channel
-		       ? &cfg->areas[area].duty
-		       : NULL;
+		   ? &cfg->areas[area].duty
+		   : NULL;
 }
 
 static const json_t *engine_open_case(const struct engine_in *in,
@@ -384,15 +385,15 @@ static int engine_case_update_area(struct engine_run *r, const char *no,
 
 /* The case has moved to a new area: tell that area's duty chats (every
  * level for an urgent case). */
-static void engine_page_area(struct engine_run *r, json_t *op,
-			     const char *no, const json_t *f)
+static void engine_page_area(struct engine_run *r, json_t *op, const char *no,
+			     const json_t *f)
 {
 	const json_t *c = engine_open_case(r->in, no);
 	const char *urg = case_get(c, "urgency");
 	bool urgent = (urg && strcmp(urg, "urgent") == 0) ||
 		      json_object_get(f, "urgency");
 	int area = config_area_index(
-		r->in->cfg, json_string_value(json_object_get(f, "area")));
+	    r->in->cfg, json_string_value(json_object_get(f, "area")));
 	const struct wl_addr *duty[ENGINE_MAX_DUTY];
 	json_t *all = json_deep_copy(c);
 	char *notice;
@@ -433,14 +434,14 @@ static int engine_status(struct engine_run *r)
 			int st = case_status_parse(case_get(c, "status"));
 
 			buf_addf(&b, "\n编号 %s：%s", case_get(c, "no"),
-				 st >= 0 ? case_status_label(
-						   (enum case_status)st)
-					 : "办理中");
+				 st >= 0
+				     ? case_status_label((enum case_status)st)
+				     : "办理中");
 		}
 	}
 	rc = b.oom ? WL_ENOMEM
-		   : engine_say(in->cfg, r->out->out, in->ch->id,
-				in->msg->from, b.s);
+		   : engine_say(in->cfg, r->out->out, in->ch->id, in->msg->from,
+				b.s);
 	buf_release(&b);
 	return rc;
 }
@@ -459,9 +460,8 @@ static int engine_handover(struct engine_run *r, const json_t *e)
 		const struct wl_addr *h = engine_case_holder(in->cfg, c);
 		char text[256];
 
-		op = engine_case_set(r->out->cases, no, -1, NULL,
-				     in->msg->from, "handover",
-				     "居民要求人工服务");
+		op = engine_case_set(r->out->cases, no, -1, NULL, in->msg->from,
+				     "handover", "居民要求人工服务");
 		snprintf(text, sizeof(text),
 			 "【工单 %s】居民要求人工服务，请尽快联系。", no);
 		if (op && h)
@@ -496,8 +496,8 @@ static int engine_cancel(struct engine_run *r, const char *no)
 	json_t *op, *f;
 	char text[160];
 
-	if (!c || st < 0 || case_transition((enum case_status)st,
-					    CASE_CANCEL) < 0)
+	if (!c || st < 0 ||
+	    case_transition((enum case_status)st, CASE_CANCEL) < 0)
 		return WL_OK;
 	h = engine_case_holder(in->cfg, c);
 	f = json_pack("{s:s, s:s}", "status", "cancelled", "cancel_reason",
@@ -536,9 +536,8 @@ static int engine_feedback(struct engine_run *r, const json_t *e)
 	 * whoever handled it. */
 	if (case_get(c, "status") &&
 	    strcmp(case_get(c, "status"), "resolved") == 0)
-		json_object_set_new(f, "status",
-				    json_string(unsolved ? "claimed"
-							 : "closed"));
+		json_object_set_new(
+		    f, "status", json_string(unsolved ? "claimed" : "closed"));
 	op = engine_case_set(r->out->cases, no, -1, f, in->msg->from,
 			     unsolved ? "reopened" : "feedback",
 			     unsolved ? "居民反馈问题未解决" : "居民回访反馈");
@@ -577,27 +576,27 @@ static int engine_effect(struct engine_run *r, const json_t *e)
 		const char *no = engine_session_case(r);
 		json_t *f = engine_fields(json_object_get(e, "fields"));
 		const char *urg =
-			json_string_value(json_object_get(e, "urgency"));
+		    json_string_value(json_object_get(e, "urgency"));
 		int rc = WL_OK;
 
 		if (urg && strcmp(urg, "urgent") == 0)
-			json_object_set_new(f, "urgency", json_string("urgent"));
+			json_object_set_new(f, "urgency",
+					    json_string("urgent"));
 		const char *area_id =
-			json_string_value(json_object_get(e, "area"));
+		    json_string_value(json_object_get(e, "area"));
 
 		if (r->open_op) {
-			json_object_update(json_object_get(r->open_op,
-							   "fields"),
-					   f);
+			json_object_update(
+			    json_object_get(r->open_op, "fields"), f);
 		} else if (no && strcmp(no, "{case.no}") != 0) {
 			json_t *op;
 
 			rc = engine_case_update_area(r, no, area_id, f);
 			op = rc == WL_OK
-				     ? engine_case_set(r->out->cases, no, -1,
-						       f, in->msg->from,
-						       "updated", "居民补充信息")
-				     : NULL;
+				 ? engine_case_set(r->out->cases, no, -1, f,
+						   in->msg->from, "updated",
+						   "居民补充信息")
+				 : NULL;
 			if (rc == WL_OK && !op)
 				rc = WL_ENOMEM;
 			if (op && json_object_get(f, "area"))
@@ -612,8 +611,8 @@ static int engine_effect(struct engine_run *r, const json_t *e)
 		return engine_status(r);
 	if (strcmp(type, "cancel") == 0)
 		return json_is_true(json_object_get(e, "case"))
-			       ? engine_cancel(r, engine_session_case(r))
-			       : WL_OK;
+			   ? engine_cancel(r, engine_session_case(r))
+			   : WL_OK;
 	if (strcmp(type, "feedback") == 0)
 		return engine_feedback(r, e);
 	if (strcmp(type, "visit_record") == 0) {
@@ -625,16 +624,17 @@ static int engine_effect(struct engine_run *r, const json_t *e)
 		return WL_OK;
 	}
 	if (strcmp(type, "timer") == 0) {
-		json_t *m = json_pack("{s:s, s:s, s:s, s:O, s:O}", "k",
-				      "session", "c", in->ch->id, "f",
-				      in->msg->from, "kind",
-				      json_object_get(e, "kind"), "v",
-				      json_object_get(e, "version"));
-		char *member = m ? json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS)
-				 : NULL;
-		json_t *t = member ? json_pack("{s:s, s:O}", "member", member,
-					       "at", json_object_get(e, "at_ms"))
-				   : NULL;
+		json_t *m =
+		    json_pack("{s:s, s:s, s:s, s:O, s:O}", "k", "session", "c",
+			      in->ch->id, "f", in->msg->from, "kind",
+			      json_object_get(e, "kind"), "v",
+			      json_object_get(e, "version"));
+		char *member =
+		    m ? json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		json_t *t = member
+				? json_pack("{s:s, s:O}", "member", member,
+					    "at", json_object_get(e, "at_ms"))
+				: NULL;
 
 		free(member);
 		json_decref(m);
@@ -668,9 +668,9 @@ static int engine_apply(struct engine_run *r, struct flow_result *fr)
 			break;
 	}
 	if (rc == WL_OK) {
-		r->out->session =
-			r->session ? json_dumps(r->session, JSON_COMPACT)
-				   : strdup("");
+		r->out->session = r->session
+				      ? json_dumps(r->session, JSON_COMPACT)
+				      : strdup("");
 		if (!r->out->session)
 			rc = WL_ENOMEM;
 	}
@@ -690,10 +690,9 @@ static bool engine_flow_special(const struct flow_result *fr)
 	{
 		const char *t = json_string_value(json_object_get(e, "type"));
 
-		if (t && (strcmp(t, "emergency") == 0 ||
-			  strcmp(t, "status") == 0 ||
-			  strcmp(t, "handover") == 0 ||
-			  strcmp(t, "cancel") == 0))
+		if (t &&
+		    (strcmp(t, "emergency") == 0 || strcmp(t, "status") == 0 ||
+		     strcmp(t, "handover") == 0 || strcmp(t, "cancel") == 0))
 			return true;
 	}
 	return false;
@@ -788,19 +787,18 @@ static int engine_timer(struct engine_run *r)
 {
 	const struct engine_in *in = r->in;
 	json_error_t err;
-	json_t *t = json_loads(in->msg->attachment ? in->msg->attachment : "",
-			       0, &err);
-	json_t *sess = in->session[0] ? json_loads(in->session, 0, &err)
-				      : NULL;
+	json_t *t =
+	    json_loads(in->msg->attachment ? in->msg->attachment : "", 0, &err);
+	json_t *sess = in->session[0] ? json_loads(in->session, 0, &err) : NULL;
 	struct flow_result fr = {0};
 	int rc = WL_OK;
 
 	if (in->msg->attachment && in->msg->attachment[0] != '{') {
 		/* A response-time fire, about the case loaded for it. */
 		r->out->session = strdup(in->session);
-		rc = r->out->session ? engine_sla_fire(in, r->out,
-						       in->msg->attachment)
-				     : WL_ENOMEM;
+		rc = r->out->session
+			 ? engine_sla_fire(in, r->out, in->msg->attachment)
+			 : WL_ENOMEM;
 		goto out;
 	}
 	if (!in->flows || !json_is_object(sess) || !t ||
@@ -821,8 +819,7 @@ out:
 	return rc;
 }
 
-static int engine_step_inner(const struct engine_in *in,
-			     struct engine_out *out)
+static int engine_step_inner(const struct engine_in *in, struct engine_out *out)
 {
 	const struct chan_msg *m = in->msg;
 	struct engine_run r = {0};

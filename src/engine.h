@@ -43,11 +43,11 @@ struct engine_in {
 };
 
 struct engine_out {
-	char *session; /* the state to store ("" ends the session) */
-	json_t *out;   /* array of {"channel", "to", "text"} */
-	json_t *cases; /* array of case operations */
-	json_t *timers;/* array of {"member", "at"} */
-	json_t *metrics;/* response-time counts to record after the commit */
+	char *session;	 /* the state to store ("" ends the session) */
+	json_t *out;	 /* array of {"channel", "to", "text"} */
+	json_t *cases;	 /* array of case operations */
+	json_t *timers;	 /* array of {"member", "at"} */
+	json_t *metrics; /* response-time counts to record after the commit */
 };
 
 void engine_out_init(struct engine_out *o);
@@ -64,11 +64,11 @@ int engine_step(const struct engine_in *in, struct engine_out *out);
 
 /* Append one outbound message, split to the channel's length limit at
  * line boundaries. */
-int engine_say(const struct wl_config *cfg, json_t *out,
-	       const char *channel, const char *to, const char *text);
-int engine_sayf(const struct wl_config *cfg, json_t *out,
-		const char *channel, const char *to, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+int engine_say(const struct wl_config *cfg, json_t *out, const char *channel,
+	       const char *to, const char *text);
+int engine_sayf(const struct wl_config *cfg, json_t *out, const char *channel,
+		const char *to, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Case operations (see store_scripts.c). fields may be NULL; the op
  * steals nothing. expect < 0: no version check. */

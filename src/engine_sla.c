@@ -28,11 +28,10 @@ static const struct {
 	const char *what;
 	enum sla_event ev;
 } engine_sla_events[] = {
-	{"claimed", SLA_EV_CLAIMED},	   {"reply", SLA_EV_CONTACTED},
-	{"resolved", SLA_EV_RESOLVED},	   {"feedback", SLA_EV_FEEDBACK},
-	{"cancelled", SLA_EV_CANCELLED},   {"reopened", SLA_EV_REOPENED},
-	{"transferred", SLA_EV_TRANSFERRED},
-	{"released", SLA_EV_RELEASED},
+    {"claimed", SLA_EV_CLAIMED},	 {"reply", SLA_EV_CONTACTED},
+    {"resolved", SLA_EV_RESOLVED},	 {"feedback", SLA_EV_FEEDBACK},
+    {"cancelled", SLA_EV_CANCELLED},	 {"reopened", SLA_EV_REOPENED},
+    {"transferred", SLA_EV_TRANSFERRED}, {"released", SLA_EV_RELEASED},
 };
 
 static int engine_sla_event(const char *what, enum sla_event *ev)
@@ -45,8 +44,7 @@ static int engine_sla_event(const char *what, enum sla_event *ev)
 	return WL_ENOTFOUND;
 }
 
-static const json_t *engine_sla_find(const struct engine_in *in,
-				     const char *no)
+static const json_t *engine_sla_find(const struct engine_in *in, const char *no)
 {
 	size_t i;
 	const json_t *c;
@@ -54,9 +52,9 @@ static const json_t *engine_sla_find(const struct engine_in *in,
 	if (in->kase && case_get(in->kase, "no") &&
 	    strcmp(case_get(in->kase, "no"), no) == 0)
 		return in->kase;
-	json_array_foreach(in->open_cases, i, c)
-		if (case_get(c, "no") && strcmp(case_get(c, "no"), no) == 0)
-			return c;
+	json_array_foreach(in->open_cases, i,
+			   c) if (case_get(c, "no") &&
+				  strcmp(case_get(c, "no"), no) == 0) return c;
 	return NULL;
 }
 
@@ -65,8 +63,8 @@ static void engine_sla_info(const json_t *c, const json_t *fields,
 			    struct sla_case *info)
 {
 	const char *u = json_string_value(json_object_get(fields, "urgency"));
-	const char *dl = json_string_value(
-		json_object_get(fields, "ext_deadline_ms"));
+	const char *dl =
+	    json_string_value(json_object_get(fields, "ext_deadline_ms"));
 
 	memset(info, 0, sizeof(*info));
 	if (!u && c)
@@ -84,9 +82,9 @@ static void engine_sla_info(const json_t *c, const json_t *fields,
 static void engine_sla_metric(struct engine_out *out, const char *clock,
 			      const char *result, int level, int64_t late_ms)
 {
-	json_t *m = json_pack("{s:s, s:s, s:i, s:I}", "clock", clock, "result",
-			      result, "level", level, "late_ms",
-			      (json_int_t)late_ms);
+	json_t *m =
+	    json_pack("{s:s, s:s, s:i, s:I}", "clock", clock, "result", result,
+		      "level", level, "late_ms", (json_int_t)late_ms);
 
 	if (m)
 		json_array_append_new(out->metrics, m);
@@ -104,10 +102,10 @@ static void engine_sla_stopped(const struct engine_in *in,
 		if ((b == SLA_RUNNING || b == SLA_PAUSED) &&
 		    (a == SLA_MET || a == SLA_MISSED))
 			engine_sla_metric(
-				out, sla_clock_name((enum sla_clock)k),
-				a == SLA_MET ? "met" : "missed", 0,
-				sla_late_ms(in->sla, after, (enum sla_clock)k,
-					    in->now_ms));
+			    out, sla_clock_name((enum sla_clock)k),
+			    a == SLA_MET ? "met" : "missed", 0,
+			    sla_late_ms(in->sla, after, (enum sla_clock)k,
+					in->now_ms));
 	}
 }
 
@@ -129,10 +127,9 @@ static int engine_sla_plan(const struct sla_conf *conf, json_t *op,
 	for (size_t i = 0; rc == WL_OK && i < n; i++) {
 		rc = sla_fire_member(&fires[i], member, sizeof(member));
 		if (rc == WL_OK &&
-		    json_array_append_new(timers,
-					  json_pack("{s:s, s:I}", "member",
-						    member, "at",
-						    (json_int_t)fires[i].at_ms)))
+		    json_array_append_new(
+			timers, json_pack("{s:s, s:I}", "member", member, "at",
+					  (json_int_t)fires[i].at_ms)))
 			rc = WL_ENOMEM;
 	}
 	if (rc == WL_OK)
@@ -168,7 +165,8 @@ int engine_sla_post(const struct engine_in *in, struct engine_out *out)
 	json_array_foreach(out->cases, i, op)
 	{
 		const char *kind = json_string_value(json_object_get(op, "op"));
-		const char *what = json_string_value(json_object_get(op, "what"));
+		const char *what =
+		    json_string_value(json_object_get(op, "what"));
 		const char *no = json_string_value(json_object_get(op, "no"));
 		json_t *fields = json_object_get(op, "fields");
 		struct sla_state st, before;
@@ -180,16 +178,15 @@ int engine_sla_post(const struct engine_in *in, struct engine_out *out)
 		if (kind && strcmp(kind, "open") == 0) {
 			engine_sla_info(NULL, op, &info);
 			if (json_object_get(fields, "ext_deadline_ms"))
-				info.due_ms[SLA_HANDLE] = strtoll(
-					json_string_value(json_object_get(
+				info.due_ms[SLA_HANDLE] =
+				    strtoll(json_string_value(json_object_get(
 						fields, "ext_deadline_ms")),
-					NULL, 10);
+					    NULL, 10);
 			sla_state_init(&st);
 			sla_apply_event(in->sla, &info, &st, SLA_EV_CREATED,
 					in->now_ms, NULL);
 			rc = engine_sla_plan(in->sla, op, &st,
-					     ENGINE_SLA_NEWCASE, 1,
-					     in->now_ms);
+					     ENGINE_SLA_NEWCASE, 1, in->now_ms);
 		} else if (kind && strcmp(kind, "set") == 0 && no &&
 			   (c = engine_sla_find(in, no))) {
 			json_t *prev = json_object_get(seen, no);
@@ -208,9 +205,8 @@ int engine_sla_post(const struct engine_in *in, struct engine_out *out)
 			else
 				json_object_del(op, "expect");
 			json_object_set_new(seen, no, json_integer(v + 1));
-			if (!stored ||
-			    sla_state_load(stored, strlen(stored), &st) !=
-				    WL_OK)
+			if (!stored || sla_state_load(stored, strlen(stored),
+						      &st) != WL_OK)
 				sla_state_init(&st);
 			engine_sla_info(c, fields, &info);
 			before = st;
@@ -261,13 +257,11 @@ static size_t engine_sla_recipients(const struct wl_config *cfg,
 				    const json_t *c, unsigned notify,
 				    const struct wl_addr **to, size_t max)
 {
-	int area = config_area_index(cfg, case_get(c, "area")
-						  ? case_get(c, "area")
-						  : "");
-	int comm = area >= 0 ? engine_sla_level(cfg, area, LEVEL_COMMUNITY)
-			     : -1;
-	int street = area >= 0 ? engine_sla_level(cfg, area, LEVEL_STREET)
-			       : -1;
+	int area = config_area_index(
+	    cfg, case_get(c, "area") ? case_get(c, "area") : "");
+	int comm =
+	    area >= 0 ? engine_sla_level(cfg, area, LEVEL_COMMUNITY) : -1;
+	int street = area >= 0 ? engine_sla_level(cfg, area, LEVEL_STREET) : -1;
 	const char *by = case_get(c, "claimed_by");
 	size_t n = 0;
 
@@ -337,11 +331,11 @@ int engine_sla_fire(const struct engine_in *in, struct engine_out *out,
 	holder = NULL;
 	for (size_t i = 0; case_get(c, "claimed_by") && i < in->cfg->n_staff;
 	     i++)
-		if (strcmp(in->cfg->staff[i].id, case_get(c, "claimed_by")) == 0)
+		if (strcmp(in->cfg->staff[i].id, case_get(c, "claimed_by")) ==
+		    0)
 			holder = in->cfg->staff[i].name;
-	snprintf(summary, sizeof(summary), "%s\n%s%s%s", text,
-		 line ? line : "", holder ? "\n办理人：" : "\n尚无人认领",
-		 holder ? holder : "");
+	snprintf(summary, sizeof(summary), "%s\n%s%s%s", text, line ? line : "",
+		 holder ? "\n办理人：" : "\n尚无人认领", holder ? holder : "");
 	free(line);
 	/* The alert goes on the timeline without moving the version, so the
 	 * rest of the plan stays current. */
@@ -359,8 +353,8 @@ int engine_sla_fire(const struct engine_in *in, struct engine_out *out,
 	if (f.release && case_get(c, "status") &&
 	    (strcmp(case_get(c, "status"), "new") == 0 ||
 	     strcmp(case_get(c, "status"), "claimed") == 0)) {
-		json_t *fields = json_pack("{s:s, s:n}", "status", "new",
-					   "claimed_by");
+		json_t *fields =
+		    json_pack("{s:s, s:n}", "status", "new", "claimed_by");
 
 		if (!engine_case_set(out->cases, case_get(c, "no"), -1, fields,
 				     "sla", "released", f.id)) {
@@ -399,7 +393,8 @@ int engine_sla_late(const struct engine_in *in, const json_t *c, char *buf,
 			continue;
 		ms = sla_late_ms(in->sla, &st, (enum sla_clock)k, in->now_ms);
 		w = snprintf(buf + used, size - used, "%s%s超时%lld分钟",
-			     late ? "，" : "", sla_clock_label((enum sla_clock)k),
+			     late ? "，" : "",
+			     sla_clock_label((enum sla_clock)k),
 			     (long long)(ms / 60000));
 		if (w > 0 && (size_t)w < size - used)
 			used += (size_t)w;

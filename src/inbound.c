@@ -47,13 +47,11 @@ static void inbound_metrics(const json_t *list)
 	size_t i;
 	const json_t *m;
 
-	json_array_foreach(list, i, m)
-		metrics_sla(json_string_value(json_object_get(m, "clock")),
-			    json_string_value(json_object_get(m, "result")),
-			    (int)json_integer_value(json_object_get(m, "level")),
-			    (double)json_integer_value(
-				    json_object_get(m, "late_ms")) /
-				    1000.0);
+	json_array_foreach(list, i, m) metrics_sla(
+	    json_string_value(json_object_get(m, "clock")),
+	    json_string_value(json_object_get(m, "result")),
+	    (int)json_integer_value(json_object_get(m, "level")),
+	    (double)json_integer_value(json_object_get(m, "late_ms")) / 1000.0);
 }
 
 struct inbound_state {
@@ -88,9 +86,10 @@ static json_t *inbound_hash(const redisReply *r)
 	for (size_t i = 0; i + 1 < r->elements; i += 2)
 		if (r->element[i]->type == REDIS_REPLY_STRING &&
 		    r->element[i + 1]->type == REDIS_REPLY_STRING)
-			json_object_set_new(o, r->element[i]->str,
-					    json_stringn(r->element[i + 1]->str,
-							 r->element[i + 1]->len));
+			json_object_set_new(
+			    o, r->element[i]->str,
+			    json_stringn(r->element[i + 1]->str,
+					 r->element[i + 1]->len));
 	return o;
 }
 
@@ -120,8 +119,8 @@ static int inbound_load(const struct wl_config *cfg,
 			const struct chan_msg *msg, struct inbound_state *st)
 {
 	char no[24], list[160];
-	const char *argv[] = {store_prefix(), ch->id, msg->from, msg->id, no,
-			      list};
+	const char *argv[] = {store_prefix(), ch->id, msg->from,
+			      msg->id,	      no,     list};
 	redisReply *r = NULL, *c;
 	int rc;
 
@@ -149,8 +148,7 @@ static int inbound_load(const struct wl_config *cfg,
 		    strcmp(c->element[i]->str, "name") == 0 &&
 		    c->element[i + 1]->type == REDIS_REPLY_STRING)
 			st->contact_name = strdup(c->element[i + 1]->str);
-	if (r->element[4]->type == REDIS_REPLY_ARRAY &&
-	    r->element[4]->elements)
+	if (r->element[4]->type == REDIS_REPLY_ARRAY && r->element[4]->elements)
 		st->kase = inbound_hash(r->element[4]);
 	st->timeline = inbound_hashes(r->element[5], true);
 	st->open = inbound_hashes(r->element[6], false);
@@ -180,16 +178,15 @@ static int inbound_commit(const struct wl_config *cfg,
 	doc = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s, s:I, s:I, s:s, s:I, "
 			"s:O, s:O, s:O, s:s}",
 			"now", (json_int_t)now, "channel", ch->id, "from",
-			msg->from, "msg_id", msg->id, "name", msg->name,
-			"text", msg->text ? msg->text : "",
-			"dedupe_ttl", (json_int_t)cfg->dedupe_ttl_s, "expect",
+			msg->from, "msg_id", msg->id, "name", msg->name, "text",
+			msg->text ? msg->text : "", "dedupe_ttl",
+			(json_int_t)cfg->dedupe_ttl_s, "expect",
 			(json_int_t)st->version, "session", eo->session,
 			/* The flow expires a conversation itself (and says
 			 * so); Redis only forgets it a day later. */
 			"session_ttl", (json_int_t)cfg->session_ttl_s + 86400,
-			"out",
-			eo->out, "cases", eo->cases, "timers", eo->timers,
-			"kind", msg->kind ? msg->kind : "text");
+			"out", eo->out, "cases", eo->cases, "timers",
+			eo->timers, "kind", msg->kind ? msg->kind : "text");
 	if (!doc)
 		goto out;
 	body = json_dumps(doc, JSON_COMPACT);
@@ -232,10 +229,11 @@ static void inbound_log(const struct wl_channel_conf *ch,
 	char *from = text_mask_numbers(msg->from);
 	char *name = msg->name ? text_mask_name(msg->name) : NULL;
 
-	log_info("inbound", "message channel=%s id=%s from=%s name=%s "
-			    "result=%s",
+	log_info("inbound",
+		 "message channel=%s id=%s from=%s name=%s "
+		 "result=%s",
 		 ch->id, msg->id, from ? from : "?", name ? name : "-",
-		 rc != WL_OK			? wl_strerror(rc)
+		 rc != WL_OK		       ? wl_strerror(rc)
 		 : result == INBOUND_DUPLICATE ? "duplicate"
 					       : "committed");
 	free(from);

@@ -15,11 +15,11 @@ void log_set_level(enum log_level l);
 /* fmt is the message followed by key=value pairs, e.g.
  * log_msg(LOG_INFO, "http", "listening addr=%s port=%d", host, port); */
 void log_msg(enum log_level l, const char *component, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #define log_debug(c, ...) log_msg(LOG_DEBUG, c, __VA_ARGS__)
-#define log_info(c, ...) log_msg(LOG_INFO, c, __VA_ARGS__)
-#define log_warn(c, ...) log_msg(LOG_WARN, c, __VA_ARGS__)
+#define log_info(c, ...)  log_msg(LOG_INFO, c, __VA_ARGS__)
+#define log_warn(c, ...)  log_msg(LOG_WARN, c, __VA_ARGS__)
 #define log_error(c, ...) log_msg(LOG_ERROR, c, __VA_ARGS__)
 
 #endif

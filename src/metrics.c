@@ -9,21 +9,19 @@
 
 #include "wl.h"
 
-#define METRICS_ROUTES 16
+#define METRICS_ROUTES	 16
 #define METRICS_CHANNELS 64
 
-static const int metrics_statuses[] = {200, 202, 204, 400, 401, 403, 404,
-				       405, 413, 500, 503, 0};
+static const int metrics_statuses[] = {200, 202, 204, 400, 401, 403,
+				       404, 405, 413, 500, 503, 0};
 #define METRICS_NSTATUS WL_ARRAY_LEN(metrics_statuses)
 
 static const char *const metrics_inbound_results[] = {
-	"ok", "duplicate", "rejected", "unavailable"};
-static const char *const metrics_outbox_results[] = {"sent", "retry",
-						     "dead"};
+    "ok", "duplicate", "rejected", "unavailable"};
+static const char *const metrics_outbox_results[] = {"sent", "retry", "dead"};
 
-static const double metrics_buckets[] = {0.0005, 0.001, 0.0025, 0.005,
-					 0.01,	 0.025, 0.05,	0.1,
-					 0.25,	 0.5,	1,	2.5};
+static const double metrics_buckets[] = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 #define METRICS_NBUCKETS WL_ARRAY_LEN(metrics_buckets)
 
 static const struct wl_config *metrics_cfg;
@@ -52,7 +50,8 @@ void metrics_init(const struct wl_config *cfg, const char *const *routes,
 {
 	metrics_cfg = cfg;
 	metrics_route_names = routes;
-	metrics_n_routes = n_routes < METRICS_ROUTES ? n_routes : METRICS_ROUTES;
+	metrics_n_routes =
+	    n_routes < METRICS_ROUTES ? n_routes : METRICS_ROUTES;
 }
 
 void metrics_request(int route, int status)
@@ -109,8 +108,7 @@ void metrics_commit_latency(double seconds)
 		}
 	}
 	atomic_fetch_add_explicit(&metrics_hist[b], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&metrics_hist_count, 1,
-				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&metrics_hist_count, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&metrics_hist_sum_us,
 				  (unsigned long long)(seconds * 1e6),
 				  memory_order_relaxed);
@@ -202,7 +200,8 @@ void metrics_render(struct buf *out, long long outbox_depth)
 		      "# TYPE warmline_commit_seconds histogram\n");
 	for (size_t i = 0; i < METRICS_NBUCKETS; i++) {
 		cum += metrics_get(&metrics_hist[i]);
-		buf_addf(out, "warmline_commit_seconds_bucket{le=\"%g\"} %llu\n",
+		buf_addf(out,
+			 "warmline_commit_seconds_bucket{le=\"%g\"} %llu\n",
 			 metrics_buckets[i], cum);
 	}
 	cum += metrics_get(&metrics_hist[METRICS_NBUCKETS]);
@@ -225,7 +224,7 @@ void metrics_render(struct buf *out, long long outbox_depth)
 		for (size_t r = 0; r < WL_ARRAY_LEN(metrics_sla_results); r++)
 			for (int l = 0; l < METRICS_SLA_LEVELS; l++) {
 				unsigned long long v =
-					metrics_get(&metrics_sla_n[c][r][l]);
+				    metrics_get(&metrics_sla_n[c][r][l]);
 
 				if (!v)
 					continue;
@@ -241,18 +240,19 @@ void metrics_render(struct buf *out, long long outbox_depth)
 	for (size_t c = 0; c < WL_ARRAY_LEN(metrics_sla_clocks); c++)
 		for (size_t r = 0; r < WL_ARRAY_LEN(metrics_sla_results); r++)
 			for (int l = 0; l < METRICS_SLA_LEVELS; l++) {
-				unsigned long long v = metrics_get(
-					&metrics_sla_late_ms[c][r][l]);
+				unsigned long long v =
+				    metrics_get(&metrics_sla_late_ms[c][r][l]);
 
 				if (!metrics_get(&metrics_sla_n[c][r][l]))
 					continue;
-				buf_addf(out,
-					 "warmline_sla_late_seconds_total{clock="
-					 "\"%s\",result=\"%s\",level=\"%d\"} "
-					 "%.3f\n",
-					 metrics_sla_clocks[c],
-					 metrics_sla_results[r], l,
-					 (double)v / 1000.0);
+				buf_addf(
+				    out,
+				    "warmline_sla_late_seconds_total{clock="
+				    "\"%s\",result=\"%s\",level=\"%d\"} "
+				    "%.3f\n",
+				    metrics_sla_clocks[c],
+				    metrics_sla_results[r], l,
+				    (double)v / 1000.0);
 			}
 	buf_adds(out, "# HELP warmline_outbox_depth Outbound messages queued "
 		      "and not yet delivered or dead-lettered.\n"

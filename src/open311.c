@@ -25,7 +25,7 @@
 #include "text.h"
 #include "wl.h"
 
-#define O3_PREFIX "/open311/v2/"
+#define O3_PREFIX  "/open311/v2/"
 #define O3_MAX_IDS 50
 /* Cases read for one list answer at most (90 days of a busy street). */
 #define O3_MAX_READ 50000
@@ -37,34 +37,34 @@ static const struct o3_service {
 	const char *description;
 	const char *keywords;
 } o3_services[] = {
-	{"help", "flow:help", "居民求助",
-	 "困难群众取暖、吃穿、住房、疾病等过冬困难求助 Help with heating, "
-	 "food, clothes, housing or illness",
-	 "取暖,暖气,缺煤,棉衣,棉被,生活物资,heating"},
-	{"hazard", "flow:hazard", "安全隐患",
-	 "积雪覆冰、烟囱堵塞、电线老化、燃气等安全隐患 Safety hazards at "
-	 "home",
-	 "积雪,覆冰,烟囱,电线,燃气,hazard"},
-	{"rough_sleeper", "flow:rough_sleeper", "流浪乞讨人员",
-	 "发现露宿街头、流浪乞讨人员 Someone sleeping rough",
-	 "流浪,乞讨,露宿,rough sleeper"},
-	{"emergency", "emergency", "紧急求助",
-	 "煤气中毒、火灾、失温等紧急情况（请同时拨打120/119） Emergencies: "
-	 "carbon monoxide, fire, no heating in a cold snap",
-	 "煤气中毒,火灾,停暖,emergency"},
-	{"visit", "visit", "走访排查发现问题",
-	 "网格员入户走访排查发现的急难愁盼问题 Problems found on door-to-door "
-	 "visits",
-	 "走访,排查,visit"},
-	{"12345", "12345", "12345热线转办",
-	 "12345 政务服务便民热线转来的工单 Work orders from the 12345 hotline",
-	 "12345,工单"},
-	{"handover", "handover", "人工服务",
-	 "居民要求人工服务的求助 Residents who asked for a person",
-	 "人工,handover"},
-	{"proxy", "proxy", "电话代录",
-	 "工作人员为来电群众代为登记的求助 Requests taken by phone",
-	 "电话,代录,proxy"},
+    {"help", "flow:help", "居民求助",
+     "困难群众取暖、吃穿、住房、疾病等过冬困难求助 Help with heating, "
+     "food, clothes, housing or illness",
+     "取暖,暖气,缺煤,棉衣,棉被,生活物资,heating"},
+    {"hazard", "flow:hazard", "安全隐患",
+     "积雪覆冰、烟囱堵塞、电线老化、燃气等安全隐患 Safety hazards at "
+     "home",
+     "积雪,覆冰,烟囱,电线,燃气,hazard"},
+    {"rough_sleeper", "flow:rough_sleeper", "流浪乞讨人员",
+     "发现露宿街头、流浪乞讨人员 Someone sleeping rough",
+     "流浪,乞讨,露宿,rough sleeper"},
+    {"emergency", "emergency", "紧急求助",
+     "煤气中毒、火灾、失温等紧急情况（请同时拨打120/119） Emergencies: "
+     "carbon monoxide, fire, no heating in a cold snap",
+     "煤气中毒,火灾,停暖,emergency"},
+    {"visit", "visit", "走访排查发现问题",
+     "网格员入户走访排查发现的急难愁盼问题 Problems found on door-to-door "
+     "visits",
+     "走访,排查,visit"},
+    {"12345", "12345", "12345热线转办",
+     "12345 政务服务便民热线转来的工单 Work orders from the 12345 hotline",
+     "12345,工单"},
+    {"handover", "handover", "人工服务",
+     "居民要求人工服务的求助 Residents who asked for a person",
+     "人工,handover"},
+    {"proxy", "proxy", "电话代录",
+     "工作人员为来电群众代为登记的求助 Requests taken by phone",
+     "电话,代录,proxy"},
 };
 
 static const char o3_notice[] = "1小时响应、24小时处置、3天内反馈";
@@ -77,8 +77,9 @@ static void o3_json(struct http_ctx *h, int status, json_t *v)
 	h->status = s ? status : 500;
 	h->type = "application/json; charset=utf-8";
 	buf_reset(&h->out);
-	buf_adds(&h->out, s ? s : "[{\"code\":500,\"description\":"
-				  "\"out of memory\"}]");
+	buf_adds(&h->out, s ? s
+			    : "[{\"code\":500,\"description\":"
+			      "\"out of memory\"}]");
 	free(s);
 }
 
@@ -130,8 +131,8 @@ static json_t *o3_time_ms(long long ms, int32_t off)
 	sla_civil_from_day(day, &y, &m, &d);
 	snprintf(out, sizeof(out), "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d",
 		 y, m, d, (int)(tod / 3600000), (int)(tod / 60000 % 60),
-		 (int)(tod / 1000 % 60), off < 0 ? '-' : '+',
-		 (int)(a / 3600), (int)(a / 60 % 60));
+		 (int)(tod / 1000 % 60), off < 0 ? '-' : '+', (int)(a / 3600),
+		 (int)(a / 60 % 60));
 	return json_string(out);
 }
 
@@ -262,7 +263,8 @@ static json_t *o3_request(const struct wl_config *cfg, const json_t *c)
 	int32_t off = o3_offset(cfg);
 	char *path = area >= 0 ? o3_area_path(cfg, area) : NULL;
 	char *desc = cat && *cat ? text_mask_numbers(cat) : NULL;
-	long long dl = o3_ms(c, "ext_deadline_ms"), created = o3_ms(c, "created");
+	long long dl = o3_ms(c, "ext_deadline_ms"),
+		  created = o3_ms(c, "created");
 	json_t *o, *expected = json_null();
 
 	/* When it is due: a work order's own deadline, else the 24-hour
@@ -270,9 +272,8 @@ static json_t *o3_request(const struct wl_config *cfg, const json_t *c)
 	if (dl > 0)
 		expected = o3_time_ms(dl, off);
 	else if (created > 0 && o3_is_open(status))
-		expected = o3_time_ms(created + (long long)cfg->sla.handle_s *
-							1000,
-				      off);
+		expected = o3_time_ms(
+		    created + (long long)cfg->sla.handle_s * 1000, off);
 	o = json_pack("{s:s?, s:s, s:s?, s:s, s:s, s:s?, s:s?, s:s, s:o, s:o, "
 		      "s:o, s:s?}",
 		      "service_request_id",
@@ -281,7 +282,9 @@ static json_t *o3_request(const struct wl_config *cfg, const json_t *c)
 		      st >= 0 ? case_status_label((enum case_status)st) : NULL,
 		      "service_name", svc ? svc->name : o3_code(source),
 		      "service_code", o3_code(source), "description",
-		      desc ? desc : svc ? svc->name : NULL,
+		      desc  ? desc
+		      : svc ? svc->name
+			    : NULL,
 		      "agency_responsible",
 		      area >= 0 ? o3_agency(cfg, area) : NULL, "service_notice",
 		      o3_notice, "requested_datetime", o3_time_ms(created, off),
@@ -300,12 +303,11 @@ static int o3_services_list(struct http_ctx *h)
 		const struct o3_service *s = &o3_services[i];
 
 		json_array_append_new(
-			a, json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s}",
-				     "service_code", s->code, "service_name",
-				     s->name, "description", s->description,
-				     "metadata", 0, "type", "realtime",
-				     "keywords", s->keywords, "group",
-				     "温暖过冬"));
+		    a, json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s}",
+				 "service_code", s->code, "service_name",
+				 s->name, "description", s->description,
+				 "metadata", 0, "type", "realtime", "keywords",
+				 s->keywords, "group", "温暖过冬"));
 	}
 	o3_json(h, 200, a);
 	return WL_OK;
@@ -334,9 +336,10 @@ static json_t *o3_case(const struct wl_config *cfg, const char *no, int *rc)
 	for (size_t i = 0; c && i + 1 < r->elements; i += 2)
 		if (r->element[i]->type == REDIS_REPLY_STRING &&
 		    r->element[i + 1]->type == REDIS_REPLY_STRING)
-			json_object_set_new(c, r->element[i]->str,
-					    json_stringn(r->element[i + 1]->str,
-							 r->element[i + 1]->len));
+			json_object_set_new(
+			    c, r->element[i]->str,
+			    json_stringn(r->element[i + 1]->str,
+					 r->element[i + 1]->len));
 	freeReplyObject(r);
 	o = c ? o3_request(cfg, c) : NULL;
 	json_decref(c);
@@ -369,7 +372,8 @@ static int o3_request_one(struct http_ctx *h, const char *id, size_t n)
 	}
 	if (!o) {
 		o3_error(h, rc ? 500 : 404,
-			 rc ? "internal error" : "没有这个请求 (no such request)");
+			 rc ? "internal error"
+			    : "没有这个请求 (no such request)");
 		return WL_OK;
 	}
 	o3_json(h, 200, json_pack("[o]", o));
@@ -452,22 +456,25 @@ static int o3_requests_list(struct http_ctx *h)
 		return o3_requests_by_id(h, ids);
 	if (!o3_status_filter(http_ctx_arg(h, "status"), &want_open,
 			      &want_closed)) {
-		o3_error(h, 400, "status 应为 open 或 closed "
-				 "(status is open or closed)");
+		o3_error(h, 400,
+			 "status 应为 open 或 closed "
+			 "(status is open or closed)");
 		return WL_OK;
 	}
 	end = clock_now_ms() + 1;
 	if ((end_s && *end_s && !o3_parse_time(end_s, off, &end)) ||
 	    (start_s && *start_s && !o3_parse_time(start_s, off, &start))) {
-		o3_error(h, 400, "日期应为 ISO 8601，如 2025-11-20T00:00:00+08:00 "
-				 "(dates are ISO 8601)");
+		o3_error(h, 400,
+			 "日期应为 ISO 8601，如 2025-11-20T00:00:00+08:00 "
+			 "(dates are ISO 8601)");
 		return WL_OK;
 	}
 	if (!start_s || !*start_s)
 		start = end - (int64_t)OPEN311_MAX_DAYS * 86400000;
 	if (start > end || end - start > (int64_t)OPEN311_MAX_DAYS * 86400000) {
-		o3_error(h, 400, "日期范围最长 90 天 (the date range is at most "
-				 "90 days)");
+		o3_error(h, 400,
+			 "日期范围最长 90 天 (the date range is at most "
+			 "90 days)");
 		return WL_OK;
 	}
 	cases = json_array();
@@ -484,8 +491,10 @@ static int o3_requests_list(struct http_ctx *h)
 	for (i = json_array_size(cases); i > 0 && kept < OPEN311_MAX_RESULTS;
 	     i--) {
 		json_t *c = json_array_get(cases, i - 1);
-		const char *st = json_string_value(json_object_get(c, "status"));
-		const char *src = json_string_value(json_object_get(c, "source"));
+		const char *st =
+		    json_string_value(json_object_get(c, "status"));
+		const char *src =
+		    json_string_value(json_object_get(c, "source"));
 		bool open = o3_is_open(st);
 		json_t *o;
 

@@ -19,7 +19,7 @@
 /* Most requests one list answer returns (newest first), and the longest
  * date range one list reads. */
 #define OPEN311_MAX_RESULTS 1000
-#define OPEN311_MAX_DAYS 90
+#define OPEN311_MAX_DAYS    90
 
 int open311_handle(struct http_ctx *h);
 

@@ -29,7 +29,7 @@
 #include "wl.h"
 
 #define OUTBOX_RESP_MAX 65536
-#define OUTBOX_IDLE_MS 200
+#define OUTBOX_IDLE_MS	200
 
 struct outbox_send {
 	CURL *easy;
@@ -133,7 +133,8 @@ static void outbox_easy_setup(CURL *e, const struct chan_http *req,
 	}
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, outbox_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, resp);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)ob_cfg->outbox.timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+			 (long)ob_cfg->outbox.timeout_ms);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
 			 (long)ob_cfg->outbox.timeout_ms);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -209,12 +210,12 @@ out:
 	return t->token && now < t->expires_ms ? t->token : NULL;
 }
 
-static void outbox_done(const char *queue, const char *id,
-			const char *outcome, long delay_ms, const char *error)
+static void outbox_done(const char *queue, const char *id, const char *outcome,
+			long delay_ms, const char *error)
 {
 	char delay[32], now[32];
-	const char *argv[] = {store_prefix(), queue, id, ob_owner, outcome,
-			      delay, now, error};
+	const char *argv[] = {store_prefix(), queue, id,  ob_owner,
+			      outcome,	      delay, now, error};
 	redisReply *r = NULL;
 
 	snprintf(delay, sizeof(delay), "%ld", delay_ms);
@@ -223,8 +224,8 @@ static void outbox_done(const char *queue, const char *id,
 		       &r) != WL_OK) {
 		/* The lease will expire and the message will be sent again:
 		 * at least once, never lost. */
-		log_warn("outbox", "cannot record outcome id=%s outcome=%s",
-			 id, outcome);
+		log_warn("outbox", "cannot record outcome id=%s outcome=%s", id,
+			 outcome);
 		return;
 	}
 	if (r->type == REDIS_REPLY_INTEGER && r->integer == 0)
@@ -248,9 +249,9 @@ static void outbox_finish(struct outbox_send *s, CURLcode cc)
 		snprintf(err, sizeof(err), "curl: %s", curl_easy_strerror(cc));
 	} else {
 		res = ad && ad->classify
-			      ? ad->classify(status, s->resp.s ? s->resp.s : "",
-					     s->resp.len)
-			      : chan_classify_http(status);
+			  ? ad->classify(status, s->resp.s ? s->resp.s : "",
+					 s->resp.len)
+			  : chan_classify_http(status);
 		snprintf(err, sizeof(err), "http %ld", status);
 		curl_easy_getinfo(s->easy, CURLINFO_RETRY_AFTER, &retry_after);
 		if (retry_after == 0 && status != 429 && status != 503)
@@ -275,16 +276,18 @@ static void outbox_finish(struct outbox_send *s, CURLcode cc)
 					   (unsigned int)random());
 
 		metrics_outbox(s->ch_idx, "retry");
-		log_info("outbox", "retry id=%s channel=%s tries=%d "
-				   "delay_ms=%ld error=\"%s\"",
+		log_info("outbox",
+			 "retry id=%s channel=%s tries=%d "
+			 "delay_ms=%ld error=\"%s\"",
 			 s->id, ch->id, s->tries + 1, d, err);
 		outbox_done(s->queue, s->id, "retry", d, err);
 		break;
 	}
 	default:
 		metrics_outbox(s->ch_idx, "dead");
-		log_warn("outbox", "dead-lettered id=%s channel=%s tries=%d "
-				   "error=\"%s\"",
+		log_warn("outbox",
+			 "dead-lettered id=%s channel=%s tries=%d "
+			 "error=\"%s\"",
 			 s->id, ch->id, s->tries + 1, err);
 		outbox_done(s->queue, s->id, "dead", 0, err);
 		break;
@@ -317,8 +320,8 @@ static int outbox_start_send(redisReply *m, int *inflight)
 		token = outbox_token(s->ch_idx, ad);
 		if (!token) {
 			outbox_done(s->queue, s->id, "retry",
-				    outbox_backoff_ms(&ob_cfg->outbox,
-						      s->tries, -1,
+				    outbox_backoff_ms(&ob_cfg->outbox, s->tries,
+						      -1,
 						      (unsigned int)random()),
 				    "no access token");
 			goto fail;
@@ -371,8 +374,8 @@ static void outbox_pop(int *inflight)
 	if (r->type == REDIS_REPLY_ARRAY)
 		for (size_t i = 0; i < r->elements; i++) {
 			redisReply *m = r->element[i];
-			bool ok = m->type == REDIS_REPLY_ARRAY &&
-				  m->elements == 6;
+			bool ok =
+			    m->type == REDIS_REPLY_ARRAY && m->elements == 6;
 
 			for (size_t k = 0; ok && k < 6; k++)
 				ok = m->element[k]->type == REDIS_REPLY_STRING;
@@ -446,8 +449,8 @@ int outbox_start(const struct wl_config *cfg)
 	char host[32];
 
 	ob_cfg = cfg;
-	ob_tokens = calloc(cfg->n_channels ? cfg->n_channels : 1,
-			   sizeof(*ob_tokens));
+	ob_tokens =
+	    calloc(cfg->n_channels ? cfg->n_channels : 1, sizeof(*ob_tokens));
 	if (!ob_tokens)
 		return WL_ENOMEM;
 	if (gethostname(host, sizeof(host)) != 0)

@@ -22,10 +22,10 @@
 /* person_times and amount_fen of one case are capped so that sums over
  * REPORT_MAX_RECORDS cases cannot overflow. */
 #define RP_TIMES_MAX 1000000LL
-#define RP_FEN_MAX 10000000000000LL
+#define RP_FEN_MAX   10000000000000LL
 
 static const char *const rp_kind_names[REPORT_KIND_COUNT] = {
-	"weekly", "visits", "problems", "needs"};
+    "weekly", "visits", "problems", "needs"};
 
 int report_kind_parse(const char *s)
 {
@@ -66,8 +66,8 @@ void report_week_of(int32_t day, int32_t *from_day, int32_t *to_day)
 
 int report_query_init(const struct wl_config *cfg, enum report_kind kind,
 		      const char *from, const char *to, const char *week,
-		      const char *area, int64_t now_ms,
-		      struct report_query *q, char *err, size_t err_size)
+		      const char *area, int64_t now_ms, struct report_query *q,
+		      char *err, size_t err_size)
 {
 	int32_t off = 8 * 3600, d;
 
@@ -85,13 +85,15 @@ int report_query_init(const struct wl_config *cfg, enum report_kind kind,
 	if (week && !*week)
 		week = NULL;
 	if ((from == NULL) != (to == NULL)) {
-		snprintf(err, err_size, "开始日期和结束日期须同时给出"
-					"（--from and --to go together）");
+		snprintf(err, err_size,
+			 "开始日期和结束日期须同时给出"
+			 "（--from and --to go together）");
 		return WL_EBADREQ;
 	}
 	if (from && week) {
-		snprintf(err, err_size, "按周（--week）与按日期只能选一种"
-					"（--week or --from/--to, not both）");
+		snprintf(err, err_size,
+			 "按周（--week）与按日期只能选一种"
+			 "（--week or --from/--to, not both）");
 		return WL_EBADREQ;
 	}
 	if (from) {
@@ -103,8 +105,9 @@ int report_query_init(const struct wl_config *cfg, enum report_kind kind,
 			return WL_EBADREQ;
 		}
 		if (q->from_day > q->to_day) {
-			snprintf(err, err_size, "开始日期晚于结束日期"
-						"（--from is after --to）");
+			snprintf(err, err_size,
+				 "开始日期晚于结束日期"
+				 "（--from is after --to）");
 			return WL_EBADREQ;
 		}
 		if (q->to_day - q->from_day >= REPORT_MAX_DAYS) {
@@ -142,8 +145,9 @@ int report_query_init(const struct wl_config *cfg, enum report_kind kind,
 	if (area && *area) {
 		q->area = config_area_index(cfg, area);
 		if (q->area < 0) {
-			snprintf(err, err_size, "配置中没有这个区域"
-						"（unknown area）");
+			snprintf(err, err_size,
+				 "配置中没有这个区域"
+				 "（unknown area）");
 			return WL_EBADREQ;
 		}
 	}
@@ -302,22 +306,22 @@ int report_person_kind(const char *category)
 		const char *word;
 		enum report_person kind;
 	} words[] = {
-		{"低保", REPORT_DIBAO},
-		{"低保户", REPORT_DIBAO},
-		{"低保对象", REPORT_DIBAO},
-		{"城乡低保", REPORT_DIBAO},
-		{"特困", REPORT_TEKUN},
-		{"特困人员", REPORT_TEKUN},
-		{"特困对象", REPORT_TEKUN},
-		{"特困供养", REPORT_TEKUN},
-		{"特困供养人员", REPORT_TEKUN},
-		{"特殊困难老年人", REPORT_ELDERLY},
-		{"特殊困难老人", REPORT_ELDERLY},
-		{"困境儿童", REPORT_CHILD},
-		{"其他困难群众", REPORT_OTHERS},
-		{"低保边缘户", REPORT_OTHERS},
-		{"刚性支出家庭", REPORT_OTHERS},
-		{"防返贫监测户", REPORT_OTHERS},
+	    {"低保", REPORT_DIBAO},
+	    {"低保户", REPORT_DIBAO},
+	    {"低保对象", REPORT_DIBAO},
+	    {"城乡低保", REPORT_DIBAO},
+	    {"特困", REPORT_TEKUN},
+	    {"特困人员", REPORT_TEKUN},
+	    {"特困对象", REPORT_TEKUN},
+	    {"特困供养", REPORT_TEKUN},
+	    {"特困供养人员", REPORT_TEKUN},
+	    {"特殊困难老年人", REPORT_ELDERLY},
+	    {"特殊困难老人", REPORT_ELDERLY},
+	    {"困境儿童", REPORT_CHILD},
+	    {"其他困难群众", REPORT_OTHERS},
+	    {"低保边缘户", REPORT_OTHERS},
+	    {"刚性支出家庭", REPORT_OTHERS},
+	    {"防返贫监测户", REPORT_OTHERS},
 	};
 
 	for (size_t i = 0; category && i < WL_ARRAY_LEN(words); i++)
@@ -401,8 +405,9 @@ static int rp_event_cmp(const void *a, const void *b)
 /* the weekly table */
 
 /* The in-kind measures in the order the table lists them. */
-static const char *const rp_goods_order[] = {"取暖炉具", "取暖煤", "棉衣",
-					     "棉被", "电热毯", "其他物资"};
+static const char *const rp_goods_order[] = {
+    "取暖炉具", "取暖煤", "棉衣", "棉被", "电热毯", "其他物资",
+};
 
 static size_t rp_goods_rank(const char *name)
 {
@@ -432,17 +437,15 @@ static void rp_goods_add(struct report_weekly_row *r, const char *name,
 	if (r->n_goods == REPORT_GOODS_MAX)
 		return;
 	/* Keep the table's order: canonical names first, others as met. */
-	for (i = r->n_goods; i > 0 && rp_goods_rank(r->goods[i - 1].name) >
-					      rank;
-	     i--)
+	for (i = r->n_goods;
+	     i > 0 && rp_goods_rank(r->goods[i - 1].name) > rank; i--)
 		r->goods[i] = r->goods[i - 1];
 	snprintf(r->goods[i].name, sizeof(r->goods[i].name), "%s", name);
 	r->goods[i].times = times;
 	r->n_goods++;
 }
 
-int report_goods_text(const struct report_weekly_row *r, char *buf,
-		      size_t size)
+int report_goods_text(const struct report_weekly_row *r, char *buf, size_t size)
 {
 	struct buf b = BUF_INIT;
 	int n;
@@ -529,8 +532,9 @@ static int rp_rows_init(const struct wl_config *cfg,
 			const struct wl_area *a = &cfg->areas[i];
 			struct report_weekly_row *r = &w->rows[n];
 
-			if (a->level != (pass ? LEVEL_STREET : LEVEL_COMMUNITY)
-			    || !rp_row_shown(cfg, q, (int)i))
+			if (a->level !=
+				(pass ? LEVEL_STREET : LEVEL_COMMUNITY) ||
+			    !rp_row_shown(cfg, q, (int)i))
 				continue;
 			r->area = (int)i;
 			r->street_own = pass == 1;
@@ -603,12 +607,10 @@ static int rp_visit_events(const struct wl_config *cfg,
 		row = rp_row_of(cfg, q, u, rp_visit_area(cfg, data));
 		if (row < 0)
 			continue;
-		if (rp_event_add(ev,
-				 rp_person_key(data, "visit", rp_str(v, "id"),
-					       row),
-				 at, row,
-				 report_person_kind(
-					 rp_str(data, "person_category"))))
+		if (rp_event_add(
+			ev, rp_person_key(data, "visit", rp_str(v, "id"), row),
+			at, row,
+			report_person_kind(rp_str(data, "person_category"))))
 			return WL_ENOMEM;
 	}
 	return WL_OK;
@@ -616,9 +618,8 @@ static int rp_visit_events(const struct wl_config *cfg,
 
 static int rp_case_sums(const struct wl_config *cfg,
 			const struct report_data *d,
-			const struct report_query *q,
-			const struct rp_units *u, struct report_weekly *w,
-			struct rp_events *ev)
+			const struct report_query *q, const struct rp_units *u,
+			struct report_weekly *w, struct rp_events *ev)
 {
 	size_t i;
 	json_t *c;
@@ -658,17 +659,18 @@ static int rp_case_sums(const struct wl_config *cfg,
 		} else if (mk == MEASURE_GOODS) {
 			const char *m = rp_str(c, "measure");
 			const struct case_measure *cm =
-				m ? case_measure_find(m) : NULL;
+			    m ? case_measure_find(m) : NULL;
 
-			rp_goods_add(r, cm ? cm->name : m ? m : "其他物资",
+			rp_goods_add(r,
+				     cm	 ? cm->name
+				     : m ? m
+					 : "其他物资",
 				     (long)times);
 			r->goods_times += (long)times;
 		}
-		if (rp_event_add(ev,
-				 rp_person_key(c, "case", rp_str(c, "no"), row),
-				 at, row,
-				 report_person_kind(
-					 rp_str(c, "person_category"))))
+		if (rp_event_add(
+			ev, rp_person_key(c, "case", rp_str(c, "no"), row), at,
+			row, report_person_kind(rp_str(c, "person_category"))))
 			return WL_ENOMEM;
 	}
 	return WL_OK;
@@ -685,8 +687,8 @@ static void rp_count_people(struct report_weekly *w, struct rp_events *ev)
 	while (i < ev->n) {
 		int kind = -1;
 
-		for (j = i; j < ev->n && strcmp(ev->v[j].key, ev->v[i].key) == 0;
-		     j++)
+		for (j = i;
+		     j < ev->n && strcmp(ev->v[j].key, ev->v[i].key) == 0; j++)
 			if (kind < 0)
 				kind = ev->v[j].kind;
 		if (kind >= 0)
@@ -751,100 +753,98 @@ void report_weekly_release(struct report_weekly *w)
 /* tables */
 
 static const struct report_col rp_weekly_cols[] = {
-	{"unit", NULL, "单位", REPORT_TEXT, 16},
-	{"dibao", NULL, "低保（人）", REPORT_INT, 8},
-	{"tekun", NULL, "特困对象（人）", REPORT_INT, 8},
-	{"elderly", NULL, "特殊困难老年人（人）", REPORT_INT, 10},
-	{"children", NULL, "困境儿童（人）", REPORT_INT, 8},
-	{"others", NULL, "其他困难群众（人）", REPORT_INT, 9},
-	{"relief_times", NULL, "救助人次（人次）", REPORT_INT, 9},
-	{"amount_wan", NULL, "支出金额（万元）", REPORT_DEC2, 10},
-	{"goods", "其他救助方式", "救助方式", REPORT_TEXT, 20},
-	{"goods_times", "其他救助方式", "救助人次", REPORT_INT, 9},
-	{"found", NULL, "走访排查发现急难愁盼问题数", REPORT_INT, 12},
-	{"solved", NULL, "走访排查解决急难愁盼问题数", REPORT_INT, 12},
+    {"unit", NULL, "单位", REPORT_TEXT, 16},
+    {"dibao", NULL, "低保（人）", REPORT_INT, 8},
+    {"tekun", NULL, "特困对象（人）", REPORT_INT, 8},
+    {"elderly", NULL, "特殊困难老年人（人）", REPORT_INT, 10},
+    {"children", NULL, "困境儿童（人）", REPORT_INT, 8},
+    {"others", NULL, "其他困难群众（人）", REPORT_INT, 9},
+    {"relief_times", NULL, "救助人次（人次）", REPORT_INT, 9},
+    {"amount_wan", NULL, "支出金额（万元）", REPORT_DEC2, 10},
+    {"goods", "其他救助方式", "救助方式", REPORT_TEXT, 20},
+    {"goods_times", "其他救助方式", "救助人次", REPORT_INT, 9},
+    {"found", NULL, "走访排查发现急难愁盼问题数", REPORT_INT, 12},
+    {"solved", NULL, "走访排查解决急难愁盼问题数", REPORT_INT, 12},
 };
 
 static const struct report_col rp_visit_cols[] = {
-	{"seq", NULL, "序号", REPORT_INT, 6},
-	{"recorded", NULL, "登记时间", REPORT_TEXT, 17},
-	{"town", NULL, "乡镇（街道）", REPORT_TEXT, 14},
-	{"village", NULL, "村（社区）", REPORT_TEXT, 12},
-	{"visit_time", NULL, "走访时间", REPORT_TEXT, 12},
-	{"name", NULL, "姓名", REPORT_TEXT, 10},
-	{"sex", NULL, "性别", REPORT_TEXT, 5},
-	{"age", NULL, "年龄", REPORT_INT, 5},
-	{"person_category", NULL, "人员类别", REPORT_TEXT, 16},
-	{"health", NULL, "身体健康状况", REPORT_TEXT, 8},
-	{"q1", "走访排查情况", "衣食住行医是否存在困难", REPORT_TEXT, 18},
-	{"q2", "走访排查情况", "分开居住的家庭成员是否履行赡养扶养义务",
-	 REPORT_TEXT, 18},
-	{"q3", "走访排查情况", "房屋和水电气暖设施是否存在安全隐患",
-	 REPORT_TEXT, 18},
-	{"q4", "走访排查情况", "是否有生活照料等服务需求", REPORT_TEXT, 18},
-	{"notes", NULL, "探访记录", REPORT_TEXT, 24},
-	{"problems", NULL, "存在问题", REPORT_TEXT, 24},
-	{"measures", NULL, "解决措施及时限", REPORT_TEXT, 24},
-	{"staff", NULL, "走访排查人", REPORT_TEXT, 10},
+    {"seq", NULL, "序号", REPORT_INT, 6},
+    {"recorded", NULL, "登记时间", REPORT_TEXT, 17},
+    {"town", NULL, "乡镇（街道）", REPORT_TEXT, 14},
+    {"village", NULL, "村（社区）", REPORT_TEXT, 12},
+    {"visit_time", NULL, "走访时间", REPORT_TEXT, 12},
+    {"name", NULL, "姓名", REPORT_TEXT, 10},
+    {"sex", NULL, "性别", REPORT_TEXT, 5},
+    {"age", NULL, "年龄", REPORT_INT, 5},
+    {"person_category", NULL, "人员类别", REPORT_TEXT, 16},
+    {"health", NULL, "身体健康状况", REPORT_TEXT, 8},
+    {"q1", "走访排查情况", "衣食住行医是否存在困难", REPORT_TEXT, 18},
+    {"q2", "走访排查情况", "分开居住的家庭成员是否履行赡养扶养义务",
+     REPORT_TEXT, 18},
+    {"q3", "走访排查情况", "房屋和水电气暖设施是否存在安全隐患", REPORT_TEXT,
+     18},
+    {"q4", "走访排查情况", "是否有生活照料等服务需求", REPORT_TEXT, 18},
+    {"notes", NULL, "探访记录", REPORT_TEXT, 24},
+    {"problems", NULL, "存在问题", REPORT_TEXT, 24},
+    {"measures", NULL, "解决措施及时限", REPORT_TEXT, 24},
+    {"staff", NULL, "走访排查人", REPORT_TEXT, 10},
 };
 
 static const struct report_col rp_need_cols[] = {
-	{"seq", NULL, "序号", REPORT_INT, 6},
-	{"no", NULL, "工单号", REPORT_TEXT, 8},
-	{"created", NULL, "登记时间", REPORT_TEXT, 17},
-	{"area", NULL, "所属区域", REPORT_TEXT, 16},
-	{"name", NULL, "姓名", REPORT_TEXT, 10},
-	{"age", NULL, "年龄", REPORT_INT, 5},
-	{"person_category", NULL, "人员类别", REPORT_TEXT, 16},
-	{"address", NULL, "住址", REPORT_TEXT, 22},
-	{"phone", NULL, "联系电话", REPORT_TEXT, 14},
-	{"need", NULL, "需求类别", REPORT_TEXT, 12},
-	{"detail", NULL, "需求描述", REPORT_TEXT, 26},
-	{"source", NULL, "来源", REPORT_TEXT, 10},
-	{"urgency", NULL, "紧急程度", REPORT_TEXT, 6},
-	{"measure", NULL, "救助措施", REPORT_TEXT, 10},
-	{"person_times", NULL, "救助人次", REPORT_INT, 6},
-	{"amount_yuan", NULL, "金额（元）", REPORT_DEC2, 10},
-	{"status", NULL, "办理状态", REPORT_TEXT, 8},
-	{"resolved", NULL, "办结时间", REPORT_TEXT, 17},
-	{"staff", NULL, "责任人", REPORT_TEXT, 10},
+    {"seq", NULL, "序号", REPORT_INT, 6},
+    {"no", NULL, "工单号", REPORT_TEXT, 8},
+    {"created", NULL, "登记时间", REPORT_TEXT, 17},
+    {"area", NULL, "所属区域", REPORT_TEXT, 16},
+    {"name", NULL, "姓名", REPORT_TEXT, 10},
+    {"age", NULL, "年龄", REPORT_INT, 5},
+    {"person_category", NULL, "人员类别", REPORT_TEXT, 16},
+    {"address", NULL, "住址", REPORT_TEXT, 22},
+    {"phone", NULL, "联系电话", REPORT_TEXT, 14},
+    {"need", NULL, "需求类别", REPORT_TEXT, 12},
+    {"detail", NULL, "需求描述", REPORT_TEXT, 26},
+    {"source", NULL, "来源", REPORT_TEXT, 10},
+    {"urgency", NULL, "紧急程度", REPORT_TEXT, 6},
+    {"measure", NULL, "救助措施", REPORT_TEXT, 10},
+    {"person_times", NULL, "救助人次", REPORT_INT, 6},
+    {"amount_yuan", NULL, "金额（元）", REPORT_DEC2, 10},
+    {"status", NULL, "办理状态", REPORT_TEXT, 8},
+    {"resolved", NULL, "办结时间", REPORT_TEXT, 17},
+    {"staff", NULL, "责任人", REPORT_TEXT, 10},
 };
 
 static const struct report_col rp_problem_cols[] = {
-	{"seq", NULL, "序号", REPORT_INT, 6},
-	{"no", NULL, "工单号", REPORT_TEXT, 8},
-	{"found", NULL, "发现时间", REPORT_TEXT, 17},
-	{"source", NULL, "问题来源", REPORT_TEXT, 10},
-	{"area", NULL, "所属区域", REPORT_TEXT, 16},
-	{"name", NULL, "涉及对象", REPORT_TEXT, 10},
-	{"category", NULL, "问题类别", REPORT_TEXT, 14},
-	{"problem", NULL, "问题描述", REPORT_TEXT, 26},
-	{"measure", NULL, "整改措施", REPORT_TEXT, 24},
-	{"deadline", NULL, "整改时限", REPORT_TEXT, 17},
-	{"staff", NULL, "责任人", REPORT_TEXT, 10},
-	{"status", NULL, "整改状态", REPORT_TEXT, 12},
-	{"resolved", NULL, "办结时间", REPORT_TEXT, 17},
-	{"feedback_at", "回头看", "回访时间", REPORT_TEXT, 17},
-	{"solved", "回头看", "问题是否解决", REPORT_TEXT, 8},
-	{"satisfaction", "回头看", "满意度", REPORT_TEXT, 8},
-	{"feedback_note", "回头看", "回访情况", REPORT_TEXT, 22},
+    {"seq", NULL, "序号", REPORT_INT, 6},
+    {"no", NULL, "工单号", REPORT_TEXT, 8},
+    {"found", NULL, "发现时间", REPORT_TEXT, 17},
+    {"source", NULL, "问题来源", REPORT_TEXT, 10},
+    {"area", NULL, "所属区域", REPORT_TEXT, 16},
+    {"name", NULL, "涉及对象", REPORT_TEXT, 10},
+    {"category", NULL, "问题类别", REPORT_TEXT, 14},
+    {"problem", NULL, "问题描述", REPORT_TEXT, 26},
+    {"measure", NULL, "整改措施", REPORT_TEXT, 24},
+    {"deadline", NULL, "整改时限", REPORT_TEXT, 17},
+    {"staff", NULL, "责任人", REPORT_TEXT, 10},
+    {"status", NULL, "整改状态", REPORT_TEXT, 12},
+    {"resolved", NULL, "办结时间", REPORT_TEXT, 17},
+    {"feedback_at", "回头看", "回访时间", REPORT_TEXT, 17},
+    {"solved", "回头看", "问题是否解决", REPORT_TEXT, 8},
+    {"satisfaction", "回头看", "满意度", REPORT_TEXT, 8},
+    {"feedback_note", "回头看", "回访情况", REPORT_TEXT, 22},
 };
 
 static const char *const rp_weekly_notes[] = {
-	"填报人：　　　　　　　　　联系电话：",
-	"备注：1、此表每周三报回。",
-	"2、其他救助方式包括：采取发放取暖炉具、取暖煤和棉衣、棉被、电热毯等"
-	"御寒取暖物资等方式。",
-	"3、发现和解决问题情况（可附件简要说明）。",
-	NULL};
+    "填报人：　　　　　　　　　联系电话：", "备注：1、此表每周三报回。",
+    "2、其他救助方式包括：采取发放取暖炉具、取暖煤和棉衣、棉被、电热毯等"
+    "御寒取暖物资等方式。",
+    "3、发现和解决问题情况（可附件简要说明）。", NULL};
 static const char *const rp_visit_notes[] = {
-	"走访排查人、困难群众签字见纸质记录表。", NULL};
+    "走访排查人、困难群众签字见纸质记录表。", NULL};
 static const char *const rp_need_notes[] = {"填报人：　　　　　　　　　"
 					    "联系电话：",
 					    NULL};
 static const char *const rp_problem_notes[] = {
-	"整改时限：12345 工单按其自带时限，其余按“24小时处置”规则计算。",
-	"填报人：　　　　　　　　　联系电话：", NULL};
+    "整改时限：12345 工单按其自带时限，其余按“24小时处置”规则计算。",
+    "填报人：　　　　　　　　　联系电话：", NULL};
 
 const char *report_cell(const struct report_table *t, size_t row, size_t col)
 {
@@ -1008,8 +1008,7 @@ static void rp_table_head(const struct wl_config *cfg,
 
 static int rp_weekly_table(const struct wl_config *cfg,
 			   const struct report_data *d,
-			   const struct report_query *q,
-			   struct report_table *t)
+			   const struct report_query *q, struct report_table *t)
 {
 	struct report_weekly w;
 	char buf[1024];
@@ -1054,8 +1053,7 @@ static const char *rp_staff_name(const struct wl_config *cfg, const char *id)
 }
 
 /* 特殊困难老年人（独居） */
-static int rp_set_category(struct report_table *t, size_t col,
-			   const json_t *o)
+static int rp_set_category(struct report_table *t, size_t col, const json_t *o)
 {
 	const char *cat = rp_str(o, "person_category");
 	const char *sub = rp_str(o, "person_sub");
@@ -1066,8 +1064,8 @@ static int rp_set_category(struct report_table *t, size_t col,
 }
 
 /* A yes/no answer with its detail: "是：缺棉被，煤不够". */
-static int rp_set_answer(struct report_table *t, size_t col,
-			 const json_t *data, const char *q, const char *detail)
+static int rp_set_answer(struct report_table *t, size_t col, const json_t *data,
+			 const char *q, const char *detail)
 {
 	char tmp[32];
 	const char *a = rp_text(data, q, tmp, sizeof(tmp));
@@ -1080,15 +1078,18 @@ static int rp_set_answer(struct report_table *t, size_t col,
 
 static int rp_visit_table(const struct wl_config *cfg,
 			  const struct report_data *d,
-			  const struct report_query *q,
-			  struct report_table *t)
+			  const struct report_query *q, struct report_table *t)
 {
 	static const char *const direct[][2] = {
-		{"town", "town"},	  {"village", "village"},
-		{"visit_time", "visit_time"}, {"name", "name"},
-		{"sex", "sex"},		  {"health", "health"},
-		{"notes", "notes"},	  {"problems", "problems"},
-		{"measures", "measures"},
+	    {"town", "town"},
+	    {"village", "village"},
+	    {"visit_time", "visit_time"},
+	    {"name", "name"},
+	    {"sex", "sex"},
+	    {"health", "health"},
+	    {"notes", "notes"},
+	    {"problems", "problems"},
+	    {"measures", "measures"},
 	};
 	size_t i, seq = 0;
 	json_t *v;
@@ -1118,9 +1119,9 @@ static int rp_visit_table(const struct wl_config *cfg,
 
 			while (strcmp(rp_visit_cols[col].key, direct[k][0]))
 				col++;
-			rc |= rp_set(t, col,
-				     rp_text(data, direct[k][1], tmp,
-					     sizeof(tmp)));
+			rc |= rp_set(
+			    t, col,
+			    rp_text(data, direct[k][1], tmp, sizeof(tmp)));
 		}
 		rc |= rp_set(t, 7, rp_text(data, "age", tmp, sizeof(tmp)));
 		rc |= rp_set_category(t, 8, data);
@@ -1128,8 +1129,8 @@ static int rp_visit_table(const struct wl_config *cfg,
 		rc |= rp_set_answer(t, 11, data, "q2_family_support",
 				    "q2_detail");
 		rc |= rp_set_answer(t, 12, data, "q3_hazard", "q3_detail");
-		rc |= rp_set_answer(t, 13, data, "q4_service_need",
-				    "q4_detail");
+		rc |=
+		    rp_set_answer(t, 13, data, "q4_service_need", "q4_detail");
 		rc |= rp_set(t, 17, rp_staff_name(cfg, rp_str(data, "staff")));
 		if (rc)
 			return WL_ENOMEM;
@@ -1140,14 +1141,14 @@ static int rp_visit_table(const struct wl_config *cfg,
 static const char *rp_source_label(const char *src)
 {
 	static const char *const labels[][2] = {
-		{"flow:help", "居民求助"},
-		{"flow:hazard", "安全隐患报告"},
-		{"flow:rough_sleeper", "流浪乞讨人员报告"},
-		{"emergency", "紧急求助"},
-		{"visit", "走访排查"},
-		{"12345", "12345热线"},
-		{"handover", "转人工"},
-		{"proxy", "电话代录"},
+	    {"flow:help", "居民求助"},
+	    {"flow:hazard", "安全隐患报告"},
+	    {"flow:rough_sleeper", "流浪乞讨人员报告"},
+	    {"emergency", "紧急求助"},
+	    {"visit", "走访排查"},
+	    {"12345", "12345热线"},
+	    {"handover", "转人工"},
+	    {"proxy", "电话代录"},
 	};
 
 	for (size_t i = 0; src && i < WL_ARRAY_LEN(labels); i++)
@@ -1165,8 +1166,7 @@ static const char *rp_status_label(const json_t *c)
 }
 
 /* The person in charge: who holds or resolved the case. */
-static const char *rp_case_staff(const struct wl_config *cfg,
-				 const json_t *c)
+static const char *rp_case_staff(const struct wl_config *cfg, const json_t *c)
 {
 	const char *by = rp_str(c, "claimed_by");
 
@@ -1257,11 +1257,12 @@ static int rp_need_table(const struct wl_config *cfg,
 		rc |= rp_set(t, 7, rp_str(c, "address"));
 		rc |= rp_set(t, 8, rp_str(c, "phone"));
 		rc |= rp_set(t, 9, rp_str(c, "category"));
-		rc |= rp_set(t, 10, rp_str(c, "detail") ? rp_str(c, "detail")
-							: rp_str(c, "problem"));
+		rc |= rp_set(t, 10,
+			     rp_str(c, "detail") ? rp_str(c, "detail")
+						 : rp_str(c, "problem"));
 		rc |= rp_set(t, 11, rp_source_label(rp_str(c, "source")));
-		rc |= rp_set(t, 12, urg && strcmp(urg, "urgent") == 0 ? "紧急"
-								      : "一般");
+		rc |= rp_set(
+		    t, 12, urg && strcmp(urg, "urgent") == 0 ? "紧急" : "一般");
 		if (rp_was_resolved(c)) {
 			rc |= rp_set(t, 13, rp_str(c, "measure"));
 			if (rp_ll(c, "person_times", &v))
@@ -1285,9 +1286,9 @@ static bool rp_is_problem(const json_t *c)
 {
 	const char *src = rp_str(c, "source");
 
-	return src && (strcmp(src, "visit") == 0 ||
-		       strcmp(src, "flow:hazard") == 0 ||
-		       strcmp(src, "12345") == 0);
+	return src &&
+	       (strcmp(src, "visit") == 0 || strcmp(src, "flow:hazard") == 0 ||
+		strcmp(src, "12345") == 0);
 }
 
 static int64_t rp_deadline(const struct wl_config *cfg, const json_t *c)
@@ -1334,8 +1335,9 @@ static int rp_problem_table(const struct wl_config *cfg,
 		rc |= rp_set_area(cfg, t, 4, area, c);
 		rc |= rp_set(t, 5, rp_str(c, "name"));
 		rc |= rp_set(t, 6, rp_str(c, "category"));
-		rc |= rp_set(t, 7, rp_str(c, "problem") ? rp_str(c, "problem")
-							: rp_str(c, "detail"));
+		rc |= rp_set(t, 7,
+			     rp_str(c, "problem") ? rp_str(c, "problem")
+						  : rp_str(c, "detail"));
 		/* What was done; before that, the measure planned on the
 		 * visit form. */
 		m = done ? rp_str(c, "measure") : NULL;
@@ -1350,8 +1352,8 @@ static int rp_problem_table(const struct wl_config *cfg,
 		}
 		rc |= rp_set(t, 10, rp_case_staff(cfg, c));
 		if (!done && dl > 0 && q->now_ms >= dl)
-			rc |= rp_setf(t, 11, "%s（已超期）",
-				      rp_status_label(c));
+			rc |=
+			    rp_setf(t, 11, "%s（已超期）", rp_status_label(c));
 		else
 			rc |= rp_set(t, 11, rp_status_label(c));
 		if (done)
@@ -1359,9 +1361,10 @@ static int rp_problem_table(const struct wl_config *cfg,
 		rc |= rp_set_time(t, 13, c, "feedback_at", q);
 		rc |= rp_set(t, 14, rp_str(c, "solved"));
 		rc |= rp_set(t, 15, rp_str(c, "satisfaction"));
-		rc |= rp_set(t, 16, rp_str(c, "feedback_note")
-					    ? rp_str(c, "feedback_note")
-					    : rp_str(c, "comments"));
+		rc |= rp_set(t, 16,
+			     rp_str(c, "feedback_note")
+				 ? rp_str(c, "feedback_note")
+				 : rp_str(c, "comments"));
 		if (rc)
 			return WL_ENOMEM;
 	}

@@ -83,8 +83,8 @@ void report_week_of(int32_t day, int32_t *from_day, int32_t *to_day);
  */
 int report_query_init(const struct wl_config *cfg, enum report_kind kind,
 		      const char *from, const char *to, const char *week,
-		      const char *area, int64_t now_ms,
-		      struct report_query *q, char *err, size_t err_size);
+		      const char *area, int64_t now_ms, struct report_query *q,
+		      char *err, size_t err_size);
 
 /* The records a report reads. cases: an array of objects, each a case
  * hash (string values, as in Redis). visits: an array of objects
@@ -100,8 +100,8 @@ void report_data_release(struct report_data *d);
 /* Appends the records of kind "case" (by created) or "visit" (by time)
  * in [from_ms, to_ms) to into, oldest first, as described above; more
  * than max is WL_ETOOBIG. WL_EREDIS when Redis fails. */
-int report_fetch(const char *kind, int64_t from_ms, int64_t to_ms,
-		 size_t max, json_t *into);
+int report_fetch(const char *kind, int64_t from_ms, int64_t to_ms, size_t max,
+		 json_t *into);
 /* Reads what q needs through this thread's Redis connection
  * (store_eval, paged). WL_OK, WL_EREDIS, WL_ETOOBIG (more than
  * REPORT_MAX_RECORDS) or WL_ENOMEM. */
@@ -122,7 +122,7 @@ enum report_person {
 int report_person_kind(const char *category);
 
 #define REPORT_GOODS_MAX 16
-#define REPORT_NAME_MAX 128
+#define REPORT_NAME_MAX	 128
 
 struct report_goods {
 	char name[48]; /* 取暖煤 */
@@ -136,8 +136,8 @@ struct report_weekly_row {
 	bool street_own;	    /* the street's own row (街道本级) */
 	bool total;
 	long persons[REPORT_PERSON_KINDS];
-	long relief_times;	/* 救助人次 */
-	long long relief_fen;	/* 支出金额, in fen */
+	long relief_times;			     /* 救助人次 */
+	long long relief_fen;			     /* 支出金额, in fen */
 	struct report_goods goods[REPORT_GOODS_MAX]; /* 其他救助方式 */
 	size_t n_goods;
 	long goods_times;
@@ -187,7 +187,7 @@ struct report_table {
 	size_t n_cols;
 	char **cells; /* n_rows * n_cols, row-major; NULL is empty */
 	size_t n_rows, cap_rows;
-	bool total_row; /* the last row is a total */
+	bool total_row;		  /* the last row is a total */
 	const char *const *notes; /* footer lines, NULL-terminated */
 };
 
@@ -195,8 +195,7 @@ int report_build(const struct wl_config *cfg, const struct report_data *d,
 		 const struct report_query *q, struct report_table *t);
 void report_table_release(struct report_table *t);
 /* A cell's text; "" when empty. Borrowed. */
-const char *report_cell(const struct report_table *t, size_t row,
-			size_t col);
+const char *report_cell(const struct report_table *t, size_t row, size_t col);
 
 /* The header as one flat line per column: "其他救助方式-救助方式". */
 int report_col_header(const struct report_col *c, char *buf, size_t size);

@@ -22,10 +22,10 @@
 #define RA_PREFIX "/api/v1/reports/"
 
 static const char *const ra_types[] = {
-	[REPORT_CSV] = "text/csv; charset=utf-8",
-	[REPORT_XLSX] = ("application/vnd.openxmlformats-officedocument."
-			 "spreadsheetml.sheet"),
-	[REPORT_JSON] = "application/json; charset=utf-8",
+    [REPORT_CSV] = "text/csv; charset=utf-8",
+    [REPORT_XLSX] = ("application/vnd.openxmlformats-officedocument."
+		     "spreadsheetml.sheet"),
+    [REPORT_JSON] = "application/json; charset=utf-8",
 };
 
 int report_api(struct http_ctx *h)
@@ -56,8 +56,8 @@ int report_api(struct http_ctx *h)
 		fmt = report_format_parse(dot + 1);
 	if (fmt_arg && *fmt_arg)
 		fmt = dot && report_format_parse(fmt_arg) != fmt
-			      ? -1
-			      : report_format_parse(fmt_arg);
+			  ? -1
+			  : report_format_parse(fmt_arg);
 	if (fmt < 0) {
 		http_json_error(h, 400, "bad_request",
 				"format 应为 json、csv 或 xlsx "

@@ -50,11 +50,11 @@ static int rc_parse(int argc, char **argv, struct rc_args *a)
 		const char *name;
 		const char **dst;
 	} opts[] = {
-		{"-c", &a->config},	  {"--config", &a->config},
-		{"--from", &a->from},	  {"--to", &a->to},
-		{"--week", &a->week},	  {"--area", &a->area},
-		{"--format", &a->format}, {"-o", &a->out},
-		{"--output", &a->out},
+	    {"-c", &a->config},	      {"--config", &a->config},
+	    {"--from", &a->from},     {"--to", &a->to},
+	    {"--week", &a->week},     {"--area", &a->area},
+	    {"--format", &a->format}, {"-o", &a->out},
+	    {"--output", &a->out},
 	};
 
 	for (int i = 0; i < argc; i++) {
@@ -62,8 +62,9 @@ static int rc_parse(int argc, char **argv, struct rc_args *a)
 
 		if (argv[i][0] != '-') {
 			if (a->kind) {
-				fprintf(stderr, "多余的参数：%s（unexpected "
-						"argument）\n",
+				fprintf(stderr,
+					"多余的参数：%s（unexpected "
+					"argument）\n",
 					argv[i]);
 				return WL_EBADREQ;
 			}
@@ -79,7 +80,8 @@ static int rc_parse(int argc, char **argv, struct rc_args *a)
 			return WL_EBADREQ;
 		}
 		if (i + 1 >= argc) {
-			fprintf(stderr, "选项 %s 缺少取值（%s needs a value）\n",
+			fprintf(stderr,
+				"选项 %s 缺少取值（%s needs a value）\n",
 				argv[i], argv[i]);
 			return WL_EBADREQ;
 		}
@@ -94,8 +96,9 @@ static int rc_write(const char *path, const struct buf *b)
 	int rc = WL_OK;
 
 	if (!fp) {
-		fprintf(stderr, "无法写入文件 %s（cannot open the output "
-				"file）\n",
+		fprintf(stderr,
+			"无法写入文件 %s（cannot open the output "
+			"file）\n",
 			path);
 		return WL_EIO;
 	}
@@ -125,8 +128,9 @@ int report_main(int argc, char **argv)
 	}
 	kind = report_kind_parse(a.kind);
 	if (kind < 0) {
-		fprintf(stderr, "不认识的报表：%s（weekly、visits、problems 或 "
-				"needs）\n",
+		fprintf(stderr,
+			"不认识的报表：%s（weekly、visits、problems 或 "
+			"needs）\n",
 			a.kind);
 		return 2;
 	}
@@ -151,8 +155,8 @@ int report_main(int argc, char **argv)
 		fprintf(stderr, "配置文件有误，无法生成报表（bad config）\n");
 		return 1;
 	}
-	if (report_query_init(cfg, (enum report_kind)kind, a.from, a.to,
-			      a.week, a.area, clock_now_ms(), &q, err,
+	if (report_query_init(cfg, (enum report_kind)kind, a.from, a.to, a.week,
+			      a.area, clock_now_ms(), &q, err,
 			      sizeof(err)) != WL_OK) {
 		fprintf(stderr, "%s\n", err);
 		rc = 2;

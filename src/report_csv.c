@@ -99,10 +99,9 @@ int report_json(const struct report_table *t, struct buf *out)
 	rows = json_object_get(o, "rows");
 	for (size_t c = 0; c < t->n_cols; c++)
 		if (json_array_append_new(
-			    cols, json_pack("{s:s, s:s, s:s?}", "key",
-					    t->cols[c].key, "name",
-					    t->cols[c].name, "group",
-					    t->cols[c].group)))
+			cols, json_pack("{s:s, s:s, s:s?}", "key",
+					t->cols[c].key, "name", t->cols[c].name,
+					"group", t->cols[c].group)))
 			goto out;
 	for (size_t r = 0; r < t->n_rows; r++) {
 		json_t *row = json_object();
@@ -110,9 +109,9 @@ int report_json(const struct report_table *t, struct buf *out)
 		if (!row || json_array_append_new(rows, row))
 			goto out;
 		for (size_t c = 0; c < t->n_cols; c++)
-			if (json_object_set_new(row, t->cols[c].key,
-						json_cell(&t->cols[c],
-							  report_cell(t, r, c))))
+			if (json_object_set_new(
+				row, t->cols[c].key,
+				json_cell(&t->cols[c], report_cell(t, r, c))))
 				goto out;
 		if (t->total_row && r + 1 == t->n_rows &&
 		    json_object_set_new(row, "total", json_true()))

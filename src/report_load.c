@@ -34,8 +34,8 @@ static json_t *rl_hash(const redisReply *h)
 		    v->type != REDIS_REPLY_STRING || strcmp(k->str, "v") == 0)
 			continue;
 		/* Bytes as stored: report_build() cleans every cell. */
-		if (json_object_set_new(o, k->str,
-					json_stringn_nocheck(v->str, v->len)))
+		if (json_object_set_new_nocheck(
+			o, k->str, json_stringn_nocheck(v->str, v->len)))
 			goto fail;
 	}
 	return o;
@@ -59,8 +59,8 @@ static json_t *rl_visit(const char *id, json_t *h)
 	return json_pack("{s:s, s:O?, s:o}", "id", id, "at", at, "data", d);
 }
 
-int report_fetch(const char *kind, int64_t from_ms, int64_t to_ms,
-		 size_t max, json_t *into)
+int report_fetch(const char *kind, int64_t from_ms, int64_t to_ms, size_t max,
+		 json_t *into)
 {
 	char min[24], lim[24], off[24], cnt[24];
 	const char *argv[6] = {store_prefix(), kind, min, lim, off, cnt};
@@ -159,9 +159,10 @@ int report_make(const struct wl_config *cfg, const struct report_query *q,
 		goto out;
 	}
 	if (rc == WL_ETOOBIG) {
-		snprintf(err, err_size, "记录超过 %d 条，请缩短统计时段"
-					"（too many records: shorten the "
-					"period）",
+		snprintf(err, err_size,
+			 "记录超过 %d 条，请缩短统计时段"
+			 "（too many records: shorten the "
+			 "period）",
 			 REPORT_MAX_RECORDS);
 		goto out;
 	}
@@ -176,18 +177,21 @@ int report_make(const struct wl_config *cfg, const struct report_query *q,
 		}
 	}
 	if (rc == WL_EINTERNAL && fmt == REPORT_XLSX)
-		snprintf(err, err_size, "此版本未包含 XLSX 支持，请用 CSV"
-					"（built without libxlsxwriter）");
+		snprintf(err, err_size,
+			 "此版本未包含 XLSX 支持，请用 CSV"
+			 "（built without libxlsxwriter）");
 	else if (rc == WL_EIO)
-		snprintf(err, err_size, "无法写出 XLSX 临时文件"
-					"（cannot write the XLSX file）");
+		snprintf(err, err_size,
+			 "无法写出 XLSX 临时文件"
+			 "（cannot write the XLSX file）");
 	else if (rc != WL_OK)
 		snprintf(err, err_size, "生成报表失败：%s（report failed）",
 			 wl_strerror(rc));
 out:
 	if (rc == WL_OK)
-		log_info("report", "made kind=%s rows=%zu cases=%zu visits=%zu "
-				   "bytes=%zu",
+		log_info("report",
+			 "made kind=%s rows=%zu cases=%zu visits=%zu "
+			 "bytes=%zu",
 			 report_kind_name(q->kind), t.n_rows,
 			 json_array_size(d.cases), json_array_size(d.visits),
 			 out->len);

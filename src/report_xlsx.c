@@ -24,15 +24,15 @@
 
 #include <xlsxwriter.h>
 
-#define XL_FONT "宋体"
+#define XL_FONT		  "宋体"
 #define XL_CHARSET_GB2312 134 /* lets Excel pick 宋体 on any system */
-#define XL_PAPER_A4 9
-#define XL_LINE_PT 14.25      /* one line of 10.5 pt text */
-#define XL_MAX_LINES 12
+#define XL_PAPER_A4	  9
+#define XL_LINE_PT	  14.25 /* one line of 10.5 pt text */
+#define XL_MAX_LINES	  12
 
 struct xl_formats {
 	lxw_format *title, *line_left, *line_right, *head, *text, *num, *dec,
-		*total_text, *total_num, *total_dec, *note;
+	    *total_text, *total_num, *total_dec, *note;
 };
 
 static lxw_format *xl_format(lxw_workbook *wb, double size, bool bold,
@@ -69,8 +69,8 @@ static int xl_formats_init(lxw_workbook *wb, struct xl_formats *f)
 	f->total_dec = xl_format(wb, 10.5, true, true, LXW_ALIGN_CENTER);
 	f->note = xl_format(wb, 10.5, false, false, LXW_ALIGN_LEFT);
 	if (!f->title || !f->line_left || !f->line_right || !f->head ||
-	    !f->text || !f->num || !f->dec || !f->total_text ||
-	    !f->total_num || !f->total_dec || !f->note)
+	    !f->text || !f->num || !f->dec || !f->total_text || !f->total_num ||
+	    !f->total_dec || !f->note)
 		return WL_ENOMEM;
 	format_set_num_format(f->num, "0");
 	format_set_num_format(f->total_num, "0");
@@ -139,15 +139,14 @@ static lxw_error xl_cell(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
 	double v;
 
 	if (!*s)
-		return worksheet_write_blank(ws, row, col,
-					     c->type == REPORT_TEXT ? text
-								    : num);
+		return worksheet_write_blank(
+		    ws, row, col, c->type == REPORT_TEXT ? text : num);
 	if (c->type != REPORT_TEXT) {
 		v = strtod(s, &end);
 		if (*end == '\0')
 			return worksheet_write_number(
-				ws, row, col, v,
-				c->type == REPORT_DEC2 ? dec : num);
+			    ws, row, col, v,
+			    c->type == REPORT_DEC2 ? dec : num);
 	}
 	return worksheet_write_string(ws, row, col, s,
 				      c->type == REPORT_TEXT ? text : num);
@@ -281,7 +280,7 @@ int report_xlsx_file(const struct report_table *t, const char *path)
 		return WL_EIO;
 	memset(&props, 0, sizeof(props));
 	props.title = (char *)(uintptr_t)(t->title ? t->title : "");
-	props.author = (char *)(uintptr_t)"warmline 暖冬热线";
+	props.author = (char *)(uintptr_t) "warmline 暖冬热线";
 	workbook_set_properties(wb, &props);
 	rc = xl_sheet(wb, t);
 	/* Close even after an error: it frees the workbook. */

@@ -21,7 +21,7 @@
 #include "store_scripts.h"
 #include "wl.h"
 
-#define STORE_RETRY_MS 200
+#define STORE_RETRY_MS	 200
 #define STORE_CONNECT_MS 1000
 #define STORE_COMMAND_MS 3000
 

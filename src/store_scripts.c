@@ -32,6 +32,9 @@
  */
 #include "store_scripts.h"
 
+/* The Lua is laid out by hand: one line of Lua per line of C. */
+/* clang-format off */
+
 /* Shared by the scripts that enqueue outbound messages. */
 #define LUA_PRELUDE                                                        \
 	"local p = ARGV[1]\n"                                              \
@@ -464,3 +467,4 @@ const char *const store_script_src[STORE_SCRIPT_COUNT] = {
 	[STORE_CASE_LIST] = lua_case_list,
 	[STORE_REPORT_FETCH] = lua_report_fetch,
 };
+/* clang-format on */

@@ -16,9 +16,9 @@
 
 /* A phone number, an ID or an age in words fits in far less. */
 #define TEXT_PARSE_MAX_BYTES 256
-#define TEXT_PARSE_MAX_CPS 64
-#define TEXT_NUM_LIMIT 1000000000000LL /* 1e12 */
-#define TEXT_REPLACEMENT 0xfffdu
+#define TEXT_PARSE_MAX_CPS   64
+#define TEXT_NUM_LIMIT	     1000000000000LL /* 1e12 */
+#define TEXT_REPLACEMENT     0xfffdu
 
 /* ---- UTF-8 ---- */
 
@@ -233,8 +233,7 @@ bool text_contains(const char *haystack, const char *needle)
  * around it trimmed. False for invalid UTF-8 or anything too long to be
  * a number.
  */
-static bool decode_trimmed(const char *s, uint32_t *cps, size_t cap,
-			   size_t *n)
+static bool decode_trimmed(const char *s, uint32_t *cps, size_t cap, size_t *n)
 {
 	size_t len, i = 0;
 
@@ -281,33 +280,33 @@ struct cn_sym {
 
 /* Digits, with the financial (大写) and traditional forms. */
 static const struct cn_sym cn_digits[] = {
-	{ 0x96f6, 0 }, /* 零 */ { 0x3007, 0 }, /* 〇 */
-	{ 0x4e00, 1 }, /* 一 */ { 0x58f9, 1 }, /* 壹 */
-	{ 0x4e8c, 2 }, /* 二 */ { 0x4e24, 2 }, /* 两 */
-	{ 0x5169, 2 }, /* 兩 */ { 0x8d30, 2 }, /* 贰 */
-	{ 0x8cb3, 2 }, /* 貳 */ { 0x4e09, 3 }, /* 三 */
-	{ 0x53c1, 3 }, /* 叁 */ { 0x53c3, 3 }, /* 參 */
-	{ 0x56db, 4 }, /* 四 */ { 0x8086, 4 }, /* 肆 */
-	{ 0x4e94, 5 }, /* 五 */ { 0x4f0d, 5 }, /* 伍 */
-	{ 0x516d, 6 }, /* 六 */ { 0x9646, 6 }, /* 陆 */
-	{ 0x9678, 6 }, /* 陸 */ { 0x4e03, 7 }, /* 七 */
-	{ 0x67d2, 7 }, /* 柒 */ { 0x516b, 8 }, /* 八 */
-	{ 0x634c, 8 }, /* 捌 */ { 0x4e5d, 9 }, /* 九 */
-	{ 0x7396, 9 }, /* 玖 */
+    {0x96f6, 0}, /* 零 */ {0x3007, 0}, /* 〇 */
+    {0x4e00, 1}, /* 一 */ {0x58f9, 1}, /* 壹 */
+    {0x4e8c, 2}, /* 二 */ {0x4e24, 2}, /* 两 */
+    {0x5169, 2}, /* 兩 */ {0x8d30, 2}, /* 贰 */
+    {0x8cb3, 2}, /* 貳 */ {0x4e09, 3}, /* 三 */
+    {0x53c1, 3}, /* 叁 */ {0x53c3, 3}, /* 參 */
+    {0x56db, 4}, /* 四 */ {0x8086, 4}, /* 肆 */
+    {0x4e94, 5}, /* 五 */ {0x4f0d, 5}, /* 伍 */
+    {0x516d, 6}, /* 六 */ {0x9646, 6}, /* 陆 */
+    {0x9678, 6}, /* 陸 */ {0x4e03, 7}, /* 七 */
+    {0x67d2, 7}, /* 柒 */ {0x516b, 8}, /* 八 */
+    {0x634c, 8}, /* 捌 */ {0x4e5d, 9}, /* 九 */
+    {0x7396, 9},		       /* 玖 */
 };
 
 static const struct cn_sym cn_mults[] = {
-	{ 0x5341, 10 }, /* 十 */ { 0x62fe, 10 }, /* 拾 */
-	{ 0x767e, 100 }, /* 百 */ { 0x4f70, 100 }, /* 佰 */
-	{ 0x5343, 1000 }, /* 千 */ { 0x4edf, 1000 }, /* 仟 */
-	{ 0x4e07, 10000 }, /* 万 */ { 0x842c, 10000 }, /* 萬 */
-	{ 0x4ebf, 100000000 }, /* 亿 */ { 0x5104, 100000000 }, /* 億 */
+    {0x5341, 10},	 /* 十 */ {0x62fe, 10},	       /* 拾 */
+    {0x767e, 100},	 /* 百 */ {0x4f70, 100},       /* 佰 */
+    {0x5343, 1000},	 /* 千 */ {0x4edf, 1000},      /* 仟 */
+    {0x4e07, 10000},	 /* 万 */ {0x842c, 10000},     /* 萬 */
+    {0x4ebf, 100000000}, /* 亿 */ {0x5104, 100000000}, /* 億 */
 };
 
 /* Counting words a resident may put after the number: 岁 人 元 块 个 次
  * 口; 人次 is matched first as it ends in one of them. */
 static const uint32_t cn_units[] = {
-	0x5c81, 0x4eba, 0x5143, 0x5757, 0x4e2a, 0x6b21, 0x53e3,
+    0x5c81, 0x4eba, 0x5143, 0x5757, 0x4e2a, 0x6b21, 0x53e3,
 };
 
 static long long cn_lookup(const struct cn_sym *t, size_t n, uint32_t cp)
@@ -358,16 +357,16 @@ enum cn_tok { CN_START, CN_DIGIT, CN_ZERO, CN_MULT };
 static bool parse_chinese(const uint32_t *cps, size_t n, long long *out)
 {
 	long long yi = 0, wan = 0, group = 0, pending = 0, tail = 1;
-	long long place = 10000;  /* lowest of 十百千 used in this group */
-	long long last_mult = 0;  /* the multiplier just read */
+	long long place = 10000; /* lowest of 十百千 used in this group */
+	long long last_mult = 0; /* the multiplier just read */
 	bool wan_seen = false, yi_seen = false, nonzero = false;
 	enum cn_tok prev = CN_START;
 
 	for (size_t i = 0; i < n; i++) {
-		long long d = cn_lookup(cn_digits, WL_ARRAY_LEN(cn_digits),
-					cps[i]);
-		long long m = cn_lookup(cn_mults, WL_ARRAY_LEN(cn_mults),
-					cps[i]);
+		long long d =
+		    cn_lookup(cn_digits, WL_ARRAY_LEN(cn_digits), cps[i]);
+		long long m =
+		    cn_lookup(cn_mults, WL_ARRAY_LEN(cn_mults), cps[i]);
 
 		if (d >= 0) {
 			if (prev == CN_DIGIT)
@@ -568,8 +567,8 @@ static bool is_leap(int y)
 /* YYYYMMDD at d is a calendar date from 1900 to 2100. */
 static bool valid_birth_date(const char *d)
 {
-	static const int mdays[12] = { 31, 28, 31, 30, 31, 30,
-				       31, 31, 30, 31, 30, 31 };
+	static const int mdays[12] = {31, 28, 31, 30, 31, 30,
+				      31, 31, 30, 31, 30, 31};
 	int y = 0, m, day, max;
 
 	for (int i = 0; i < 4; i++)
@@ -585,8 +584,8 @@ static bool valid_birth_date(const char *d)
 /* GB 11643-1999: ISO 7064 MOD 11-2 over the first 17 digits. */
 static char id_check_char(const char *d)
 {
-	static const int w[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6,
-				   3, 7, 9, 10, 5, 8, 4, 2 };
+	static const int w[17] = {7, 9, 10, 5,	8, 4, 2, 1, 6,
+				  3, 7, 9,  10, 5, 8, 4, 2};
 	static const char map[] = "10X98765432";
 	int sum = 0;
 
@@ -603,8 +602,7 @@ bool text_parse_resident_id(const char *s, char *out, size_t size)
 
 	if (out && size > 0)
 		out[0] = '\0';
-	if (!out || size < 19 ||
-	    !decode_trimmed(s, cps, WL_ARRAY_LEN(cps), &n))
+	if (!out || size < 19 || !decode_trimmed(s, cps, WL_ARRAY_LEN(cps), &n))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t cp = fold_width(cps[i]);
@@ -789,8 +787,7 @@ struct digit_run {
 	char dig[20];
 };
 
-static void scan_run(const char *s, size_t len, size_t i,
-		     struct digit_run *r)
+static void scan_run(const char *s, size_t len, size_t i, struct digit_run *r)
 {
 	size_t k;
 	int v;
@@ -807,8 +804,7 @@ static void scan_run(const char *s, size_t len, size_t i,
 }
 
 /* The run after one ' ' or '-' at i, if a digit follows it. */
-static bool next_group(const char *s, size_t len, size_t i,
-		       struct digit_run *r)
+static bool next_group(const char *s, size_t len, size_t i, struct digit_run *r)
 {
 	int v;
 
@@ -868,8 +864,7 @@ static size_t match_pii(const char *s, size_t len, struct digit_run *r,
 		     (r[2].ndig == 3 && x_at(s + r[2].end, len - r[2].end))))
 			return 3;
 		return 0;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -930,11 +925,11 @@ char *text_mask_numbers(const char *s)
 
 /* GSM 03.38 default alphabet outside ASCII (3GPP TS 23.038 §6.2.1). */
 static const uint16_t gsm_basic_extra[] = {
-	0x00a1, 0x00a3, 0x00a4, 0x00a5, 0x00a7, 0x00bf, 0x00c4, 0x00c5,
-	0x00c6, 0x00c7, 0x00c9, 0x00d1, 0x00d6, 0x00d8, 0x00dc, 0x00df,
-	0x00e0, 0x00e4, 0x00e5, 0x00e6, 0x00e8, 0x00e9, 0x00ec, 0x00f1,
-	0x00f2, 0x00f6, 0x00f8, 0x00f9, 0x00fc, 0x0393, 0x0394, 0x0398,
-	0x039b, 0x039e, 0x03a0, 0x03a3, 0x03a6, 0x03a8, 0x03a9,
+    0x00a1, 0x00a3, 0x00a4, 0x00a5, 0x00a7, 0x00bf, 0x00c4, 0x00c5,
+    0x00c6, 0x00c7, 0x00c9, 0x00d1, 0x00d6, 0x00d8, 0x00dc, 0x00df,
+    0x00e0, 0x00e4, 0x00e5, 0x00e6, 0x00e8, 0x00e9, 0x00ec, 0x00f1,
+    0x00f2, 0x00f6, 0x00f8, 0x00f9, 0x00fc, 0x0393, 0x0394, 0x0398,
+    0x039b, 0x039e, 0x03a0, 0x03a3, 0x03a6, 0x03a8, 0x03a9,
 };
 
 /* Septets for cp in GSM-7: 1 basic, 2 extension (escape + char), 0 when

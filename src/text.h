@@ -90,14 +90,14 @@ size_t text_sms_segments(const char *s);
  * Returns the number of parts and sets *parts to a malloc'd array of
  * malloc'd strings (free with text_parts_free). */
 typedef size_t (*text_unit_fn)(uint32_t cp);
-size_t text_unit_char(uint32_t cp);  /* 1 per code point */
-size_t text_unit_byte(uint32_t cp);  /* UTF-8 bytes */
-size_t text_unit_ucs2(uint32_t cp);  /* 1, or 2 above U+FFFF */
+size_t text_unit_char(uint32_t cp); /* 1 per code point */
+size_t text_unit_byte(uint32_t cp); /* UTF-8 bytes */
+size_t text_unit_ucs2(uint32_t cp); /* 1, or 2 above U+FFFF */
 /* GSM-7 septets: 2 for the extension table (^{}\[~]|€ and form feed),
  * else 1. Meaningful only for text text_sms_coding() calls GSM-7. */
 size_t text_unit_gsm7(uint32_t cp);
 size_t text_split(const char *s, size_t max_units, text_unit_fn unit,
-                  char ***parts);
+		  char ***parts);
 void text_parts_free(char **parts, size_t n);
 /* Edge cases of text_split: an empty string, max_units 0 or an allocation
  * failure give 0 parts and *parts = NULL. A single code point wider than
@@ -109,6 +109,6 @@ void text_parts_free(char **parts, size_t n);
 /* Buffer sizes for the parsers' out parameters, terminating NUL included:
  * the longest phone number is a 4-digit area code and 8 digits. */
 #define TEXT_PHONE_SIZE 16
-#define TEXT_ID_SIZE 19
+#define TEXT_ID_SIZE	19
 
 #endif

@@ -20,8 +20,8 @@
 #include "store.h"
 #include "wl.h"
 
-#define TIMERS_TICK_MS 200
-#define TIMERS_BATCH 100
+#define TIMERS_TICK_MS	200
+#define TIMERS_BATCH	100
 #define TIMERS_LEASE_MS 30000
 
 static const struct wl_config *tm_cfg;
@@ -89,7 +89,7 @@ static int timers_fire(const char *member)
 		goto bad;
 	msg.id = id;
 	msg.from = (char *)(uintptr_t)f;
-	msg.kind = (char *)(uintptr_t)"timer";
+	msg.kind = (char *)(uintptr_t) "timer";
 	msg.attachment = (char *)(uintptr_t)member;
 	rc = inbound_handle(tm_cfg, ch_idx, &msg, &res);
 	json_decref(t);
