@@ -24,7 +24,7 @@
 #include "wl.h"
 
 #define API_LIMIT_DEFAULT 50
-#define API_LIMIT_MAX 500
+#define API_LIMIT_MAX	  500
 
 static int api_clock(struct http_ctx *h);
 static int api_cases_list(struct http_ctx *h);
@@ -41,11 +41,11 @@ struct api_route {
 
 /* The one table of admin endpoints. */
 static const struct api_route api_routes[] = {
-	{"POST", "/api/v1/debug/clock", false, api_clock, true},
-	{"GET", "/api/v1/cases", false, api_cases_list, false},
-	{"POST", "/api/v1/cases", false, api_case_create, false},
-	{"GET", "/api/v1/cases/", true, api_case_get, false},
-	{"GET", "/api/v1/reports/", true, report_api, false},
+    {"POST", "/api/v1/debug/clock", false, api_clock, true},
+    {"GET", "/api/v1/cases", false, api_cases_list, false},
+    {"POST", "/api/v1/cases", false, api_case_create, false},
+    {"GET", "/api/v1/cases/", true, api_case_get, false},
+    {"GET", "/api/v1/reports/", true, report_api, false},
 };
 
 static bool api_authorized(const struct http_ctx *h)
@@ -60,8 +60,8 @@ static bool api_authorized(const struct http_ctx *h)
 static json_t *api_body_json(const struct http_ctx *h)
 {
 	json_error_t err;
-	json_t *o = json_loadb(h->body, h->body_len, JSON_REJECT_DUPLICATES,
-			       &err);
+	json_t *o =
+	    json_loadb(h->body, h->body_len, JSON_REJECT_DUPLICATES, &err);
 
 	if (!json_is_object(o)) {
 		json_decref(o);
@@ -128,9 +128,8 @@ static json_t *api_case_json(const redisReply *r)
 		if (strcmp(k, "no") == 0 || strcmp(k, "created") == 0 ||
 		    strcmp(k, "updated") == 0 || strcmp(k, "amount_fen") == 0 ||
 		    strcmp(k, "person_times") == 0)
-			json_object_set_new(o, k,
-					    json_integer(strtoll(v->str, NULL,
-								 10)));
+			json_object_set_new(
+			    o, k, json_integer(strtoll(v->str, NULL, 10)));
 		else
 			json_object_set_new(o, k, json_stringn(v->str, v->len));
 	}
@@ -163,8 +162,8 @@ static bool api_time_arg(const char *s, long long *out)
 		return false;
 	/* Days from the civil date (proleptic Gregorian). */
 	y -= m <= 2;
-	days = (long long)(y / 400) * 146097 +
-	       (((m + 9) % 12) * 153 + 2) / 5 + d - 1 - 719468 +
+	days = (long long)(y / 400) * 146097 + (((m + 9) % 12) * 153 + 2) / 5 +
+	       d - 1 - 719468 +
 	       (long long)((y % 400) * 365 + (y % 400) / 4 - (y % 400) / 100);
 	*out = (days * 86400 - 8 * 3600) * 1000;
 	return true;
@@ -358,9 +357,9 @@ static int api_case_create(struct http_ctx *h)
 	int area;
 	json_t *dl;
 
-	if (!in || !ext || strspn(ext, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij"
-				     "klmnopqrstuvwxyz0123456789-_.:") !=
-				 strlen(ext)) {
+	if (!in || !ext ||
+	    strspn(ext, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij"
+			"klmnopqrstuvwxyz0123456789-_.:") != strlen(ext)) {
 		http_json_error(h, 400, "bad_request",
 				"ext_ref (1-64 of A-Z a-z 0-9 - _ . :) is "
 				"required");
@@ -378,8 +377,9 @@ static int api_case_create(struct http_ctx *h)
 		goto out;
 	}
 	if (phone_s && !text_parse_phone(phone_s, phone, sizeof(phone))) {
-		http_json_error(h, 400, "bad_request", "phone is not a phone "
-						       "number");
+		http_json_error(h, 400, "bad_request",
+				"phone is not a phone "
+				"number");
 		goto out;
 	}
 	area = case_route_area(h->cfg, area_s);
@@ -403,10 +403,9 @@ static int api_case_create(struct http_ctx *h)
 	if (phone_s)
 		json_object_set_new(fields, "phone", json_string(phone));
 	if (dl)
-		json_object_set_new(fields, "ext_deadline_ms",
-				    json_sprintf("%lld",
-						 (long long)json_integer_value(
-							 dl)));
+		json_object_set_new(
+		    fields, "ext_deadline_ms",
+		    json_sprintf("%lld", (long long)json_integer_value(dl)));
 	if (chan)
 		json_object_set_new(fields, "ext_channel", json_string(chan));
 	op = json_pack("{s:s, s:O, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[]}",

@@ -272,6 +272,8 @@ static const struct opt opt_table[] = {
 	{ .kind = K_TOP, .name = "timezone", .type = T_STR, .min = 1,
 	  .max = 64, .def_str = "Asia/Shanghai", .at = CF(timezone),
 	  .check = chk_timezone },
+	/* Read and checked by schedule.c from cfg->root. */
+	{ .kind = K_TOP, .name = "schedules", .type = T_ANY },
 	{ .kind = K_TOP, .name = "flows_dir", .type = T_STR, .min = 1,
 	  .max = 1024, .def_str = "flows", .at = CF(flows_dir),
 	  .check = chk_dir },

@@ -52,15 +52,15 @@ static int http_hook(struct http_ctx *h);
 
 /* The one table of routes. Order matters: the first match wins. */
 static const struct http_route http_routes[] = {
-	{"GET", "/healthz", false, http_healthz, false},
-	{"GET", "/metrics", false, http_metrics, false},
-	{NULL, "/hook/", true, http_hook, false},
-	{NULL, "/api/v1/", true, api_handle, true},
-	{"GET", "/open311/v2/", true, open311_handle, false},
+    {"GET", "/healthz", false, http_healthz, false},
+    {"GET", "/metrics", false, http_metrics, false},
+    {NULL, "/hook/", true, http_hook, false},
+    {NULL, "/api/v1/", true, api_handle, true},
+    {"GET", "/open311/v2/", true, open311_handle, false},
 };
 
 static const char *const http_route_names[] = {"healthz", "metrics", "hook",
-					       "api", "open311", "other"};
+					       "api",	  "open311", "other"};
 #define HTTP_ROUTE_OTHER ((int)WL_ARRAY_LEN(http_routes))
 
 static void *http_uri_log(void *cls, const char *uri,
@@ -77,16 +77,17 @@ static void *http_uri_log(void *cls, const char *uri,
 		const struct sockaddr *sa = ci->client_addr;
 
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET,
-				  &((const struct sockaddr_in *)(const void *)sa)
-					   ->sin_addr,
-				  r->peer, sizeof(r->peer));
+			inet_ntop(
+			    AF_INET,
+			    &((const struct sockaddr_in *)(const void *)sa)
+				 ->sin_addr,
+			    r->peer, sizeof(r->peer));
 		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6,
-				  &((const struct sockaddr_in6 *)(const void *)
-					    sa)
-					   ->sin6_addr,
-				  r->peer, sizeof(r->peer));
+			inet_ntop(
+			    AF_INET6,
+			    &((const struct sockaddr_in6 *)(const void *)sa)
+				 ->sin6_addr,
+			    r->peer, sizeof(r->peer));
 	}
 	atomic_fetch_add(&http_active, 1);
 	return r;
@@ -107,8 +108,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn,
 }
 
 static enum MHD_Result http_send(struct MHD_Connection *conn, int status,
-				 const char *type, const char *body,
-				 size_t len)
+				 const char *type, const char *body, size_t len)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -179,8 +179,8 @@ static int http_metrics(struct http_ctx *h)
 	snprintf(key, sizeof(key), "%sob:depth", store_prefix());
 	if (store_command(&r, 2, argv, NULL) == WL_OK) {
 		depth = r->type == REDIS_REPLY_STRING
-				? strtoll(r->str, NULL, 10)
-				: 0;
+			    ? strtoll(r->str, NULL, 10)
+			    : 0;
 		freeReplyObject(r);
 	}
 	h->type = "text/plain; version=0.0.4; charset=utf-8";
@@ -275,9 +275,9 @@ static int http_route_match(const char *method, const char *path)
 {
 	for (size_t i = 0; i < WL_ARRAY_LEN(http_routes); i++) {
 		const struct http_route *rt = &http_routes[i];
-		bool hit = rt->prefix ? strncmp(path, rt->path,
-						strlen(rt->path)) == 0
-				      : strcmp(path, rt->path) == 0;
+		bool hit = rt->prefix
+			       ? strncmp(path, rt->path, strlen(rt->path)) == 0
+			       : strcmp(path, rt->path) == 0;
 
 		if (hit && (!rt->method || strcmp(rt->method, method) == 0))
 			return (int)i;
@@ -287,8 +287,7 @@ static int http_route_match(const char *method, const char *path)
 
 static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 				   const char *url, const char *method,
-				   const char *version,
-				   const char *upload_data,
+				   const char *version, const char *upload_data,
 				   size_t *upload_data_size, void **con_cls)
 {
 	struct http_req *r = *con_cls;
@@ -300,7 +299,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 		return MHD_NO;
 	if (!r->started) {
 		const char *cl = MHD_lookup_connection_value(
-			conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 		r->started = true;
 		if (cl && strtoull(cl, NULL, 10) > http_cfg->body_limit) {
@@ -385,14 +384,13 @@ int http_start(const struct wl_config *cfg)
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	http_daemon = MHD_start_daemon(
-		flags, (uint16_t)cfg->listen_port, NULL, NULL, http_access,
-		NULL, MHD_OPTION_EXTERNAL_LOGGER, http_log_error, NULL,
-		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->workers,
-		MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, NULL,
-		MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-		MHD_OPTION_END);
+	    flags, (uint16_t)cfg->listen_port, NULL, NULL, http_access, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_log_error, NULL,
+	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned int)cfg->workers, MHD_OPTION_URI_LOG_CALLBACK,
+	    http_uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, http_completed,
+	    NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+	    MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (!http_daemon) {
 		log_error("http", "cannot listen host=%s port=%d",

@@ -18,6 +18,7 @@
 #include "inbound.h"
 #include "log.h"
 #include "outbox.h"
+#include "schedule.h"
 #include "sla.h"
 #include "report.h"
 #include "store.h"
@@ -37,11 +38,15 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } main_commands[] = {
-	{"serve", main_serve, "serve -c CONFIG [--fake-clock]   运行守护进程 run the daemon"},
-	{"check", main_check, "check -c CONFIG                  检查配置和流程 check config and flows"},
-	{"chat", main_chat, "chat [-c CONFIG] [--as ID]       终端聊天客户端 terminal chat client"},
-	{"report", main_report, "report KIND -c CONFIG [--week D] 周报表和台账 weekly table, ledgers"},
-	{"version", main_version, "version                          版本 version"},
+    {"serve", main_serve,
+     "serve -c CONFIG [--fake-clock]   运行守护进程 run the daemon"},
+    {"check", main_check,
+     "check -c CONFIG                  检查配置和流程 check config and flows"},
+    {"chat", main_chat,
+     "chat [-c CONFIG] [--as ID]       终端聊天客户端 terminal chat client"},
+    {"report", main_report,
+     "report KIND -c CONFIG [--week D] 周报表和台账 weekly table, ledgers"},
+    {"version", main_version, "version                          版本 version"},
 };
 
 static void main_usage(void)
@@ -89,7 +94,8 @@ static struct wl_config *main_load(const char *path, struct flow_set **flows)
 	*flows = NULL;
 	diag_init(&diag);
 	cfg = config_load(path, &diag);
-	if (cfg && sla_conf_from_config(cfg, &main_sla, &diag) != WL_OK) {
+	if (cfg && (sla_conf_from_config(cfg, &main_sla, &diag) != WL_OK ||
+		    schedule_load(cfg, &diag) != WL_OK)) {
 		config_free(cfg);
 		cfg = NULL;
 	}

@@ -391,6 +391,18 @@ static const char lua_case_list[] =
 	"end\n"
 	"return {total, page}\n";
 
+/* ARGV: prefix, document {done, ttl, now, out: [...], next, at}: a
+ * scheduled job's run. Marks it done, queues its messages and plans the
+ * next run, or does nothing when it ran already. -> 1 | 0 */
+static const char lua_sched_run[] =
+	LUA_PRELUDE
+	"local d = cjson.decode(ARGV[2])\n"
+	"if not redis.call('SET', p .. 'sched:done:' .. d.done, 1, 'NX',\n"
+	"    'EX', d.ttl) then return 0 end\n"
+	"for _, o in ipairs(d.out) do enqueue(o, d.now) end\n"
+	"redis.call('ZADD', p .. 'timers', d.at, d.next)\n"
+	"return 1\n";
+
 /* ARGV: prefix, now, lease_ms, max. Timers whose lease expired (a daemon
  * died while handling them) are due again; then up to max due timers are
  * leased. -> {member, ...} */
@@ -465,6 +477,7 @@ const char *const store_script_src[STORE_SCRIPT_COUNT] = {
 	[STORE_TIMER_DONE] = lua_timer_done,
 	[STORE_CASE_CREATE] = lua_case_create,
 	[STORE_CASE_LIST] = lua_case_list,
+	[STORE_SCHED_RUN] = lua_sched_run,
 	[STORE_REPORT_FETCH] = lua_report_fetch,
 };
 /* clang-format on */

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "inbound.h"
 #include "log.h"
+#include "schedule.h"
 #include "store.h"
 #include "wl.h"
 
@@ -65,6 +66,8 @@ static int timers_fire(const char *member)
 	int ch_idx;
 	int rc = WL_OK;
 
+	if (strncmp(member, "sched:", 6) == 0)
+		return schedule_fire(tm_cfg, inbound_sla_conf(), member);
 	if (member[0] == '{') {
 		/* A conversation's idle timer: about that contact. */
 		t = json_loads(member, 0, &err);
@@ -147,6 +150,8 @@ static void *timers_main(void *arg)
 int timers_start(const struct wl_config *cfg)
 {
 	tm_cfg = cfg;
+	if (schedule_ensure(cfg) != WL_OK)
+		log_warn("timers", "could not plan the scheduled jobs yet");
 	atomic_store(&tm_stop, false);
 	if (pthread_create(&tm_thread, NULL, timers_main, NULL) != 0)
 		return WL_EINTERNAL;

@@ -18,13 +18,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_MAX_INPUT 8192
 
 /* abort() rather than assert(): the check must survive -DNDEBUG. */
-#define CHECK(cond)                                                    \
-	do {                                                           \
-		if (!(cond)) {                                         \
-			fprintf(stderr, "check failed: %s (%s:%d)\n",  \
-				#cond, __FILE__, __LINE__);            \
-			abort();                                       \
-		}                                                      \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "check failed: %s (%s:%d)\n", #cond,   \
+				__FILE__, __LINE__);                           \
+			abort();                                               \
+		}                                                              \
 	} while (0)
 
 /* Offset reached by decoding whole characters from 0, stopping at the
@@ -103,7 +103,7 @@ static void fuzz_normalize(const char *s, size_t len)
 	CHECK(strlen(n) <= len);
 	nn = text_normalize(n);
 	if (nn) {
-		CHECK(strcmp(n, nn) == 0);	/* idempotent */
+		CHECK(strcmp(n, nn) == 0); /* idempotent */
 		free(nn);
 	}
 	CHECK(text_contains(s, s));
@@ -185,8 +185,10 @@ static void check_no_mobile(const char *m)
 static void fuzz_masks(const char *s, size_t len)
 {
 	char *(*const fns[])(const char *) = {
-		text_mask_phone, text_mask_name, text_mask_id,
-		text_mask_numbers,
+	    text_mask_phone,
+	    text_mask_name,
+	    text_mask_id,
+	    text_mask_numbers,
 	};
 
 	for (size_t f = 0; f < sizeof(fns) / sizeof(fns[0]); f++) {
@@ -223,13 +225,12 @@ static void fuzz_sms(const char *s, size_t len)
 	if (c == TEXT_SMS_GSM7)
 		CHECK(text_utf8_valid(s, len));
 	if (len > 0 && text_utf8_chars(s, len) <= 35)
-		CHECK(segs == 1);	/* even 35 emoji fit one UCS-2 part */
+		CHECK(segs == 1); /* even 35 emoji fit one UCS-2 part */
 }
 
 /* Each part is the next slice of s; between two parts at most one '\n'
  * or ' ' was dropped; together they use up all of s. */
-static void fuzz_split(const char *s, size_t len, size_t max,
-		       text_unit_fn unit)
+static void fuzz_split(const char *s, size_t len, size_t max, text_unit_fn unit)
 {
 	char **parts = NULL;
 	size_t n = text_split(s, max, unit, &parts), off = 0;
@@ -239,7 +240,7 @@ static void fuzz_split(const char *s, size_t len, size_t max,
 		return;
 	}
 	if (n == 0)
-		return;	/* out of memory */
+		return; /* out of memory */
 	for (size_t j = 0; j < n; j++) {
 		size_t pl = strlen(parts[j]), units = 0, i = 0, chars = 0;
 
@@ -280,7 +281,10 @@ static void fuzz_split(const char *s, size_t len, size_t max,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const text_unit_fn units[] = {
-		text_unit_char, text_unit_byte, text_unit_ucs2, text_unit_gsm7,
+	    text_unit_char,
+	    text_unit_byte,
+	    text_unit_ucs2,
+	    text_unit_gsm7,
 	};
 	size_t max, len;
 	text_unit_fn unit;

@@ -21,32 +21,32 @@ static const struct {
 	const char *args;
 	bool bad_no;
 } parse_cases[] = {
-	{"/claim 1042", "claim", "1042", "", false},
-	{"认领 1042", "claim", "1042", "", false},
-	{"认领1042", "claim", "1042", "", false},
-	{"  认领　１０４２", "claim", "1042", "", false},
-	{"接单 7", "claim", "7", "", false},
-	{"/CLAIM 1042", "claim", "1042", "", false},
-	{"／claim 1042", "claim", "1042", "", false},
-	{"回复 1042 我们十分钟到，请开窗通风！", "reply", "1042",
-	 "我们十分钟到，请开窗通风！", false},
-	{"回复　1042　明天上午到", "reply", "1042", "明天上午到", false},
-	{"备注 1042   已电话联系，老人说“谢谢”", "note", "1042",
-	 "已电话联系，老人说“谢谢”", false},
-	{"办结 1042 棉被 1人次 200元 已送到家", "resolve", "1042",
-	 "棉被 1人次 200元 已送到家", false},
-	{"转派 1042 新华社区", "transfer", "1042", "新华社区", false},
-	{"认领 abc", "claim", "", "abc", true},
-	{"认领", "claim", "", "", false},
-	{"我的", "mine", "", "", false},
-	{"/open", "open", "", "", false},
-	{"代录 139-0000-0005", "new", "", "139-0000-0005", false},
-	/* Sentences that happen to start with a command word are not
-	 * commands. */
-	{"回复一下我的问题", NULL, NULL, NULL, false},
-	{"认领人是谁", NULL, NULL, NULL, false},
-	{"你好", NULL, NULL, NULL, false},
-	{"/claimx 1", NULL, NULL, NULL, false},
+    {"/claim 1042", "claim", "1042", "", false},
+    {"认领 1042", "claim", "1042", "", false},
+    {"认领1042", "claim", "1042", "", false},
+    {"  认领　１０４２", "claim", "1042", "", false},
+    {"接单 7", "claim", "7", "", false},
+    {"/CLAIM 1042", "claim", "1042", "", false},
+    {"／claim 1042", "claim", "1042", "", false},
+    {"回复 1042 我们十分钟到，请开窗通风！", "reply", "1042",
+     "我们十分钟到，请开窗通风！", false},
+    {"回复　1042　明天上午到", "reply", "1042", "明天上午到", false},
+    {"备注 1042   已电话联系，老人说“谢谢”", "note", "1042",
+     "已电话联系，老人说“谢谢”", false},
+    {"办结 1042 棉被 1人次 200元 已送到家", "resolve", "1042",
+     "棉被 1人次 200元 已送到家", false},
+    {"转派 1042 新华社区", "transfer", "1042", "新华社区", false},
+    {"认领 abc", "claim", "", "abc", true},
+    {"认领", "claim", "", "", false},
+    {"我的", "mine", "", "", false},
+    {"/open", "open", "", "", false},
+    {"代录 139-0000-0005", "new", "", "139-0000-0005", false},
+    /* Sentences that happen to start with a command word are not
+     * commands. */
+    {"回复一下我的问题", NULL, NULL, NULL, false},
+    {"认领人是谁", NULL, NULL, NULL, false},
+    {"你好", NULL, NULL, NULL, false},
+    {"/claimx 1", NULL, NULL, NULL, false},
 };
 
 static void test_parse(void **state)
@@ -97,18 +97,18 @@ static void test_help(void **state)
 	struct case_help h;
 	char err[256];
 
-	assert_int_equal(case_help_parse("棉被 1人次 200元 已送到家", &h, err,
-					 sizeof(err)),
-			 WL_OK);
+	assert_int_equal(
+	    case_help_parse("棉被 1人次 200元 已送到家", &h, err, sizeof(err)),
+	    WL_OK);
 	assert_string_equal(h.measure->name, "棉被");
 	assert_int_equal(h.measure->kind, MEASURE_GOODS);
 	assert_int_equal(h.person_times, 1);
 	assert_int_equal(h.amount_fen, 20000);
 	assert_string_equal(h.note, "已送到家");
 
-	assert_int_equal(case_help_parse("救助 两人次 1500.5元", &h, err,
-					 sizeof(err)),
-			 WL_OK);
+	assert_int_equal(
+	    case_help_parse("救助 两人次 1500.5元", &h, err, sizeof(err)),
+	    WL_OK);
 	assert_string_equal(h.measure->name, "临时救助");
 	assert_int_equal(h.person_times, 2);
 	assert_int_equal(h.amount_fen, 150050);
@@ -129,9 +129,9 @@ static void test_help(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_transitions),
-		cmocka_unit_test(test_help),
+	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_transitions),
+	    cmocka_unit_test(test_help),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

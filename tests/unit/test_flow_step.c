@@ -257,8 +257,10 @@ static void test_stale_session(void **state)
 
 static void test_stale_staff_session(void **state)
 {
-	struct flow_input in = {.text = "走访", .now_ms = T0_MS,
-				.is_staff = true, .staff_id = "wang",
+	struct flow_input in = {.text = "走访",
+				.now_ms = T0_MS,
+				.is_staff = true,
+				.staff_id = "wang",
 				.staff_area = "g-hd-1"};
 	struct flow_result r;
 	json_t *s;
