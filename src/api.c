@@ -48,13 +48,116 @@ static const struct api_route api_routes[] = {
     {"GET", "/api/v1/reports/", true, report_api, false},
 };
 
-static bool api_authorized(const struct http_ctx *h)
+#define API_SCOPED_MAX 256
+
+/* Area-scoped tokens: read-only after api_load(). */
+static struct {
+	char *token;
+	int area;
+} api_scoped[API_SCOPED_MAX];
+static size_t api_n_scoped;
+
+void api_release(void)
+{
+	for (size_t i = 0; i < api_n_scoped; i++)
+		free(api_scoped[i].token);
+	api_n_scoped = 0;
+}
+
+int api_load(const struct wl_config *cfg, struct wl_diag *d)
+{
+	json_t *list =
+	    json_object_get(json_object_get(cfg->root, "admin"), "scoped");
+	size_t i;
+	json_t *e;
+	int rc = WL_OK;
+
+	api_release();
+	if (!list)
+		return WL_OK;
+	if (!json_is_array(list)) {
+		diag_add(d, cfg->path, "admin.scoped", "expected array");
+		return WL_EBADREQ;
+	}
+	json_array_foreach(list, i, e)
+	{
+		char where[64];
+		const char *area =
+		    json_string_value(json_object_get(e, "area"));
+		const char *tok =
+		    json_string_value(json_object_get(e, "token"));
+		const char *env =
+		    json_string_value(json_object_get(e, "token_env"));
+		const char *k;
+		json_t *v;
+		int a;
+
+		snprintf(where, sizeof(where), "admin.scoped[%zu]", i);
+		json_object_foreach(
+		    e, k, v) if (strcmp(k, "area") && strcmp(k, "token") &&
+				 strcmp(k, "token_env") && k[0] != '#')
+		{
+			diag_add(d, cfg->path, where, "unknown key \"%.64s\"",
+				 k);
+			rc = WL_EBADREQ;
+		}
+		if (!json_is_object(e) || !area) {
+			diag_add(d, cfg->path, where,
+				 "needs \"area\" and \"token\" or "
+				 "\"token_env\"");
+			rc = WL_EBADREQ;
+			continue;
+		}
+		a = config_area_index(cfg, area);
+		if (a < 0) {
+			diag_add(d, cfg->path, where, "unknown area \"%.64s\"",
+				 area);
+			rc = WL_EBADREQ;
+			continue;
+		}
+		if (env && !tok) {
+			tok = getenv(env);
+			if (!tok || !*tok) {
+				diag_add(
+				    d, cfg->path, where,
+				    "environment variable %.64s is not set",
+				    env);
+				rc = WL_EBADREQ;
+				continue;
+			}
+		}
+		if (!tok || strlen(tok) < 16 ||
+		    (env && json_object_get(e, "token"))) {
+			diag_add(d, cfg->path, where,
+				 "one token (16 characters or more) is needed");
+			rc = WL_EBADREQ;
+			continue;
+		}
+		if (api_n_scoped < API_SCOPED_MAX) {
+			api_scoped[api_n_scoped].token = strdup(tok);
+			api_scoped[api_n_scoped].area = a;
+			if (api_scoped[api_n_scoped].token)
+				api_n_scoped++;
+		}
+	}
+	return rc;
+}
+
+/* -2: not authorized; -1: the full admin token; else the area index of
+ * a scoped token. */
+static int api_authorized(const struct http_ctx *h)
 {
 	const char *auth = http_ctx_header(h, "Authorization");
 
-	if (!h->cfg->admin_token || !auth || strncmp(auth, "Bearer ", 7) != 0)
-		return false;
-	return chan_secure_equal(auth + 7, h->cfg->admin_token);
+	if (!auth || strncmp(auth, "Bearer ", 7) != 0)
+		return -2;
+	if (h->cfg->admin_token &&
+	    chan_secure_equal(auth + 7, h->cfg->admin_token))
+		return -1;
+	for (size_t i = 0; i < api_n_scoped; i++)
+		if (chan_secure_equal(auth + 7, api_scoped[i].token))
+			return api_scoped[i].area;
+	return -2;
 }
 
 static json_t *api_body_json(const struct http_ctx *h)
@@ -178,6 +281,10 @@ static int api_cases_list(struct http_ctx *h)
 	const char *to = http_ctx_arg(h, "created_to");
 	const char *off = http_ctx_arg(h, "offset");
 	const char *lim = http_ctx_arg(h, "limit");
+	const char *overdue = http_ctx_arg(h, "overdue");
+	const char *late_min = http_ctx_arg(h, "overdue_min_s");
+	long long min_late_s = 0;
+	size_t total = 0;
 	long long from_ms = 0, to_ms = 4102444800000LL, offset = 0;
 	long long limit = API_LIMIT_DEFAULT;
 	json_t *f = NULL, *areas = json_null(), *cases;
@@ -207,22 +314,41 @@ static int api_cases_list(struct http_ctx *h)
 				"or YYYY-MM-DD; offset >= 0; limit 1..500");
 		goto out;
 	}
-	if (area) {
-		a = config_area_index(h->cfg, area);
-		if (a < 0) {
-			http_json_error(h, 400, "bad_request", "unknown area");
-			goto out;
-		}
+	if (overdue && strcmp(overdue, "1") && strcmp(overdue, "true")) {
+		http_json_error(h, 400, "bad_request", "overdue must be 1");
+		goto out;
+	}
+	if (late_min && (!api_time_arg(late_min, &min_late_s))) {
+		http_json_error(h, 400, "bad_request",
+				"overdue_min_s must be seconds");
+		goto out;
+	}
+	if (late_min)
+		overdue = "1";
+	a = area ? config_area_index(h->cfg, area) : h->scope;
+	if (area && a < 0) {
+		http_json_error(h, 400, "bad_request", "unknown area");
+		goto out;
+	}
+	if (h->scope >= 0 && !case_area_within(h->cfg, a, h->scope)) {
+		http_json_error(h, 403, "forbidden",
+				"this token is limited to one area");
+		goto out;
+	}
+	if (a >= 0) {
 		areas = json_object();
 		for (size_t i = 0; i < h->cfg->n_areas; i++)
 			if (case_area_within(h->cfg, (int)i, a))
 				json_object_set_new(areas, h->cfg->areas[i].id,
 						    json_true());
 	}
+	/* Lateness is worked out here, not in Redis: ask for every match
+	 * and page after filtering. */
 	f = json_pack("{s:I, s:I, s:s?, s:s?, s:O, s:I, s:I}", "from_ms",
 		      (json_int_t)from_ms, "to_ms", (json_int_t)to_ms, "status",
 		      status, "urgency", urgency, "areas", areas, "offset",
-		      (json_int_t)offset, "limit", (json_int_t)limit);
+		      (json_int_t)(overdue ? 0 : offset), "limit",
+		      (json_int_t)(overdue ? 100000 : limit));
 	if (f && !status)
 		json_object_set_new(f, "status", json_null());
 	if (f && !urgency)
@@ -240,13 +366,35 @@ static int api_cases_list(struct http_ctx *h)
 		goto out;
 	}
 	cases = json_array();
-	for (size_t i = 0; i < r->element[1]->elements; i++)
-		json_array_append_new(cases,
-				      api_case_json(r->element[1]->element[i]));
+	total = (size_t)r->element[0]->integer;
+	if (overdue)
+		total = 0;
+	for (size_t i = 0; i < r->element[1]->elements; i++) {
+		json_t *c = api_case_json(r->element[1]->element[i]);
+
+		if (overdue) {
+			/* The API's case keeps the stored "sla" string. */
+			int64_t late = engine_sla_max_late(inbound_sla_conf(),
+							   c, clock_now_ms());
+
+			if (late < 0 || late < min_late_s * 1000) {
+				json_decref(c);
+				continue;
+			}
+			json_object_set_new(c, "late_s",
+					    json_integer(late / 1000));
+			if (total++ < (size_t)offset ||
+			    json_array_size(cases) >= (size_t)limit) {
+				json_decref(c);
+				continue;
+			}
+		}
+		json_array_append_new(cases, c);
+	}
 	api_json(h, 200,
 		 json_pack("{s:o, s:I, s:I, s:I}", "cases", cases, "total",
-			   (json_int_t)r->element[0]->integer, "offset",
-			   (json_int_t)offset, "limit", (json_int_t)limit));
+			   (json_int_t)total, "offset", (json_int_t)offset,
+			   "limit", (json_int_t)limit));
 out:
 	if (r)
 		freeReplyObject(r);
@@ -282,6 +430,19 @@ static int api_case_get(struct http_ctx *h)
 	}
 	o = api_case_json(r);
 	freeReplyObject(r);
+	if (h->scope >= 0) {
+		int a = config_area_index(
+		    h->cfg, json_string_value(json_object_get(o, "area"))
+				? json_string_value(json_object_get(o, "area"))
+				: "");
+
+		/* Outside the token's area: as if there were no such case. */
+		if (a < 0 || !case_area_within(h->cfg, a, h->scope)) {
+			json_decref(o);
+			http_json_error(h, 404, "not_found", "no such case");
+			return WL_OK;
+		}
+	}
 	snprintf(key, sizeof(key), "%scase:%s:tl", store_prefix(), no);
 	tl = json_array();
 	if (store_command(&t, 6, xr, NULL) == WL_OK &&
@@ -382,9 +543,16 @@ static int api_case_create(struct http_ctx *h)
 				"number");
 		goto out;
 	}
-	area = case_route_area(h->cfg, area_s);
-	if (area < 0 || (area_s && config_area_index(h->cfg, area_s) < 0)) {
+	area = area_s	       ? config_area_index(h->cfg, area_s)
+	       : h->scope >= 0 ? h->scope
+			       : case_route_area(h->cfg, NULL);
+	if (area < 0) {
 		http_json_error(h, 400, "bad_request", "unknown area");
+		goto out;
+	}
+	if (h->scope >= 0 && !case_area_within(h->cfg, area, h->scope)) {
+		http_json_error(h, 403, "forbidden",
+				"this token is limited to one area");
 		goto out;
 	}
 	dl = json_object_get(in, "deadline_ms");
@@ -460,6 +628,23 @@ out:
 	return WL_OK;
 }
 
+/* What an area-scoped token may ask before its handler runs: no debug
+ * routes; reports only for an area inside its own. */
+static bool api_scope_ok(const struct http_ctx *h, const struct api_route *r)
+{
+	const char *area;
+	int a;
+
+	if (r->fake_clock_only)
+		return false;
+	if (strncmp(r->path, "/api/v1/reports/", 16) == 0) {
+		area = http_ctx_arg(h, "area");
+		a = area ? config_area_index(h->cfg, area) : -1;
+		return a >= 0 && case_area_within(h->cfg, a, h->scope);
+	}
+	return true;
+}
+
 int api_handle(struct http_ctx *h)
 {
 	bool path_known = false;
@@ -475,9 +660,15 @@ int api_handle(struct http_ctx *h)
 		path_known = true;
 		if (strcmp(h->method, r->method) != 0)
 			continue;
-		if (!api_authorized(h)) {
+		h->scope = api_authorized(h);
+		if (h->scope == -2) {
 			http_json_error(h, 401, "unauthorized",
 					"a valid admin token is required");
+			return WL_OK;
+		}
+		if (h->scope >= 0 && !api_scope_ok(h, r)) {
+			http_json_error(h, 403, "forbidden",
+					"this token is limited to one area");
 			return WL_OK;
 		}
 		return r->fn(h);

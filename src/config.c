@@ -313,6 +313,8 @@ static const struct opt opt_table[] = {
 	  .max = 65535, .def = 0, .at = CF(redis_embedded_port) },
 
 	OPT_SECRET(K_ADMIN, "token", CF(admin_token)),
+	/* Area-scoped tokens, read and checked by api.c from cfg->root. */
+	{ .kind = K_ADMIN, .name = "scoped", .type = T_ANY },
 
 	{ .kind = K_OUTBOX, .name = "max_tries", .type = T_INT, .min = 1,
 	  .max = 100, .def = 8, .at = OB(max_tries) },

@@ -402,3 +402,28 @@ int engine_sla_late(const struct engine_in *in, const json_t *c, char *buf,
 	}
 	return late;
 }
+
+int64_t engine_sla_max_late(const struct sla_conf *sla, const json_t *c,
+			    int64_t now)
+{
+	const char *stored = case_get(c, "sla");
+	struct sla_state st;
+	int64_t worst = -1;
+
+	if (!sla || !stored ||
+	    sla_state_load(stored, strlen(stored), &st) != WL_OK)
+		return -1;
+	for (int k = 0; k < SLA_N_CLOCKS; k++) {
+		int64_t ms;
+
+		if (st.clock[k].run != SLA_RUNNING &&
+		    st.clock[k].run != SLA_PAUSED)
+			continue;
+		if (!sla_breached(&st, (enum sla_clock)k, now))
+			continue;
+		ms = sla_late_ms(sla, &st, (enum sla_clock)k, now);
+		if (ms > worst)
+			worst = ms;
+	}
+	return worst;
+}

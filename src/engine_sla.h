@@ -20,4 +20,9 @@ int engine_sla_fire(const struct engine_in *in, struct engine_out *out,
 int engine_sla_late(const struct engine_in *in, const json_t *c, char *buf,
 		    size_t size);
 
+/* How late the case's latest clock is at now, in ms; -1 when no clock
+ * is late (or the case has no clocks). */
+int64_t engine_sla_max_late(const struct sla_conf *sla, const json_t *c,
+			    int64_t now);
+
 #endif

@@ -324,6 +324,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 				 "request body too large\n", 23);
 	}
 	memset(&h, 0, sizeof(h));
+	h.scope = -1;
 	h.cfg = http_cfg;
 	h.conn = conn;
 	h.method = method;

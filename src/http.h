@@ -27,6 +27,7 @@ struct http_ctx {
 	int status;
 	const char *type;
 	struct buf out;
+	int scope; /* admin API: -1 every area, else the token's area index */
 };
 
 struct http_route {

@@ -9,6 +9,7 @@
 
 #include <curl/curl.h>
 
+#include "api.h"
 #include "chat.h"
 #include "clock.h"
 #include "config.h"
@@ -94,14 +95,21 @@ static struct wl_config *main_load(const char *path, struct flow_set **flows)
 	*flows = NULL;
 	diag_init(&diag);
 	cfg = config_load(path, &diag);
-	if (cfg && (sla_conf_from_config(cfg, &main_sla, &diag) != WL_OK ||
-		    schedule_load(cfg, &diag) != WL_OK)) {
-		config_free(cfg);
-		cfg = NULL;
-	}
-	if (cfg && flow_set_load(cfg->flows_dir, cfg, flows, &diag) != WL_OK) {
-		config_free(cfg);
-		cfg = NULL;
+	/* Every check runs, so one pass reports every problem. */
+	if (cfg) {
+		int bad = sla_conf_from_config(cfg, &main_sla, &diag) != WL_OK;
+
+		bad |= schedule_load(cfg, &diag) != WL_OK;
+		bad |= api_load(cfg, &diag) != WL_OK;
+		bad |=
+		    flow_set_load(cfg->flows_dir, cfg, flows, &diag) != WL_OK;
+		if (bad) {
+			flow_set_free(*flows);
+			*flows = NULL;
+			api_release();
+			config_free(cfg);
+			cfg = NULL;
+		}
 	}
 	main_print_diag(&diag, stderr);
 	diag_release(&diag);
@@ -122,6 +130,7 @@ static int main_check(int argc, char **argv)
 	if (!cfg)
 		return 1;
 	printf("configuration OK\n");
+	api_release();
 	flow_set_free(flows);
 	config_free(cfg);
 	return 0;
@@ -177,6 +186,7 @@ out:
 	embedded_stop();
 	curl_global_cleanup();
 	flow_set_free(flows);
+	api_release();
 	config_free(cfg);
 	log_info("main", "stopped");
 	return rc;

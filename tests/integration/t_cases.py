@@ -287,6 +287,85 @@ def test_emergency_pages_every_level(env):
     assert env.redis.cmd("HGET", "wl:case:" + no, "area") == "c-hd"
 
 
+def _case_of(env, frm):
+    nos = env.redis.cmd("ZRANGE", "wl:case:open:demo:" + frm, 0, -1)
+    assert len(nos) == 1, (frm, nos)
+    return nos[0]
+
+
+def test_two_staff_three_residents(env):
+    d = daemon(env)
+    c = Chat(env, d)
+    r1, r2, r3 = "13900000011", "13900000012", "13900000013"
+    open_help_case(c, r1)                                   # 居民求助
+    for t in ["我家烟囱老是倒烟", "惠丰", "幸福小区5号楼", "跳过", "13900000012"]:
+        c.send(r2, t)                                       # 安全隐患
+    for t in ["桥洞下面有人露宿，穿得很少", "惠丰", "人民桥桥洞下", "刚刚看到",
+              "是", "不是", "好像是个老人", "跳过"]:
+        c.send(r3, t)                                       # 流浪乞讨人员
+    n1, n2, n3 = _case_of(env, r1), _case_of(env, r2), _case_of(env, r3)
+    assert env.redis.cmd("HGET", "wl:case:" + n2, "category") == "安全隐患"
+    assert env.redis.cmd("HGET", "wl:case:" + n3, "urgency") == "urgent"
+    open_list = c.say("u-liu", "待办")
+    assert all(n in open_list for n in (n1, n2, n3)), open_list
+    # Two staff split the work.
+    assert "已认领" in c.say("u-liu", "认领 " + n1)
+    assert "已认领" in c.say("u-liu", "认领 " + n2)
+    assert "已认领" in c.say("u-li", "认领 " + n3)
+    mine = c.say("u-liu", "我的")
+    assert n1 in mine and n2 in mine and n3 not in mine, mine
+    # Each resident's words reach their own case's holder, and no one else.
+    out = c.send(r1, "老人说屋里只有十度")
+    assert [m["to"] for m in out if m["to"].startswith("u-")] == ["u-liu"], out
+    out = c.send(r3, "人还在桥下")
+    assert [m["to"] for m in out if m["to"].startswith("u-")] == ["u-li"], out
+    for staff, no, measure in [("u-liu", n1, "取暖煤 1人次 300元"),
+                               ("u-liu", n2, "转介 1人次 已报燃气公司"),
+                               ("u-li", n3, "临时救助 1人次 500元 已送救助站")]:
+        out = c.send(staff, "办结 %s %s" % (no, measure))
+        assert any("已办结" in m["text"] for m in out if m["to"] == staff), out
+    for r, no in [(r1, n1), (r2, n2), (r3, n3)]:
+        texts = [m["text"] for m in env.cb.messages(to=r)]
+        assert any(("编号 %s）已办结" % no) in t for t in texts), (r, texts[-3:])
+        assert env.redis.cmd("HGET", "wl:case:" + no, "status") == "resolved"
+
+
+def test_scoped_tokens_and_overdue_filter(env):
+    hd, xh = "hd-token-0123456789", "xh-token-0123456789"
+    d = env.daemon(areas=AREAS, staff=STAFF, fake_clock=True,
+                   admin={"token": ADMIN, "scoped": [{"area": "c-hd", "token": hd},
+                                                     {"area": "新华社区", "token": xh}]})
+    c = Chat(env, d)
+    a = str(json.loads(d.admin("POST", "/api/v1/cases",
+                               {"ext_ref": "sc-a", "area": "g-hd-1"})[1])["no"])
+    b = str(json.loads(d.admin("POST", "/api/v1/cases",
+                               {"ext_ref": "sc-b", "area": "c-xh"})[1])["no"])
+    c.settle()
+    lst = json.loads(d.admin("GET", "/api/v1/cases", token=hd)[1])
+    assert [x["no"] for x in lst["cases"]] == [int(a)], lst
+    assert d.admin("GET", "/api/v1/cases?area=c-xh", token=hd)[0] == 403
+    assert d.admin("GET", "/api/v1/cases/" + b, token=hd)[0] == 404
+    assert d.admin("GET", "/api/v1/cases/" + a, token=hd)[0] == 200
+    assert d.admin("GET", "/api/v1/cases/" + b, token=xh)[0] == 200
+    assert d.admin("POST", "/api/v1/cases", {"ext_ref": "sc-c", "area": "c-xh"},
+                   token=hd)[0] == 403
+    s, body = d.admin("POST", "/api/v1/cases", {"ext_ref": "sc-d"}, token=hd)
+    assert s == 201 and json.loads(d.admin("GET", "/api/v1/cases/%d" % json.loads(body)["no"])[1])["area"] == "c-hd"
+    assert d.admin("POST", "/api/v1/debug/clock", {"advance_s": 1}, token=hd)[0] == 403
+    assert d.admin("GET", "/api/v1/cases", token="not-a-token-at-all")[0] == 401
+    # Overdue: two hours on, every unclaimed case is late on responding.
+    assert json.loads(d.admin("GET", "/api/v1/cases?overdue=1")[1])["total"] == 0
+    d.admin("POST", "/api/v1/debug/clock", {"advance_s": 7200})
+    late = json.loads(d.admin("GET", "/api/v1/cases?overdue=1")[1])
+    assert late["total"] == 3 and all(x["late_s"] >= 3500 for x in late["cases"]), late
+    c.say("u-wang", "认领 " + a)
+    late = json.loads(d.admin("GET", "/api/v1/cases?overdue=1")[1])
+    assert sorted(x["no"] for x in late["cases"]) == sorted(
+        x for x in [int(b), json.loads(body)["no"]]), late
+    assert json.loads(d.admin("GET", "/api/v1/cases?overdue_min_s=999999")[1])["total"] == 0
+    assert json.loads(d.admin("GET", "/api/v1/cases?overdue=1", token=xh)[1])["total"] == 1
+
+
 if __name__ == "__main__":
     run([test_lifecycle_resident_to_closed,
          test_fifty_way_claim_race,
@@ -294,4 +373,6 @@ if __name__ == "__main__":
          test_transfer_reopen_cancel,
          test_12345_work_orders_are_idempotent_and_called_back,
          test_idle_conversation_is_reminded_then_expires,
-         test_emergency_pages_every_level])
+         test_emergency_pages_every_level,
+         test_two_staff_three_residents,
+         test_scoped_tokens_and_overdue_filter])
