@@ -33,7 +33,7 @@ struct sched_job {
 		   int64_t now, struct buf *text);
 	/* Filled by schedule_load. */
 	bool on;
-	int weekday; /* -1 daily, 1..7 */
+	int weekday; /* -1 daily, 1..7; 100 + N: monthly on day N */
 	int32_t tod_ms;
 };
 
@@ -53,7 +53,8 @@ static int32_t sched_offset_s = 8 * 3600;
 static const char *const sched_weekdays[] = {"一", "二", "三", "四",
 					     "五", "六", "日"};
 
-/* "08:00", "三 09:00", "3 09:00", "off" -> job fields; false if bad. */
+/* "08:00", "三 09:00", "3 09:00", "19日 09:00", "off" -> job fields;
+ * false if bad. */
 static bool sched_parse(const char *s, struct sched_job *j)
 {
 	const char *t = s;
@@ -77,6 +78,18 @@ static bool sched_parse(const char *s, struct sched_job *j)
 	if (j->weekday < 0 && s[0] >= '1' && s[0] <= '7' && s[1] == ' ') {
 		j->weekday = s[0] - '0';
 		t = s + 2;
+	}
+	if (j->weekday < 0) {
+		/* "19日 09:00": a day of the month (1..28, so every month
+		 * has it). */
+		long day = strtol(s, &end, 10);
+
+		if (end != s && strncmp(end, "日 ", 4) == 0) {
+			if (day < 1 || day > 28)
+				return false;
+			j->weekday = 100 + (int)day;
+			t = end + 4;
+		}
 	}
 	h = strtol(t, &end, 10);
 	if (end == t || *end != ':' || h < 0 || h > 23)
@@ -124,7 +137,8 @@ int schedule_load(const struct wl_config *cfg, struct wl_diag *d)
 		} else if (!json_is_string(v) ||
 			   !sched_parse(json_string_value(v), j)) {
 			diag_add(d, cfg->path, where,
-				 "expected \"HH:MM\", \"三 HH:MM\" or \"off\"");
+				 "expected \"HH:MM\", \"三 HH:MM\", "
+				 "\"19日 HH:MM\" or \"off\"");
 			sched_parse(j->def, j);
 			rc = WL_EBADREQ;
 		}
@@ -138,13 +152,19 @@ int64_t schedule_next(int weekday, int32_t tod_ms, int32_t offset_s,
 	int32_t tod;
 	int32_t day = sla_local_day(now_ms, offset_s, &tod);
 
-	for (int i = 0; i < 8; i++, day++) {
+	for (int i = 0; i < 62; i++, day++) {
 		int64_t at = sla_local_to_utc(day, tod_ms, offset_s);
+		int y, m, d;
 
 		if (at <= now_ms)
 			continue;
-		if (weekday > 0 && sla_weekday(day) != weekday)
+		if (weekday > 100) {
+			sla_civil_from_day(day, &y, &m, &d);
+			if (d != weekday - 100)
+				continue;
+		} else if (weekday > 0 && sla_weekday(day) != weekday) {
 			continue;
+		}
 		return at;
 	}
 	return now_ms + SCHED_DAY_MS;

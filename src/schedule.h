@@ -8,9 +8,11 @@
  * and plans the next run — each run happens once.
  *
  * Configuration: "schedules": {"overdue_digest": "08:00",
- *                              "weekly_report": "三 09:00"}
- * (a weekday 一..日 or 1..7 before the time makes a job weekly). Missing
- * keys take these defaults; "off" turns a job off.
+ *                              "weekly_report": "三 09:00",
+ *                              "monthly_summary": "19日 09:00"}
+ * (a weekday 一..日 or 1..7 before the time makes a job weekly, a day
+ * 1日..28日 monthly). Missing keys take these defaults; "off" turns a job
+ * off.
  */
 #ifndef WL_SCHEDULE_H
 #define WL_SCHEDULE_H
@@ -33,8 +35,9 @@ int schedule_fire(const struct wl_config *cfg, const struct sla_conf *sla,
 		  const char *member);
 
 /* The first run strictly after now_ms: pure, for tests. weekday -1 for
- * every day, else 1 (Monday) .. 7 (Sunday); tod_ms the local time of
- * day; offset_s the zone's UTC offset. */
+ * every day, 1 (Monday) .. 7 (Sunday) for a weekly job, 100 + N for day
+ * N of every month; tod_ms the local time of day; offset_s the zone's
+ * UTC offset. */
 int64_t schedule_next(int weekday, int32_t tod_ms, int32_t offset_s,
 		      int64_t now_ms);
 
