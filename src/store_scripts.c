@@ -7,7 +7,11 @@
  *   contact:{channel}:{from}    hash: name, first_seen, last_seen
  *   session:{channel}:{from}    hash: v (version), data (engine state)
  *   inbox                       stream of every acknowledged message
- *   ob:seq                      outbound id counter
+ *   ob:seq, ob:epoch            outbound ids are "<epoch>-<seq>": the epoch
+ *                               (Redis's clock when it was first needed)
+ *                               keeps them unique if Redis ever starts
+ *                               empty, which gateways that drop repeated
+ *                               ids (Feishu's uuid) rely on
  *   ob:m:{id}                   hash: channel, to, text, tries, created
  *   ob:q:{channel}:{to}         list of ids: one recipient's queue, in order
  *   ob:ready                    zset: queue name -> when its head may go
@@ -39,7 +43,13 @@
 #define LUA_PRELUDE                                                        \
 	"local p = ARGV[1]\n"                                              \
 	"local function enqueue(o, now)\n"                                 \
-	"  local id = redis.call('INCR', p .. 'ob:seq')\n"                 \
+	"  local ep = redis.call('GET', p .. 'ob:epoch')\n"                \
+	"  if not ep then\n"                                               \
+	"    local t = redis.call('TIME')\n"                               \
+	"    ep = t[1] .. string.format('%06d', tonumber(t[2]))\n"         \
+	"    redis.call('SET', p .. 'ob:epoch', ep)\n"                     \
+	"  end\n"                                                          \
+	"  local id = ep .. '-' .. redis.call('INCR', p .. 'ob:seq')\n"    \
 	"  redis.call('HSET', p .. 'ob:m:' .. id, 'channel', o.channel,\n" \
 	"    'to', o.to, 'text', o.text, 'tries', 0, 'created', now)\n"    \
 	"  local q = o.channel .. ':' .. o.to\n"                           \
