@@ -1,7 +1,8 @@
 /*
  * api.c — the admin API (DESIGN §5): one table of endpoints, each behind
- * the admin token. POST /api/v1/debug/clock exists only in a daemon
- * started with --fake-clock.
+ * the admin token or an area-scoped token, except the signed, expiring
+ * report download links (their signature is the authority). POST
+ * /api/v1/debug/clock exists only in a daemon started with --fake-clock.
  */
 #include "api.h"
 
@@ -37,15 +38,19 @@ struct api_route {
 	bool prefix;
 	int (*fn)(struct http_ctx *h);
 	bool fake_clock_only;
+	bool public; /* no admin token: the handler checks its own proof */
 };
 
 /* The one table of admin endpoints. */
 static const struct api_route api_routes[] = {
-    {"POST", "/api/v1/debug/clock", false, api_clock, true},
-    {"GET", "/api/v1/cases", false, api_cases_list, false},
-    {"POST", "/api/v1/cases", false, api_case_create, false},
-    {"GET", "/api/v1/cases/", true, api_case_get, false},
-    {"GET", "/api/v1/reports/", true, report_api, false},
+    {"POST", "/api/v1/debug/clock", false, api_clock, true, false},
+    {"GET", "/api/v1/cases", false, api_cases_list, false, false},
+    {"POST", "/api/v1/cases", false, api_case_create, false, false},
+    {"GET", "/api/v1/cases/", true, api_case_get, false, false},
+    /* A signed, expiring report link (report_link.c); before the
+     * reports prefix, which would take it for a report kind. */
+    {"GET", REPORT_LINK_PATH, false, report_download, false, true},
+    {"GET", "/api/v1/reports/", true, report_api, false, false},
 };
 
 #define API_SCOPED_MAX 256
@@ -660,6 +665,8 @@ int api_handle(struct http_ctx *h)
 		path_known = true;
 		if (strcmp(h->method, r->method) != 0)
 			continue;
+		if (r->public)
+			return r->fn(h);
 		h->scope = api_authorized(h);
 		if (h->scope == -2) {
 			http_json_error(h, 401, "unauthorized",

@@ -226,6 +226,8 @@ static bool chk_channel_type(struct loader *ld, void *base, const char *path,
 			     const char *val);
 static bool chk_url(struct loader *ld, void *base, const char *path,
 		    const char *val);
+static bool chk_public_url(struct loader *ld, void *base, const char *path,
+			   const char *val);
 static bool chk_ip(struct loader *ld, void *base, const char *path,
 		   const char *val);
 static bool chk_channel_ref(struct loader *ld, void *base, const char *path,
@@ -259,6 +261,9 @@ static const struct opt opt_table[] = {
 	 * before staff, so references can be checked as they are met. */
 	{ .kind = K_TOP, .name = "listen", .type = T_STR, .min = 1,
 	  .max = 300, .def_str = "127.0.0.1:8080", .check = chk_listen },
+	/* Optional: the base of links sent in chat (report downloads). */
+	{ .kind = K_TOP, .name = "public_url", .type = T_STR, .min = 1,
+	  .max = URL_MAX, .at = CF(public_url), .check = chk_public_url },
 	{ .kind = K_TOP, .name = "workers", .type = T_INT, .min = 1,
 	  .max = 64, .def = 4, .at = CF(workers) },
 	/* false: this daemon only answers webhooks; the outbox sender and
@@ -959,6 +964,24 @@ static bool chk_url(struct loader *ld, void *base, const char *path,
 	got(q, val);
 	ld_diag(ld, path, "must be an http:// or https:// URL (got %s)", q);
 	return false;
+}
+
+/* A base URL that paths are appended to: no query, no fragment, no
+ * trailing slash. */
+static bool chk_public_url(struct loader *ld, void *base, const char *path,
+			   const char *val)
+{
+	size_t n = strlen(val);
+
+	if (!chk_url(ld, base, path, val))
+		return false;
+	if (strpbrk(val, "?#") || val[n - 1] == '/') {
+		ld_diag(ld, path,
+			"must be a base URL without a trailing slash, query "
+			"or fragment, such as https://rexian.example.gov.cn");
+		return false;
+	}
+	return true;
 }
 
 /* An IPv4 or IPv6 address, optionally with a /prefix length. */
@@ -1854,6 +1877,7 @@ void config_free(struct wl_config *cfg)
 	free(cfg->flows_dir);
 	free(cfg->admin_token);
 	free(cfg->ack_template);
+	free(cfg->public_url);
 	for (size_t i = 0; i < cfg->n_channels; i++) {
 		struct wl_channel_conf *ch = &cfg->channels[i];
 

@@ -141,6 +141,11 @@ struct wl_config {
 
 	json_t *root;  /* the parsed file */
 	json_t *index; /* private: lookup maps for the config_* finders */
+
+	/* How people reach this daemon from outside ("https://host[/path]",
+	 * no trailing slash), for links sent in chat; NULL when not given
+	 * (links then use http://<listen>). */
+	char *public_url;
 };
 
 /* The largest configuration file accepted, in bytes. */

@@ -53,6 +53,15 @@ int report_format_parse(const char *s)
 	return -1;
 }
 
+const char *report_format_name(enum report_format f)
+{
+	static const char *const names[] = {[REPORT_CSV] = "csv",
+					    [REPORT_XLSX] = "xlsx",
+					    [REPORT_JSON] = "json"};
+
+	return (unsigned)f < WL_ARRAY_LEN(names) ? names[f] : "?";
+}
+
 /* ------------------------------------------------------------------ */
 /* the period */
 
@@ -353,6 +362,12 @@ static char *rp_person_key(const json_t *o, const char *what, const char *id,
 	else
 		buf_addf(&b, "%s:%s", what, id ? id : "");
 	return buf_detach(&b, NULL);
+}
+
+char *report_person_key(const json_t *o, const char *what, const char *id,
+			int unit)
+{
+	return rp_person_key(o, what, id, unit);
 }
 
 struct rp_event {
@@ -1300,6 +1315,16 @@ static int64_t rp_deadline(const struct wl_config *cfg, const json_t *c)
 	if (!rp_ll(c, "created", &created))
 		return 0;
 	return created + (int64_t)cfg->sla.handle_s * 1000;
+}
+
+bool report_is_problem(const json_t *c)
+{
+	return rp_is_problem(c);
+}
+
+int64_t report_problem_deadline(const struct wl_config *cfg, const json_t *c)
+{
+	return rp_deadline(cfg, c);
 }
 
 static int rp_problem_table(const struct wl_config *cfg,

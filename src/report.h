@@ -13,6 +13,11 @@
  *                                               (report.c, pure)
  *   report_csv() / report_json() / report_xlsx_*()   a table → bytes
  *
+ * and two more things built on the same data: signed, expiring download
+ * links (report_link.c), so a staff member can open a table from chat
+ * without the admin token, and the monthly progress summary for chat
+ * (report_monthly.c, the seed's 每月20日前报送救助进展、整改情况).
+ *
  * Times are int64 milliseconds since the epoch; days are local day
  * numbers (days since 1970-01-01 at the config's fixed UTC offset, see
  * calendar.h). A period is [from_ms, to_ms).
@@ -34,6 +39,7 @@
 #include "buf.h"
 #include "config.h"
 #include "http.h"
+#include "sla.h"
 
 enum report_kind {
 	REPORT_WEEKLY = 0, /* 附件2 周报表 */
@@ -50,6 +56,8 @@ int report_kind_parse(const char *s);
 const char *report_kind_name(enum report_kind k);
 /* "csv" | "xlsx" | "json" → the format, or -1. */
 int report_format_parse(const char *s);
+/* The format's name ("xlsx"), or "?" for a value out of range. */
+const char *report_format_name(enum report_format f);
 
 /* The reporting week ends on Tuesday 24:00 local time and is reported on
  * Wednesday: a week runs Wednesday..Tuesday. */
@@ -223,5 +231,145 @@ int report_make(const struct wl_config *cfg, const struct report_query *q,
 int report_api(struct http_ctx *h);
 /* warmline report KIND -c CONFIG [...]: argv starts after "report". */
 int report_main(int argc, char **argv);
+
+/* ------------------------------------------------------------------ */
+/* person keys and the problem ledger's rules, shared with the monthly
+ * summary (report.c) */
+
+/* Who a record is about (resident ID, else name and phone, else name,
+ * age and unit, else the record "<what>:<id>"), for counting a person
+ * once; unit is the community (or any number the caller groups by).
+ * Heap string the caller frees; NULL when out of memory. */
+char *report_person_key(const json_t *o, const char *what, const char *id,
+			int unit);
+/* A case of the problem ledger: from a visit, a hazard report or 12345. */
+bool report_is_problem(const json_t *c);
+/* Its rectification deadline: the work order's own, else created + the
+ * handling time; 0 when the case has no creation time. */
+int64_t report_problem_deadline(const struct wl_config *cfg, const json_t *c);
+
+/* ------------------------------------------------------------------ */
+/* signed download links (report_link.c) */
+
+#define REPORT_LINK_PATH "/api/v1/reports/download"
+/* The longest life of a link. */
+#define REPORT_LINK_TTL_MAX_MS (31LL * 86400 * 1000)
+/* What a link needs at most with a 2048-byte public_url. */
+#define REPORT_LINK_MAX 2400
+
+/*
+ * A link anyone holding it may open until now_ms + ttl_ms, that serves
+ * exactly what GET /api/v1/reports/KIND?week=&area=&format= serves to the
+ * admin token:
+ *
+ *   <base>/api/v1/reports/download?kind=weekly&week=2026-11-24&area=c-hd
+ *       &format=xlsx&exp=<ms>&sig=<64 hex>
+ *
+ * base is cfg->public_url, else "http://<listen>". week is any day of
+ * the reporting week (written as the week's Tuesday); NULL means: the
+ * weekly table of the last complete week at now_ms (pinned in the link,
+ * so it does not move while the link lives), all time for a ledger. area
+ * is an area id, name or alias (written as the id), NULL for every area.
+ * sig is the hex HMAC-SHA256 of "kind|week|area|format|exp" (absent
+ * fields empty) under HMAC-SHA256(admin token, "warmline report link
+ * v1"): changing the admin token revokes every link.
+ *
+ * WL_OK; WL_EBADREQ when there is no admin token or an argument is bad
+ * (unknown kind, format or area, a week that is not YYYY-MM-DD, ttl_ms
+ * not in 1..REPORT_LINK_TTL_MAX_MS); WL_ETOOBIG when out is too small
+ * (REPORT_LINK_MAX always suffices). out is "" on any error.
+ */
+int report_link(const struct wl_config *cfg, enum report_kind kind,
+		const char *week, const char *area, enum report_format fmt,
+		int64_t now_ms, int64_t ttl_ms, char *out, size_t size);
+
+/* Checks a link's query arguments as received (any may be NULL): WL_OK;
+ * WL_EAUTH when there is no admin token or the signature does not match
+ * these arguments; WL_EFORBIDDEN when it matches but exp <= now_ms. */
+int report_link_verify(const struct wl_config *cfg, const char *kind,
+		       const char *week, const char *area, const char *format,
+		       const char *exp, const char *sig, int64_t now_ms);
+
+/* GET /api/v1/reports/download?...: served without the admin token (see
+ * report_link); a bad or expired link is 403. */
+int report_download(struct http_ctx *h);
+
+/* ------------------------------------------------------------------ */
+/* the monthly progress summary (report_monthly.c) */
+
+#define REPORT_MONTHLY_CATS 24 /* need categories kept; more fold to 其他 */
+#define REPORT_MONTHLY_LATE 10 /* overdue cases listed by number */
+
+struct report_monthly_cat {
+	char name[64]; /* the case's "category"; 未分类 when empty */
+	long received, claimed, resolved, closed;
+};
+
+/* An overdue case: its clocks that are past their deadline now. */
+struct report_monthly_late {
+	char no[24];
+	int area; /* -1 when the config no longer has it */
+	char category[64];
+	char staff[72];		       /* claimed_by, "" when nobody */
+	unsigned clocks;	       /* 1 << clock for each late clock */
+	int64_t late_ms[SLA_N_CLOCKS]; /* how late (wall time), per clock */
+	int64_t worst_ms;
+};
+
+/* Per row of help: cases received and resolved in the unit. */
+struct report_monthly_unit {
+	long received, resolved;
+};
+
+struct report_monthly {
+	struct report_query q; /* the 1st 00:00 local .. now (inclusive) */
+	/* Cases (cancelled ones never count): opened, claimed (claimed_at),
+	 * resolved (resolved_at, as in the weekly table), closed after the
+	 * feedback (feedback_at), each in the month. */
+	long received, claimed, resolved, closed;
+	struct report_monthly_cat cats[REPORT_MONTHLY_CATS]; /* received desc */
+	size_t n_cats;
+	/* The 附件2 numbers over the month (rows per unit, then 合计) and,
+	 * per row, cases received and resolved. */
+	struct report_weekly help;
+	struct report_monthly_unit *units; /* help.n_rows */
+	/* Visit records in the month, and the people they are about. */
+	long visit_records, visit_people;
+	/* The problem ledger now (every problem case ever opened), and the
+	 * ones opened or resolved this month. */
+	long problems, problems_done, problems_open, problems_late;
+	long problems_new, problems_fixed;
+	/* Clocks that stopped in the month, per clock (sla.h). */
+	long met[SLA_N_CLOCKS], missed[SLA_N_CLOCKS];
+	/* Open cases (new, claimed, resolved) with a clock past its deadline
+	 * now; the most overdue first. */
+	long overdue, overdue_by[SLA_N_CLOCKS];
+	struct report_monthly_late late[REPORT_MONTHLY_LATE];
+	size_t n_late;
+};
+
+/* The month that holds now_ms (local time, cfg->timezone): from the 1st
+ * 00:00 to now_ms inclusive, as a bounded weekly-kind query. */
+void report_month_query(const struct wl_config *cfg, int64_t now_ms,
+			struct report_query *q);
+/* Pure: the numbers of the summary from the records (the cases of all
+ * time up to now, the visits of the month; see report_load). WL_OK or
+ * WL_ENOMEM. Release m with report_monthly_release even on error. */
+int report_monthly_compute(const struct wl_config *cfg,
+			   const struct report_data *d,
+			   const struct report_query *q,
+			   struct report_monthly *m);
+void report_monthly_release(struct report_monthly *m);
+/* Pure: the chat text, Chinese, appended to out. WL_OK or WL_ENOMEM. */
+int report_monthly_format(const struct wl_config *cfg,
+			  const struct report_monthly *m, struct buf *out);
+/*
+ * The monthly progress summary (救助进展和整改情况月度小结) of the month
+ * holding now_ms, from Redis (this thread's connection), appended to out
+ * as chat text. For the job that runs before the 20th. WL_OK, WL_EREDIS,
+ * WL_ETOOBIG (more than REPORT_MAX_RECORDS) or WL_ENOMEM.
+ */
+int report_monthly_text(const struct wl_config *cfg, int64_t now_ms,
+			struct buf *out);
 
 #endif

@@ -41,11 +41,16 @@ static int sched_digest(const struct wl_config *cfg, const struct sla_conf *sla,
 			int64_t now, struct buf *text);
 static int sched_weekly(const struct wl_config *cfg, const struct sla_conf *sla,
 			int64_t now, struct buf *text);
+static int sched_monthly(const struct wl_config *cfg,
+			 const struct sla_conf *sla, int64_t now,
+			 struct buf *text);
 
 /* The one table of jobs. */
 static struct sched_job sched_jobs[] = {
     {"overdue_digest", "08:00", sched_digest, false, -1, 0},
     {"weekly_report", "三 09:00", sched_weekly, false, -1, 0},
+    /* "每月20日前向街道报送救助进展、整改情况" */
+    {"monthly_summary", "19日 09:00", sched_monthly, false, -1, 0},
 };
 
 static int32_t sched_offset_s = 8 * 3600;
@@ -132,7 +137,7 @@ int schedule_load(const struct wl_config *cfg, struct wl_diag *d)
 		if (!j) {
 			diag_add(d, cfg->path, where,
 				 "unknown job (known: overdue_digest, "
-				 "weekly_report)");
+				 "weekly_report, monthly_summary)");
 			rc = WL_EBADREQ;
 		} else if (!json_is_string(v) ||
 			   !sched_parse(json_string_value(v), j)) {
@@ -322,7 +327,7 @@ static int sched_weekly(const struct wl_config *cfg, const struct sla_conf *sla,
 	struct report_query q;
 	struct report_data data;
 	struct report_weekly w = {0};
-	char err[256], from[16], to[16];
+	char err[256], from[16], to[16], link[REPORT_LINK_MAX];
 	int y, m, d, rc;
 
 	rc = report_query_init(cfg, REPORT_WEEKLY, NULL, NULL, NULL, NULL, now,
@@ -356,15 +361,26 @@ static int sched_weekly(const struct wl_config *cfg, const struct sla_conf *sla,
 		    r->persons[REPORT_OTHERS], r->relief_times, wan,
 		    goods[0] ? goods : "", r->goods_times, r->found, r->solved);
 	}
-	buf_addf(text,
-		 "\n完整表格（XLSX）：warmline report weekly --week %s "
-		 "--format xlsx，或管理接口 /api/v1/reports/weekly?week=%s"
-		 "&format=xlsx",
-		 to, to);
+	/* A link that works for a week without the admin token. */
+	if (report_link(cfg, REPORT_WEEKLY, to, NULL, REPORT_XLSX, now,
+			7 * SCHED_DAY_MS, link, sizeof(link)) == WL_OK)
+		buf_addf(text, "\n完整表格（XLSX，7天内有效）：%s", link);
+	else
+		buf_addf(text,
+			 "\n完整表格：warmline report weekly --week %s "
+			 "--format xlsx",
+			 to);
 out:
 	report_weekly_release(&w);
 	report_data_release(&data);
 	return rc != WL_OK ? rc : text->oom ? WL_ENOMEM : WL_OK;
+}
+
+static int sched_monthly(const struct wl_config *cfg,
+			 const struct sla_conf *sla, int64_t now,
+			 struct buf *text)
+{
+	return report_monthly_text(cfg, now, text);
 }
 
 int schedule_fire(const struct wl_config *cfg, const struct sla_conf *sla,

@@ -366,6 +366,23 @@ def test_scoped_tokens_and_overdue_filter(env):
     assert json.loads(d.admin("GET", "/api/v1/cases?overdue=1", token=xh)[1])["total"] == 1
 
 
+def test_report_command_gives_summary_and_signed_link(env):
+    d = daemon(env)
+    c = Chat(env, d)
+    c.send("13900000021", "人工")
+    out = c.say("u-zhao", "统计")
+    assert "待认领 1 件" in out, out
+    url = out.split("：")[-1].strip()
+    assert url.startswith("http://127.0.0.1:%d/api/v1/reports/download?" % d.port), out
+    path = url.split(str(d.port), 1)[1]
+    status, body = d.request("GET", path)          # no admin token needed
+    assert status == 200, (status, body[:200])
+    assert d.request("GET", path[:-1] + ("0" if path[-1] != "0" else "1"))[0] == 403
+    assert d.request("GET", path.replace("area=tdj", "area=c-hd"))[0] == 403
+    # A grid worker's link is for their own unit's table.
+    assert "area=g-hd-1" in c.say("u-wang", "统计")
+
+
 if __name__ == "__main__":
     run([test_lifecycle_resident_to_closed,
          test_fifty_way_claim_race,
@@ -375,4 +392,5 @@ if __name__ == "__main__":
          test_idle_conversation_is_reminded_then_expires,
          test_emergency_pages_every_level,
          test_two_staff_three_residents,
-         test_scoped_tokens_and_overdue_filter])
+         test_scoped_tokens_and_overdue_filter,
+         test_report_command_gives_summary_and_signed_link])

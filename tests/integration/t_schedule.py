@@ -34,6 +34,7 @@ def test_digest_and_weekly_table(env):
     s = seconds_until(None, 8, 0)
     if s < 2 * 3600:
         s += 86400
+    advanced = s
     for d in (d1, d2):
         d.admin("POST", "/api/v1/debug/clock", {"advance_s": s})
     digest = wait_until(lambda: [m for m in env.cb.messages(to="u-chen")
@@ -46,6 +47,7 @@ def test_digest_and_weekly_table(env):
     assert any("逾期工单日报" in m["text"] for m in env.cb.messages(to="duty-street"))
     # On to Wednesday 09:00: the weekly table.
     s = seconds_until(3, 9, 0)
+    advanced += s
     for d in (d1, d2):
         d.admin("POST", "/api/v1/debug/clock", {"advance_s": s})
     wait_until(lambda: [m for m in env.cb.messages(to="u-chen") if "周报" in m["text"]],
@@ -57,6 +59,21 @@ def test_digest_and_weekly_table(env):
     text = weekly[0]["text"]
     for word in ["惠丰社区", "低保", "救助", "万元", "发现问题", "合计"]:
         assert word in text, (word, text)
+    assert "/api/v1/reports/download?" in text and "sig=" in text, text
+    # On to the 19th at 09:00: the monthly progress summary (before the 20th).
+    now = datetime.datetime.now(CST) + datetime.timedelta(seconds=advanced)
+    t = now.replace(day=19, hour=9, minute=0, second=0, microsecond=0)
+    if t <= now:
+        t = (t + datetime.timedelta(days=40)).replace(day=19)
+    for d in (d1, d2):
+        d.admin("POST", "/api/v1/debug/clock",
+                {"advance_s": int((t - now).total_seconds()) + 5})
+    wait_until(lambda: [m for m in env.cb.messages(to="u-chen") if "月度小结" in m["text"]],
+               20, what="the monthly summary")
+    time.sleep(1.0)
+    c.settle()
+    monthly = [m for m in env.cb.messages(to="u-chen") if "月度小结" in m["text"]]
+    assert len(monthly) == 1, monthly
 
 
 if __name__ == "__main__":
