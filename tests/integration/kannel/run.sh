@@ -49,7 +49,10 @@ taken=" "
 pick_port() {
   local p i
   for i in $(seq 1 200); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    # Below Linux's ephemeral range (32768-60999), so an outgoing
+    # connection elsewhere cannot take the port between the check and
+    # Kannel's bind.
+    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 12000 ))
     case "$taken" in *" $p "*) continue ;; esac
     if ! port_busy "$p"; then
       taken="$taken$p "
@@ -111,10 +114,12 @@ cmd_start() {
 
   "$BEARERBOX" "$dir/kannel.conf" > "$dir/bearerbox.out" 2>&1 &
   echo $! > "$dir/bearerbox.pid"
-  wait_for 20 port_busy "$smsbox" || die "bearerbox did not start: see $dir/bearerbox.out"
+  wait_for 20 port_busy "$smsbox" ||
+    die "bearerbox did not start: $(tail -n 5 "$dir/bearerbox.out" 2>/dev/null)"
   "$SMSBOX" "$dir/kannel.conf" > "$dir/smsbox.out" 2>&1 &
   echo $! > "$dir/smsbox.pid"
-  wait_for 20 port_busy "$sendsms" || die "smsbox did not start: see $dir/smsbox.out"
+  wait_for 20 port_busy "$sendsms" ||
+    die "smsbox did not start: $(tail -n 5 "$dir/smsbox.out" 2>/dev/null)"
 
   # fakesmsc in interactive mode reads one MO message a line from its
   # stdin: a FIFO held open by a sleeping writer, so `inject` can write.
