@@ -108,10 +108,12 @@ static void http_completed(void *cls, struct MHD_Connection *conn,
 }
 
 static enum MHD_Result http_send(struct MHD_Connection *conn, int status,
-				 const char *type, const char *body, size_t len)
+				 const char *type, const char *body, size_t len,
+				 const char *filename)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
+	char disp[128];
 
 	resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
 					       MHD_RESPMEM_MUST_COPY);
@@ -119,6 +121,11 @@ static enum MHD_Result http_send(struct MHD_Connection *conn, int status,
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (filename && filename[0]) {
+		snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"",
+			 filename);
+		MHD_add_response_header(resp, "Content-Disposition", disp);
+	}
 	ret = MHD_queue_response(conn, (unsigned int)status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -305,7 +312,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 		if (cl && strtoull(cl, NULL, 10) > http_cfg->body_limit) {
 			metrics_request(HTTP_ROUTE_OTHER, 413);
 			return http_send(conn, 413, "text/plain",
-					 "request body too large\n", 23);
+					 "request body too large\n", 23, NULL);
 		}
 		return MHD_YES;
 	}
@@ -321,7 +328,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 	if (r->too_big || r->body.oom) {
 		metrics_request(route, 413);
 		return http_send(conn, 413, "text/plain",
-				 "request body too large\n", 23);
+				 "request body too large\n", 23, NULL);
 	}
 	memset(&h, 0, sizeof(h));
 	h.scope = -1;
@@ -345,7 +352,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 		http_json_error(&h, 500, "internal", "out of memory");
 	metrics_request(route, h.status);
 	ret = http_send(conn, h.status, h.type, h.out.s ? h.out.s : "",
-			h.out.len);
+			h.out.len, h.status == 200 ? h.filename : NULL);
 	buf_release(&h.out);
 	return ret;
 }

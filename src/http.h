@@ -28,6 +28,9 @@ struct http_ctx {
 	const char *type;
 	struct buf out;
 	int scope; /* admin API: -1 every area, else the token's area index */
+	/* A file name for Content-Disposition: attachment (a download), or
+	 * "" for none. */
+	char filename[64];
 };
 
 struct http_route {

@@ -18,6 +18,7 @@
  * signed arguments are read; anything else in the query is ignored.
  */
 #include "report.h"
+#include "calendar.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -61,6 +62,22 @@ static int ra_serve(struct http_ctx *h, enum report_kind kind,
 	}
 	h->status = 200;
 	h->type = ra_types[fmt];
+	/* Browsers save a download under this name: kind and period. */
+	if (fmt != REPORT_JSON) {
+		int y1, m1, d1, y2, m2, d2;
+
+		sla_civil_from_day(q.from_day, &y1, &m1, &d1);
+		sla_civil_from_day(q.to_day, &y2, &m2, &d2);
+		if (q.bounded)
+			snprintf(h->filename, sizeof(h->filename),
+				 "warmline-%s-%04d%02d%02d-%04d%02d%02d.%s",
+				 report_kind_name(kind), y1, m1, d1, y2, m2, d2,
+				 fmt == REPORT_XLSX ? "xlsx" : "csv");
+		else
+			snprintf(h->filename, sizeof(h->filename),
+				 "warmline-%s.%s", report_kind_name(kind),
+				 fmt == REPORT_XLSX ? "xlsx" : "csv");
+	}
 	return WL_OK;
 }
 

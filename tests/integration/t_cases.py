@@ -375,8 +375,14 @@ def test_report_command_gives_summary_and_signed_link(env):
     url = out.split("：")[-1].strip()
     assert url.startswith("http://127.0.0.1:%d/api/v1/reports/download?" % d.port), out
     path = url.split(str(d.port), 1)[1]
-    status, body = d.request("GET", path)          # no admin token needed
-    assert status == 200, (status, body[:200])
+    import urllib.request
+    with urllib.request.urlopen(url, timeout=10) as r:   # no admin token
+        assert r.status == 200
+        disp = r.headers.get("Content-Disposition", "")
+        data = r.read()
+    assert data[:2] == b"PK", data[:20]                  # an XLSX (a ZIP)
+    assert disp.startswith('attachment; filename="warmline-weekly-') and \
+        disp.endswith('.xlsx"'), disp
     assert d.request("GET", path[:-1] + ("0" if path[-1] != "0" else "1"))[0] == 403
     assert d.request("GET", path.replace("area=tdj", "area=c-hd"))[0] == 403
     # A grid worker's link is for their own unit's table.
