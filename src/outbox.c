@@ -45,6 +45,10 @@ struct outbox_send {
 struct outbox_token {
 	char *token;
 	int64_t expires_ms;
+	/* The channel's rate limit (rate_per_s), a token bucket holding up
+	 * to one second's worth. Per daemon. */
+	double bucket;
+	int64_t bucket_ms;
 };
 
 static const struct wl_config *ob_cfg;
@@ -294,11 +298,38 @@ static void outbox_finish(struct outbox_send *s, CURLcode cc)
 	}
 }
 
+/* 0 when a send may start on the channel now (and takes its place in
+ * the budget), else how many milliseconds until one may. */
+static long outbox_rate_wait(int ch_idx)
+{
+	double rate = ob_cfg->channels[ch_idx].rate_per_s;
+	struct outbox_token *t = &ob_tokens[ch_idx];
+	int64_t now = clock_mono_ms();
+	double cap = rate > 1 ? rate : 1;
+
+	if (rate <= 0)
+		return 0;
+	if (!t->bucket_ms) {
+		t->bucket = cap;
+	} else {
+		t->bucket += (double)(now - t->bucket_ms) * rate / 1000.0;
+		if (t->bucket > cap)
+			t->bucket = cap;
+	}
+	t->bucket_ms = now;
+	if (t->bucket >= 1) {
+		t->bucket -= 1;
+		return 0;
+	}
+	return (long)((1 - t->bucket) * 1000.0 / rate) + 1;
+}
+
 static int outbox_start_send(redisReply *m, int *inflight)
 {
 	struct outbox_send *s = calloc(1, sizeof(*s));
 	const struct chan_adapter *ad;
 	const char *token = NULL;
+	long wait;
 	int rc = WL_ENOMEM;
 
 	if (!s)
@@ -313,6 +344,11 @@ static int outbox_start_send(redisReply *m, int *inflight)
 	if (s->ch_idx < 0) {
 		/* The channel was removed from the config since. */
 		outbox_done(s->queue, s->id, "dead", 0, "unknown channel");
+		goto fail;
+	}
+	wait = outbox_rate_wait(s->ch_idx);
+	if (wait > 0) {
+		outbox_done(s->queue, s->id, "defer", wait, "");
 		goto fail;
 	}
 	ad = chan_find(ob_cfg->channels[s->ch_idx].type);

@@ -331,8 +331,10 @@ static const char lua_outbox_pop[] =
 	"end\n"
 	"return out\n";
 
-/* ARGV: prefix, queue, id, owner, outcome (sent|retry|dead), delay_ms,
- * now, error. -> 1, or 0 when the lease was lost to another daemon. */
+/* ARGV: prefix, queue, id, owner, outcome (sent|retry|dead|defer),
+ * delay_ms, now, error. defer puts the queue back for later without
+ * counting a try (the channel's rate limit). -> 1, or 0 when the lease was
+ * lost to another daemon. */
 static const char lua_outbox_done[] =
 	"local p = ARGV[1]\n"
 	"local q, id, now = ARGV[2], ARGV[3], tonumber(ARGV[7])\n"
@@ -342,6 +344,10 @@ static const char lua_outbox_done[] =
 	"redis.call('ZREM', p .. 'ob:lease', q)\n"
 	"local mk = p .. 'ob:m:' .. id\n"
 	"local qk = p .. 'ob:q:' .. q\n"
+	"if ARGV[5] == 'defer' then\n"
+	"  redis.call('ZADD', p .. 'ob:ready', now + tonumber(ARGV[6]), q)\n"
+	"  return 1\n"
+	"end\n"
 	"if ARGV[5] == 'retry' then\n"
 	"  redis.call('HINCRBY', mk, 'tries', 1)\n"
 	"  redis.call('HSET', mk, 'error', ARGV[8])\n"

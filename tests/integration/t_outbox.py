@@ -4,7 +4,7 @@ no retry on other 4xx, dead letters, per-recipient order."""
 import json
 import time
 
-from wltest import run, wait_until
+from wltest import SECRET, run, wait_until
 
 
 def msg(i, frm="13800000002", text="进度"):
@@ -75,9 +75,24 @@ def test_order_is_kept_per_recipient_across_retries(env):
     assert statuses == [500, 500, 200, 200, 200, 200, 200], statuses
 
 
+def test_channel_rate_limit(env):
+    # 5 messages a second on this channel: 15 replies take at least 2 s
+    # (a second's worth may go at once), and none is lost or counted as a
+    # failed try.
+    d = env.daemon(channels=[{"id": "demo", "type": "generic", "secret": SECRET,
+                              "callback_url": env.cb.url, "rate_per_s": 5}])
+    for i in range(15):
+        assert d.hook(msg("rl%d" % i, frm="1380000%04d" % i))[0] == 200
+    wait_until(lambda: len(env.cb.messages()) == 15, 20, what="15 deliveries")
+    at = [r["at"] for r in env.cb.requests()]
+    assert max(at) - min(at) >= 1.8, max(at) - min(at)
+    assert env.redis.cmd("LLEN", "wl:ob:dead") == 0
+
+
 if __name__ == "__main__":
     run([test_500_then_200_is_delivered_once_after_a_retry,
          test_400_is_dead_lettered_and_not_retried,
          test_429_honours_retry_after,
          test_gives_up_after_max_tries,
-         test_order_is_kept_per_recipient_across_retries])
+         test_order_is_kept_per_recipient_across_retries,
+         test_channel_rate_limit])
