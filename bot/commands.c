@@ -54,6 +54,8 @@ static int cmd_new(const struct cmd_parsed *, const struct wl_staff *,
 		   const struct engine_in *, struct engine_out *);
 static int cmd_overdue(const struct cmd_parsed *, const struct wl_staff *,
 		       const struct engine_in *, struct engine_out *);
+static int cmd_wait(const struct cmd_parsed *, const struct wl_staff *,
+		    const struct engine_in *, struct engine_out *);
 
 /* The one table of staff commands. */
 static const struct cmd_def cmd_table[] = {
@@ -78,6 +80,8 @@ static const struct cmd_def cmd_table[] = {
     {"report", "统计", NULL, CMD_LIST_NEW, false, "统计", cmd_report},
     {"new", "代录", "新建", CMD_LIST_NONE, false, "代录 来电号码", cmd_new},
     {"overdue", "逾期", "超时", CMD_LIST_OPEN, false, "逾期", cmd_overdue},
+    {"wait", "等待", NULL, CMD_LIST_NONE, true,
+     "等待 工单号 [原因]（等居民回复时暂停处置时限）", cmd_wait},
     {"help", "帮助", NULL, CMD_LIST_NONE, false, "帮助", cmd_helpcmd},
 };
 
@@ -754,7 +758,7 @@ static const char *const cmd_what_labels[][2] = {
     {"resolved", "办结"},    {"feedback", "回访"},
     {"transferred", "转派"}, {"cancelled", "撤销"},
     {"reopened", "重开"},    {"handover", "转人工"},
-    {"updated", "补充信息"},
+    {"updated", "补充信息"}, {"waiting", "等待居民"},
 };
 
 static int cmd_show(const struct cmd_parsed *p, const struct wl_staff *st,
@@ -916,6 +920,31 @@ static int cmd_helpcmd(const struct cmd_parsed *p, const struct wl_staff *st,
 		       const struct engine_in *in, struct engine_out *out)
 {
 	return cmd_help(st, in, out);
+}
+
+/* 等待: the case waits on the resident (a document, a time to visit); the
+ * handling clock pauses until the resident writes again. */
+static int cmd_wait(const struct cmd_parsed *p, const struct wl_staff *st,
+		    const struct engine_in *in, struct engine_out *out)
+{
+	int rc;
+
+	if (!cmd_case(p, st, in, out, &rc))
+		return rc;
+	if (cmd_case_status(in->kase) != CASE_CLAIMED)
+		return cmd_say(
+		    in, out, "工单 %s 需先认领，才能标记等待居民回复。", p->no);
+	if (cmd_not_holder(p, st, in, out, &rc))
+		return rc;
+	if (!cmd_set(
+		out, p, in, st,
+		json_pack("{s:I}", "waiting_since", (json_int_t)in->now_ms),
+		"waiting", *p->args ? p->args : "等待居民回复"))
+		return WL_ENOMEM;
+	return cmd_say(in, out,
+		       "工单 %s 已标记为等待居民回复，处置时限暂停；居民回复后"
+		       "自动恢复计时。",
+		       p->no);
 }
 
 /* 逾期: the cases in the staff member's area that are late on any clock,

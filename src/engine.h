@@ -48,6 +48,8 @@ struct engine_out {
 	json_t *cases;	 /* array of case operations */
 	json_t *timers;	 /* array of {"member", "at"} */
 	json_t *metrics; /* response-time counts to record after the commit */
+	bool noop; /* nothing to commit at all, not even the dedupe mark (a
+		      stale timer must not use up its fire's id) */
 };
 
 void engine_out_init(struct engine_out *o);

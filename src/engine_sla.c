@@ -28,10 +28,16 @@ static const struct {
 	const char *what;
 	enum sla_event ev;
 } engine_sla_events[] = {
-    {"claimed", SLA_EV_CLAIMED},	 {"reply", SLA_EV_CONTACTED},
-    {"resolved", SLA_EV_RESOLVED},	 {"feedback", SLA_EV_FEEDBACK},
-    {"cancelled", SLA_EV_CANCELLED},	 {"reopened", SLA_EV_REOPENED},
-    {"transferred", SLA_EV_TRANSFERRED}, {"released", SLA_EV_RELEASED},
+    {"claimed", SLA_EV_CLAIMED},
+    {"reply", SLA_EV_CONTACTED},
+    {"resolved", SLA_EV_RESOLVED},
+    {"feedback", SLA_EV_FEEDBACK},
+    {"cancelled", SLA_EV_CANCELLED},
+    {"reopened", SLA_EV_REOPENED},
+    {"transferred", SLA_EV_TRANSFERRED},
+    {"released", SLA_EV_RELEASED},
+    {"waiting", SLA_EV_WAITING_RESIDENT},
+    {"resident_message", SLA_EV_RESIDENT_REPLIED},
 };
 
 static int engine_sla_event(const char *what, enum sla_event *ev)
@@ -319,12 +325,18 @@ int engine_sla_fire(const struct engine_in *in, struct engine_out *out,
 
 	if (!in->sla || !c || !stored ||
 	    sla_fire_parse(member, strlen(member), &f) != WL_OK ||
-	    sla_state_load(stored, strlen(stored), &st) != WL_OK)
-		return WL_OK; /* nothing to do: a fire for nothing */
+	    sla_state_load(stored, strlen(stored), &st) != WL_OK) {
+		out->noop = true; /* a fire for nothing */
+		return WL_OK;
+	}
 	v = strtoll(case_get(c, "v") ? case_get(c, "v") : "0", NULL, 10);
 	if (!sla_fire_is_current(&f, v, &st) ||
-	    sla_fire_complete(in->sla, &st, &f) != WL_OK)
-		return WL_OK; /* stale: the case moved on */
+	    sla_fire_complete(in->sla, &st, &f) != WL_OK) {
+		/* Stale: the case moved on. Committing nothing keeps the fire
+		 * id free for the current plan's fire of the same alert. */
+		out->noop = true;
+		return WL_OK;
+	}
 	if (sla_fire_text(in->sla, &f, in->now_ms, text, sizeof(text)) < 0)
 		return WL_EINTERNAL;
 	line = case_line(in->cfg, c);

@@ -281,6 +281,8 @@ int inbound_handle(const struct wl_config *cfg, int ch_idx,
 		rc = engine_step(&in, &eo);
 		if (rc != WL_OK)
 			break;
+		if (eo.noop)
+			break;
 		t0 = clock_mono_us();
 		rc = inbound_commit(cfg, ch, msg, &st, &eo, in.now_ms, &dup,
 				    &queued);

@@ -104,6 +104,26 @@ def test_resolved_before_deadline_alerts_nobody(env):
     assert env.redis.cmd("ZCARD", "wl:timers:lease") == 0
 
 
+def test_waiting_on_the_resident_pauses_handling(env):
+    d = env.daemon(fake_clock=True, areas=AREAS, staff=STAFF)
+    c = Chat(env, d)
+    r = "13900000031"
+    c.send(r, "人工")
+    no = env.redis.cmd("ZRANGE", "wl:case:open:demo:" + r, 0, -1)[0]
+    assert "已认领" in c.say("u-zhao", "认领 " + no)
+    assert "暂停" in c.say("u-zhao", "等待 %s 等居民找到低保证明" % no)
+    n = len(env.cb.messages())
+    got = step(env, c, d, 30 * 3600)       # past 24 h: paused, so no alert
+    assert [m for m in got if "处置" in m["text"]] == [], got
+    out = c.send(r, "证明找到了")            # the resident writes: it resumes
+    assert any(m["to"] == "u-zhao" for m in out), out
+    got = step(env, c, d, 3600)
+    assert [m for m in got if "处置" in m["text"]] == [], got
+    got = step(env, c, d, 23 * 3600)        # the rest of the 24 h runs out
+    assert any("处置" in m["text"] and "已超时" in m["text"] for m in got), got
+    assert len(env.cb.messages()) > n
+
+
 def _mass(env, kill_one):
     n_cases = 1000
     d1 = env.daemon(fake_clock=True, areas=AREAS, staff=STAFF, name="d1")
@@ -181,5 +201,6 @@ def test_daemon_killed_mid_sweep_nothing_lost_or_doubled(env):
 if __name__ == "__main__":
     run([test_scenario_create_warn_breach_escalate_claim_resolve_feedback,
          test_resolved_before_deadline_alerts_nobody,
+         test_waiting_on_the_resident_pauses_handling,
          test_two_daemons_thousand_breaches_exactly_once,
          test_daemon_killed_mid_sweep_nothing_lost_or_doubled])
