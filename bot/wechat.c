@@ -232,49 +232,10 @@ static int wechat_token_request(const struct wl_channel_conf *ch,
 			   out);
 }
 
-static int wechat_errcode(const char *body, size_t len, json_t **root,
-			  json_int_t *code)
-{
-	json_error_t jerr;
-	json_t *v;
-
-	*root = json_loadb(body ? body : "", body ? len : 0, 0, &jerr);
-	v = json_object_get(*root, "errcode");
-	if (!json_is_integer(v))
-		return 0;
-	*code = json_integer_value(v);
-	return 1;
-}
-
 static int wechat_token_parse(const char *body, size_t len, char **token,
 			      long *expires_in_s)
 {
-	json_t *root = NULL, *tok, *exp;
-	json_int_t code = 0;
-	int rc = WL_EBADREQ;
-
-	*token = NULL;
-	*expires_in_s = 0;
-	if (wechat_errcode(body, len, &root, &code) && code != 0) {
-		rc = WL_EAUTH;
-		goto out;
-	}
-	tok = json_object_get(root, "access_token");
-	exp = json_object_get(root, "expires_in");
-	if (!json_is_string(tok) || json_string_length(tok) == 0 ||
-	    json_string_length(tok) > 2048 || !json_is_integer(exp) ||
-	    json_integer_value(exp) <= 0 || json_integer_value(exp) > 7 * 86400)
-		goto out;
-	*token = strdup(json_string_value(tok));
-	if (!*token) {
-		rc = WL_ENOMEM;
-		goto out;
-	}
-	*expires_in_s = (long)json_integer_value(exp);
-	rc = WL_OK;
-out:
-	json_decref(root);
-	return rc;
+	return wxcrypt_token_parse(body, len, 2048, token, expires_in_s);
 }
 
 static enum chan_result wechat_classify(long status, const char *body,
@@ -286,7 +247,7 @@ static enum chan_result wechat_classify(long status, const char *body,
 
 	if (status < 200 || status >= 300)
 		return chan_classify_http(status);
-	if (!wechat_errcode(body, len, &root, &code))
+	if (!wxcrypt_errcode(body, len, &root, &code))
 		r = CHAN_RETRY;
 	else if (code == 0)
 		r = CHAN_SENT;

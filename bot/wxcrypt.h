@@ -35,6 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "buf.h"
 #include "channel.h"
 
@@ -92,6 +94,16 @@ int wxcrypt_encrypt(const struct wxcrypt *c, const unsigned char *random16,
 /* The callback's timestamp (decimal seconds) is within
  * WXCRYPT_REPLAY_S of now_ms either way. WL_OK or WL_EAUTH. */
 int wxcrypt_check_time(const char *timestamp, int64_t now_ms);
+
+/* The WeChat family's JSON answers. wxcrypt_errcode parses body into
+ * *root (the caller json_decref()s it) and returns 1 with *code when it
+ * has an integer "errcode". wxcrypt_token_parse reads a gettoken /
+ * stable_token answer: access_token (1..max_len bytes) and expires_in;
+ * WL_EAUTH when the API answered an error code. */
+int wxcrypt_errcode(const char *body, size_t len, json_t **root,
+		    json_int_t *code);
+int wxcrypt_token_parse(const char *body, size_t len, size_t max_len,
+			char **token, long *expires_in_s);
 
 /* ---- Feishu event encryption --------------------------------------------- */
 
