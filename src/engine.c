@@ -74,7 +74,6 @@ int engine_say(const struct wl_config *cfg, json_t *out, const char *channel,
 int engine_sayf(const struct wl_config *cfg, json_t *out, const char *channel,
 		const char *to, const char *fmt, ...)
 {
-	struct buf b = BUF_INIT;
 	va_list ap;
 	int n, rc;
 	char *s;
@@ -92,7 +91,6 @@ int engine_sayf(const struct wl_config *cfg, json_t *out, const char *channel,
 	va_end(ap);
 	rc = engine_say(cfg, out, channel, to, s);
 	free(s);
-	buf_release(&b);
 	return rc;
 }
 

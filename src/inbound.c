@@ -235,6 +235,7 @@ static void inbound_log(const struct wl_channel_conf *ch,
 		 ch->id, msg->id, from ? from : "?", name ? name : "-",
 		 rc != WL_OK		       ? wl_strerror(rc)
 		 : result == INBOUND_DUPLICATE ? "duplicate"
+		 : result == INBOUND_NOTHING   ? "nothing to do"
 					       : "committed");
 	free(from);
 	free(name);
@@ -281,8 +282,10 @@ int inbound_handle(const struct wl_config *cfg, int ch_idx,
 		rc = engine_step(&in, &eo);
 		if (rc != WL_OK)
 			break;
-		if (eo.noop)
+		if (eo.noop) {
+			*result = INBOUND_NOTHING;
 			break;
+		}
 		t0 = clock_mono_us();
 		rc = inbound_commit(cfg, ch, msg, &st, &eo, in.now_ms, &dup,
 				    &queued);

@@ -17,7 +17,9 @@ struct sla_conf;
 void inbound_init(const struct flow_set *flows, const struct sla_conf *sla);
 const struct sla_conf *inbound_sla_conf(void);
 
-enum inbound_result { INBOUND_DONE, INBOUND_DUPLICATE };
+/* DONE: committed; DUPLICATE: seen before, nothing done; NOTHING: there
+ * was nothing to do (a stale timer), nothing written. */
+enum inbound_result { INBOUND_DONE, INBOUND_DUPLICATE, INBOUND_NOTHING };
 
 /* WL_OK with *result set, WL_EREDIS (answer 503 so the gateway retries),
  * or another WL_E* code. Nothing is half-applied on failure: the only
