@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "../src/config.h"
 #include "../src/text.h"
 
@@ -74,6 +76,9 @@ struct chan_http {
 void chan_http_release(struct chan_http *h);
 int chan_http_header(struct chan_http *h, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Serialize o (compact) into h->body with a Content-Type header (NULL:
+ * "application/json"). Takes the reference to o, even on failure. */
+int chan_http_json(struct chan_http *h, json_t *o, const char *content_type);
 
 /* How an outbound attempt ended, decided from the gateway's answer. */
 enum chan_result {

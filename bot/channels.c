@@ -142,6 +142,23 @@ int chan_http_header(struct chan_http *h, const char *fmt, ...)
 	return WL_OK;
 }
 
+int chan_http_json(struct chan_http *h, json_t *o, const char *content_type)
+{
+	int rc = WL_ENOMEM;
+
+	if (!o)
+		return WL_ENOMEM;
+	h->body = json_dumps(o, JSON_COMPACT);
+	if (h->body) {
+		h->body_len = strlen(h->body);
+		rc = chan_http_header(h, "Content-Type: %s",
+				      content_type ? content_type
+						   : "application/json");
+	}
+	json_decref(o);
+	return rc;
+}
+
 enum chan_result chan_classify_http(long status)
 {
 	if (status >= 200 && status < 300)

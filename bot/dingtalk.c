@@ -261,12 +261,11 @@ out:
 
 static int dt_finish(struct chan_http *out, json_t *o)
 {
-	out->body = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
-	if (!out->body || !out->url)
+	if (!out->url) {
+		json_decref(o);
 		return WL_ENOMEM;
-	out->body_len = strlen(out->body);
-	return chan_http_header(out, "Content-Type: application/json");
+	}
+	return chan_http_json(out, o, NULL);
 }
 
 static int dingtalk_format(const struct wl_channel_conf *ch, const char *token,

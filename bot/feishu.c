@@ -412,22 +412,6 @@ out:
 	return rc;
 }
 
-static int feishu_body(json_t *o, struct chan_http *out)
-{
-	int rc = WL_ENOMEM;
-
-	if (!o)
-		return WL_ENOMEM;
-	out->body = json_dumps(o, JSON_COMPACT);
-	if (out->body) {
-		out->body_len = strlen(out->body);
-		rc = chan_http_header(out, "Content-Type: application/json; "
-					   "charset=utf-8");
-	}
-	json_decref(o);
-	return rc;
-}
-
 static const char *feishu_id_type(const char *to)
 {
 	if (strncmp(to, "oc_", 3) == 0)
@@ -472,7 +456,7 @@ static int feishu_format(const struct wl_channel_conf *ch, const char *token,
 		json_decref(o);
 		return rc;
 	}
-	return feishu_body(o, out);
+	return chan_http_json(out, o, "application/json; charset=utf-8");
 }
 
 static int feishu_token_request(const struct wl_channel_conf *ch,
@@ -491,9 +475,10 @@ static int feishu_token_request(const struct wl_channel_conf *ch,
 	out->url = buf_detach(&url, NULL);
 	if (!out->url)
 		return WL_ENOMEM;
-	return feishu_body(
+	return chan_http_json(
+	    out,
 	    json_pack("{s:s, s:s}", "app_id", app_id, "app_secret", secret),
-	    out);
+	    "application/json; charset=utf-8");
 }
 
 /* The "code" of an answer: 1 and *code when there is one. */
@@ -657,7 +642,7 @@ static int feishu_bot_format(const struct wl_channel_conf *ch,
 		o = json_pack("{s:s, s:{s:s}}", "msg_type", "text", "content",
 			      "text", text);
 	}
-	return feishu_body(o, out);
+	return chan_http_json(out, o, "application/json; charset=utf-8");
 }
 
 const struct chan_adapter chan_feishu_bot = {

@@ -80,28 +80,22 @@ static int generic_format(const struct wl_channel_conf *ch, const char *token,
 			  struct chan_http *out)
 {
 	char sig[65];
-	json_t *o = NULL;
-	int rc = WL_ENOMEM;
+	int rc;
 
 	if (!ch->callback_url || !ch->secret)
 		return WL_EBADREQ;
-	o = json_pack("{s:s, s:s, s:s}", "id", msg_id, "to", to, "text", text);
-	if (!o)
-		goto out;
-	out->body = json_dumps(o, JSON_COMPACT);
 	out->url = strdup(ch->callback_url);
-	if (!out->body || !out->url)
-		goto out;
-	out->body_len = strlen(out->body);
+	if (!out->url)
+		return WL_ENOMEM;
+	rc = chan_http_json(
+	    out,
+	    json_pack("{s:s, s:s, s:s}", "id", msg_id, "to", to, "text", text),
+	    NULL);
+	if (rc != WL_OK)
+		return rc;
 	chan_hmac_sha256_hex(ch->secret, strlen(ch->secret), out->body,
 			     out->body_len, sig);
-	rc = chan_http_header(out, "Content-Type: application/json");
-	if (rc == WL_OK)
-		rc = chan_http_header(out, "X-Warmline-Signature: sha256=%s",
-				      sig);
-out:
-	json_decref(o);
-	return rc;
+	return chan_http_header(out, "X-Warmline-Signature: sha256=%s", sig);
 }
 
 const struct chan_adapter chan_generic = {

@@ -177,21 +177,6 @@ static int wechat_parse(const struct wl_channel_conf *ch,
 	return rc;
 }
 
-static int wechat_body(json_t *o, struct chan_http *out)
-{
-	int rc = WL_ENOMEM;
-
-	if (!o)
-		return WL_ENOMEM;
-	out->body = json_dumps(o, JSON_COMPACT);
-	if (out->body) {
-		out->body_len = strlen(out->body);
-		rc = chan_http_header(out, "Content-Type: application/json");
-	}
-	json_decref(o);
-	return rc;
-}
-
 static int wechat_format(const struct wl_channel_conf *ch, const char *token,
 			 const char *msg_id, const char *to, const char *text,
 			 struct chan_http *out)
@@ -205,10 +190,11 @@ static int wechat_format(const struct wl_channel_conf *ch, const char *token,
 	out->url = buf_detach(&url, NULL);
 	if (!out->url)
 		return WL_ENOMEM;
-	return wechat_body(json_pack("{s:s, s:s, s:{s:s}}", "touser", to,
-				     "msgtype", "text", "text", "content",
-				     text),
-			   out);
+	return chan_http_json(out,
+			      json_pack("{s:s, s:s, s:{s:s}}", "touser", to,
+					"msgtype", "text", "text", "content",
+					text),
+			      NULL);
 }
 
 static int wechat_token_request(const struct wl_channel_conf *ch,
@@ -226,10 +212,11 @@ static int wechat_token_request(const struct wl_channel_conf *ch,
 	out->url = buf_detach(&url, NULL);
 	if (!out->url)
 		return WL_ENOMEM;
-	return wechat_body(json_pack("{s:s, s:s, s:s}", "grant_type",
-				     "client_credential", "appid", app_id,
-				     "secret", secret),
-			   out);
+	return chan_http_json(out,
+			      json_pack("{s:s, s:s, s:s}", "grant_type",
+					"client_credential", "appid", app_id,
+					"secret", secret),
+			      NULL);
 }
 
 static int wechat_token_parse(const char *body, size_t len, char **token,

@@ -172,22 +172,6 @@ static json_int_t wecom_agent_id(const struct wl_channel_conf *ch)
 	return n;
 }
 
-/* Serialize o into out->body; takes the reference to o. */
-static int wecom_body(json_t *o, struct chan_http *out)
-{
-	int rc = WL_ENOMEM;
-
-	if (!o)
-		return WL_ENOMEM;
-	out->body = json_dumps(o, JSON_COMPACT);
-	if (out->body) {
-		out->body_len = strlen(out->body);
-		rc = chan_http_header(out, "Content-Type: application/json");
-	}
-	json_decref(o);
-	return rc;
-}
-
 static int wecom_format(const struct wl_channel_conf *ch, const char *token,
 			const char *msg_id, const char *to, const char *text,
 			struct chan_http *out)
@@ -202,10 +186,11 @@ static int wecom_format(const struct wl_channel_conf *ch, const char *token,
 	out->url = buf_detach(&url, NULL);
 	if (!out->url)
 		return WL_ENOMEM;
-	return wecom_body(json_pack("{s:s, s:s, s:I, s:{s:s}}", "touser", to,
-				    "msgtype", "text", "agentid", agent, "text",
-				    "content", text),
-			  out);
+	return chan_http_json(out,
+			      json_pack("{s:s, s:s, s:I, s:{s:s}}", "touser",
+					to, "msgtype", "text", "agentid", agent,
+					"text", "content", text),
+			      NULL);
 }
 
 static const char *wecom_secret(const struct wl_channel_conf *ch)
@@ -306,9 +291,10 @@ static int robot_format(const struct wl_channel_conf *ch, const char *token,
 	out->url = strdup(hook);
 	if (!out->url)
 		return WL_ENOMEM;
-	return wecom_body(json_pack("{s:s, s:{s:s}}", "msgtype", "text", "text",
-				    "content", text),
-			  out);
+	return chan_http_json(out,
+			      json_pack("{s:s, s:{s:s}}", "msgtype", "text",
+					"text", "content", text),
+			      NULL);
 }
 
 const struct chan_adapter chan_wecom_robot = {
