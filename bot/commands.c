@@ -953,41 +953,15 @@ static int cmd_overdue(const struct cmd_parsed *p, const struct wl_staff *st,
 		       const struct engine_in *in, struct engine_out *out)
 {
 	struct buf b = BUF_INIT;
-	size_t i, total = 0;
-	const json_t *c;
+	size_t total = engine_sla_overdue(in, in->list, st, &b);
 	int rc;
 
-	for (size_t a = 0; a < in->cfg->n_areas; a++) {
-		bool head = false;
-
-		if (!case_staff_may_act(in->cfg, st, (int)a))
-			continue;
-		json_array_foreach(in->list, i, c)
-		{
-			char late[256], *line;
-
-			if (!case_get(c, "area") ||
-			    strcmp(case_get(c, "area"), in->cfg->areas[a].id))
-				continue;
-			if (engine_sla_late(in, c, late, sizeof(late)) == 0)
-				continue;
-			if (!head) {
-				char *path = case_area_path(in->cfg, (int)a);
-
-				buf_addf(&b, "\n【%s】", path ? path : "");
-				free(path);
-				head = true;
-			}
-			line = case_line(in->cfg, c);
-			buf_addf(&b, "\n%s：%s", line ? line : "", late);
-			free(line);
-			total++;
-		}
-	}
 	if (!total)
-		return cmd_say(in, out, "辖区内没有逾期工单。");
-	rc = b.oom ? WL_ENOMEM
-		   : cmd_say(in, out, "逾期工单（共 %zu 件）：%s", total, b.s);
+		rc = cmd_say(in, out, "辖区内没有逾期工单。");
+	else
+		rc = b.oom ? WL_ENOMEM
+			   : cmd_say(in, out, "逾期工单（共 %zu 件）：%s",
+				     total, b.s);
 	buf_release(&b);
 	return rc;
 }

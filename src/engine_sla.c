@@ -439,3 +439,41 @@ int64_t engine_sla_max_late(const struct sla_conf *sla, const json_t *c,
 	}
 	return worst;
 }
+
+size_t engine_sla_overdue(const struct engine_in *in, const json_t *cases,
+			  const struct wl_staff *st, struct buf *out)
+{
+	const struct wl_config *cfg = in->cfg;
+	size_t total = 0, i;
+	const json_t *c;
+
+	for (size_t a = 0; a < cfg->n_areas; a++) {
+		bool head = false;
+
+		if (st && !case_staff_may_act(cfg, st, (int)a))
+			continue;
+		json_array_foreach(cases, i, c)
+		{
+			char late[256], *line;
+
+			/* A closed or cancelled case has no running clock,
+			 * so engine_sla_late() passes it over. */
+			if (!case_get(c, "area") ||
+			    strcmp(case_get(c, "area"), cfg->areas[a].id) ||
+			    engine_sla_late(in, c, late, sizeof(late)) == 0)
+				continue;
+			if (!head) {
+				char *path = case_area_path(cfg, (int)a);
+
+				buf_addf(out, "\n【%s】", path ? path : "");
+				free(path);
+				head = true;
+			}
+			line = case_line(cfg, c);
+			buf_addf(out, "\n%s：%s", line ? line : "", late);
+			free(line);
+			total++;
+		}
+	}
+	return total;
+}

@@ -76,23 +76,6 @@ static void inbound_state_release(struct inbound_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
-/* A flat HGETALL array as a JSON object of strings. */
-static json_t *inbound_hash(const redisReply *r)
-{
-	json_t *o = json_object();
-
-	if (!o || r->type != REDIS_REPLY_ARRAY)
-		return o;
-	for (size_t i = 0; i + 1 < r->elements; i += 2)
-		if (r->element[i]->type == REDIS_REPLY_STRING &&
-		    r->element[i + 1]->type == REDIS_REPLY_STRING)
-			json_object_set_new(
-			    o, r->element[i]->str,
-			    json_stringn(r->element[i + 1]->str,
-					 r->element[i + 1]->len));
-	return o;
-}
-
 /* An array of HGETALL arrays, or of stream entries {id, fields}. */
 static json_t *inbound_hashes(const redisReply *r, bool stream)
 {
@@ -109,7 +92,7 @@ static json_t *inbound_hashes(const redisReply *r, bool stream)
 			e = e->element[1];
 		}
 		if (e->type == REDIS_REPLY_ARRAY && e->elements)
-			json_array_append_new(a, inbound_hash(e));
+			json_array_append_new(a, store_hash_object(e));
 	}
 	return a;
 }
@@ -149,7 +132,7 @@ static int inbound_load(const struct wl_config *cfg,
 		    c->element[i + 1]->type == REDIS_REPLY_STRING)
 			st->contact_name = strdup(c->element[i + 1]->str);
 	if (r->element[4]->type == REDIS_REPLY_ARRAY && r->element[4]->elements)
-		st->kase = inbound_hash(r->element[4]);
+		st->kase = store_hash_object(r->element[4]);
 	st->timeline = inbound_hashes(r->element[5], true);
 	st->open = inbound_hashes(r->element[6], false);
 	st->list = inbound_hashes(r->element[7], false);

@@ -332,14 +332,7 @@ static json_t *o3_case(const struct wl_config *cfg, const char *no, int *rc)
 		freeReplyObject(r);
 		return NULL;
 	}
-	c = json_object();
-	for (size_t i = 0; c && i + 1 < r->elements; i += 2)
-		if (r->element[i]->type == REDIS_REPLY_STRING &&
-		    r->element[i + 1]->type == REDIS_REPLY_STRING)
-			json_object_set_new(
-			    c, r->element[i]->str,
-			    json_stringn(r->element[i + 1]->str,
-					 r->element[i + 1]->len));
+	c = store_hash_object(r);
 	freeReplyObject(r);
 	o = c ? o3_request(cfg, c) : NULL;
 	json_decref(c);

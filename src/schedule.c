@@ -247,16 +247,9 @@ static json_t *sched_open_cases(void)
 	    r->type != REDIS_REPLY_ARRAY || r->elements != 2)
 		goto out;
 	cases = json_array();
-	for (size_t i = 0; cases && i < r->element[1]->elements; i++) {
-		redisReply *h = r->element[1]->element[i];
-		json_t *o = json_object();
-
-		for (size_t k = 0; o && k + 1 < h->elements; k += 2)
-			json_object_set_new(
-			    o, h->element[k]->str,
-			    json_string(h->element[k + 1]->str));
-		json_array_append_new(cases, o);
-	}
+	for (size_t i = 0; cases && i < r->element[1]->elements; i++)
+		json_array_append_new(
+		    cases, store_hash_object(r->element[1]->element[i]));
 out:
 	if (r)
 		freeReplyObject(r);
@@ -270,8 +263,7 @@ static int sched_digest(const struct wl_config *cfg, const struct sla_conf *sla,
 {
 	json_t *cases = sched_open_cases();
 	struct engine_in in;
-	size_t total = 0, i;
-	json_t *c;
+	size_t total;
 	char day[32];
 
 	if (!cases)
@@ -283,35 +275,7 @@ static int sched_digest(const struct wl_config *cfg, const struct sla_conf *sla,
 	sla_format_local(now, sched_offset_s, day, sizeof(day));
 	day[10] = '\0';
 	buf_addf(text, "【逾期工单日报】%s", day);
-	for (size_t a = 0; a < cfg->n_areas; a++) {
-		bool head = false;
-
-		json_array_foreach(cases, i, c)
-		{
-			const char *st = case_get(c, "status");
-			char late[256], *line;
-
-			if (!st ||
-			    (strcmp(st, "new") && strcmp(st, "claimed") &&
-			     strcmp(st, "resolved")))
-				continue;
-			if (!case_get(c, "area") ||
-			    strcmp(case_get(c, "area"), cfg->areas[a].id) ||
-			    engine_sla_late(&in, c, late, sizeof(late)) == 0)
-				continue;
-			if (!head) {
-				char *path = case_area_path(cfg, (int)a);
-
-				buf_addf(text, "\n【%s】", path ? path : "");
-				free(path);
-				head = true;
-			}
-			line = case_line(cfg, c);
-			buf_addf(text, "\n%s：%s", line ? line : "", late);
-			free(line);
-			total++;
-		}
-	}
+	total = engine_sla_overdue(&in, cases, NULL, text);
 	if (!total)
 		buf_adds(text, "\n今日没有逾期工单。");
 	else

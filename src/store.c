@@ -242,3 +242,19 @@ int store_ping(void)
 		freeReplyObject(r);
 	return rc;
 }
+
+json_t *store_hash_object(const redisReply *r)
+{
+	json_t *o = json_object();
+
+	if (!o || r->type != REDIS_REPLY_ARRAY)
+		return o;
+	for (size_t i = 0; i + 1 < r->elements; i += 2)
+		if (r->element[i]->type == REDIS_REPLY_STRING &&
+		    r->element[i + 1]->type == REDIS_REPLY_STRING)
+			json_object_set_new(
+			    o, r->element[i]->str,
+			    json_stringn(r->element[i + 1]->str,
+					 r->element[i + 1]->len));
+	return o;
+}

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <hiredis/hiredis.h>
+#include <jansson.h>
 
 #include "config.h"
 
@@ -61,5 +62,10 @@ int store_command(redisReply **reply, int argc, const char **argv,
 int store_ping(void);
 
 const char *store_prefix(void);
+
+/* A flat HGETALL reply {field, value, ...} as a new JSON object of
+ * strings (fields that are not strings or not UTF-8 are left out). The
+ * caller json_decref()s it; an empty object for a non-array reply. */
+json_t *store_hash_object(const redisReply *r);
 
 #endif
