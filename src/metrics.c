@@ -152,6 +152,30 @@ static size_t metrics_n_channels(void)
 	return n < METRICS_CHANNELS ? n : METRICS_CHANNELS;
 }
 
+/* One response-time counter family: every (clock, result, level) seen at
+ * least once, the value divided by `scale`. */
+static void metrics_sla_render(struct buf *out, const char *name,
+			       const char *help,
+			       atomic_ullong v[3][5][METRICS_SLA_LEVELS],
+			       unsigned scale)
+{
+	buf_addf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	for (size_t c = 0; c < WL_ARRAY_LEN(metrics_sla_clocks); c++)
+		for (size_t r = 0; r < WL_ARRAY_LEN(metrics_sla_results); r++)
+			for (int l = 0; l < METRICS_SLA_LEVELS; l++) {
+				if (!metrics_get(&metrics_sla_n[c][r][l]))
+					continue;
+				buf_addf(out,
+					 "%s{clock=\"%s\",result=\"%s\","
+					 "level=\"%d\"} %.*f\n",
+					 name, metrics_sla_clocks[c],
+					 metrics_sla_results[r], l,
+					 scale > 1 ? 3 : 0,
+					 (double)metrics_get(&v[c][r][l]) /
+					     scale);
+			}
+}
+
 void metrics_render(struct buf *out, long long outbox_depth)
 {
 	unsigned long long cum = 0;
@@ -217,43 +241,14 @@ void metrics_render(struct buf *out, long long outbox_depth)
 		 "# TYPE warmline_redis_errors_total counter\n"
 		 "warmline_redis_errors_total %llu\n",
 		 metrics_get(&metrics_redis_errors));
-	buf_adds(out, "# HELP warmline_sla_total Response-time clocks met or "
-		      "missed, and alerts sent, by clock, result and level.\n"
-		      "# TYPE warmline_sla_total counter\n");
-	for (size_t c = 0; c < WL_ARRAY_LEN(metrics_sla_clocks); c++)
-		for (size_t r = 0; r < WL_ARRAY_LEN(metrics_sla_results); r++)
-			for (int l = 0; l < METRICS_SLA_LEVELS; l++) {
-				unsigned long long v =
-				    metrics_get(&metrics_sla_n[c][r][l]);
-
-				if (!v)
-					continue;
-				buf_addf(out,
-					 "warmline_sla_total{clock=\"%s\","
-					 "result=\"%s\",level=\"%d\"} %llu\n",
-					 metrics_sla_clocks[c],
-					 metrics_sla_results[r], l, v);
-			}
-	buf_adds(out, "# HELP warmline_sla_late_seconds_total How late the "
-		      "clocks were, summed, by clock, result and level.\n"
-		      "# TYPE warmline_sla_late_seconds_total counter\n");
-	for (size_t c = 0; c < WL_ARRAY_LEN(metrics_sla_clocks); c++)
-		for (size_t r = 0; r < WL_ARRAY_LEN(metrics_sla_results); r++)
-			for (int l = 0; l < METRICS_SLA_LEVELS; l++) {
-				unsigned long long v =
-				    metrics_get(&metrics_sla_late_ms[c][r][l]);
-
-				if (!metrics_get(&metrics_sla_n[c][r][l]))
-					continue;
-				buf_addf(
-				    out,
-				    "warmline_sla_late_seconds_total{clock="
-				    "\"%s\",result=\"%s\",level=\"%d\"} "
-				    "%.3f\n",
-				    metrics_sla_clocks[c],
-				    metrics_sla_results[r], l,
-				    (double)v / 1000.0);
-			}
+	metrics_sla_render(out, "warmline_sla_total",
+			   "Response-time clocks met or missed, and alerts "
+			   "sent, by clock, result and level.",
+			   metrics_sla_n, 1);
+	metrics_sla_render(out, "warmline_sla_late_seconds_total",
+			   "How late the clocks were, summed, by clock, result "
+			   "and level.",
+			   metrics_sla_late_ms, 1000);
 	buf_adds(out, "# HELP warmline_outbox_depth Outbound messages queued "
 		      "and not yet delivered or dead-lettered.\n"
 		      "# TYPE warmline_outbox_depth gauge\n");
