@@ -5,7 +5,7 @@
  * inbound.c loads the state before and commits the result after, in one
  * atomic script (store_scripts.c documents the case operations).
  *
- * A staff member's command goes to bot/commands.c; anything else from
+ * A staff member's command goes to src/commands.c; anything else from
  * staff, and everything from residents, goes to the flow engine
  * (flow.h), whose effects become messages and case operations here. A
  * resident with an open case who is not in a conversation has their
