@@ -164,7 +164,8 @@ static int main_serve(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (embedded_start(cfg) != WL_OK)
 		goto out;
-	store_init(cfg);
+	if (store_init(cfg) != WL_OK)
+		goto out;
 	inbound_on_queued = outbox_wake;
 	if (cfg->background &&
 	    (outbox_start(cfg) != WL_OK || timers_start(cfg) != WL_OK))

@@ -162,7 +162,10 @@ int report_main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	store_init(cfg);
+	if (store_init(cfg) != WL_OK) {
+		rc = 2;
+		goto out;
+	}
 	store_set_role("report");
 	if (store_ping() != WL_OK) {
 		if (cfg->redis_unix)

@@ -27,6 +27,7 @@
 
 static const struct wl_config *store_cfg;
 static char store_sha[STORE_SCRIPT_COUNT][41];
+static const struct store_script_text *store_text[STORE_SCRIPT_COUNT];
 
 static __thread redisContext *store_ctx;
 static __thread const char *store_role = "http";
@@ -46,13 +47,13 @@ static void store_key_make(void)
 }
 static __thread int64_t store_next_try_ms;
 
-static void store_sha1_hex(const char *src, char out[41])
+static void store_sha1_hex(const char *src, size_t n, char out[41])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
 
-	EVP_Digest(src, strlen(src), md, &len, EVP_sha1(), NULL);
+	EVP_Digest(src, n, md, &len, EVP_sha1(), NULL);
 	for (unsigned int i = 0; i < 20; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
@@ -62,10 +63,26 @@ static void store_sha1_hex(const char *src, char out[41])
 
 int store_init(const struct wl_config *cfg)
 {
+	int rc = WL_OK;
+
 	store_cfg = cfg;
-	for (int i = 0; i < STORE_SCRIPT_COUNT; i++)
-		store_sha1_hex(store_script_src[i], store_sha[i]);
-	return WL_OK;
+	for (int i = 0; i < STORE_SCRIPT_COUNT; i++) {
+		const char *name = store_script_name((enum store_script)i);
+		const struct store_script_text *t = store_script_find(name);
+
+		if (!t) {
+			/* Only a build that lost a file of src/lua gets here.
+			 */
+			log_error("store", "script missing name=%s",
+				  name ? name : "?");
+			rc = WL_EINTERNAL;
+			goto out;
+		}
+		store_text[i] = t;
+		store_sha1_hex(t->src, t->len, store_sha[i]);
+	}
+out:
+	return rc;
 }
 
 void store_set_role(const char *role)
@@ -211,16 +228,16 @@ int store_eval(enum store_script s, int argc, const char **argv,
 		/* Redis restarted or was flushed: send the source once. */
 		freeReplyObject(r);
 		av[0] = "EVAL";
-		av[1] = store_script_src[s];
+		av[1] = store_text[s]->src;
 		al[0] = 4;
-		al[1] = strlen(av[1]);
+		al[1] = store_text[s]->len;
 		rc = store_command(&r, argc + 3, av, al);
 		if (rc != WL_OK)
 			return rc;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
-		log_error("store", "script failed script=%d error=\"%s\"",
-			  (int)s, r->str);
+		log_error("store", "script failed script=%s error=\"%s\"",
+			  store_text[s]->name, r->str);
 		freeReplyObject(r);
 		/* A script error while Redis is loading or read-only means
 		 * Redis is not usable right now, not a bug. */

@@ -1,0 +1,40 @@
+-- inbound_load.lua — the one read of the inbound path: everything the engine
+-- needs to handle one message, in one round trip. Read-only.
+-- KEYS: none; every key is built inside from the prefix ARGV[1].
+-- ARGV: 1 prefix, 2 channel, 3 from, 4 msgid, 5 case no ("" for none),
+--       6 list ("", "new", "open" (new, claimed or resolved),
+--         "mine:<staff id>").
+-- Returns {dup 0|1, session version, session data, contact hash,
+--   the case hash (or {}), its last timeline entries (newest first),
+--   the sender's open cases (hashes, newest first),
+--   the listed cases (hashes)}.
+local p = ARGV[1]
+local who = ARGV[2] .. ':' .. ARGV[3]
+local dup = redis.call('EXISTS', p .. 'dedupe:' .. ARGV[2] .. ':' .. ARGV[4])
+local s = redis.call('HMGET', p .. 'session:' .. who, 'v', 'data')
+local c, tl = {}, {}
+if ARGV[5] ~= '' then
+  c = redis.call('HGETALL', p .. 'case:' .. ARGV[5])
+  tl = redis.call('XREVRANGE', p .. 'case:' .. ARGV[5] .. ':tl',
+    '+', '-', 'COUNT', 8)
+end
+local mine = {}
+for _, no in ipairs(redis.call('ZREVRANGE', p .. 'case:open:' .. who,
+    0, 4)) do
+  mine[#mine + 1] = redis.call('HGETALL', p .. 'case:' .. no)
+end
+local list, nos = {}, {}
+if ARGV[6] == 'new' then
+  nos = redis.call('SRANDMEMBER', p .. 'cases:status:new', 200)
+elseif ARGV[6] == 'open' then
+  nos = redis.call('SUNION', p .. 'cases:status:new',
+    p .. 'cases:status:claimed', p .. 'cases:status:resolved')
+elseif string.sub(ARGV[6], 1, 5) == 'mine:' then
+  nos = redis.call('SMEMBERS', p .. 'staff:mine:' ..
+    string.sub(ARGV[6], 6))
+end
+for i, no in ipairs(nos) do
+  if i > 500 then break end
+  list[#list + 1] = redis.call('HGETALL', p .. 'case:' .. no)
+end
+return {dup, s[1] or '0', s[2] or '', redis.call('HGETALL', p .. 'contact:' .. who), c, tl, mine, list}

@@ -1,0 +1,204 @@
+"""t_scripts — every Lua script, as the build embeds it, loaded into a real
+redis-server with SCRIPT LOAD and driven through its basic contract
+directly (no daemon), so a script that does not compile or breaks its
+stated ARGV/return shape fails here with its own name.
+
+The build writes each script exactly as embedded to $WL_BUILD/lua; the
+daemon test at the end shows that what the daemon runs has the same SHA.
+"""
+
+import glob
+import hashlib
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wltest import ROOT, run, wait_until  # noqa: E402
+
+BUILD = os.environ.get("WL_BUILD", os.path.join(ROOT, "build"))
+LUA_SRC = os.path.join(ROOT, "src", "lua")
+LUA_OUT = os.path.join(BUILD, "lua")
+P = "wl:"
+NOW = 1764720000000  # a fixed clock: the scripts take time from ARGV
+
+
+def script_names():
+    return sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(LUA_SRC, "*.lua")))
+
+
+class Scripts:
+    """SCRIPT LOAD each embedded script once; call them by name."""
+
+    def __init__(self, redis):
+        self.c = redis.client()
+        self.sha = {}
+        for name in script_names():
+            with open(os.path.join(LUA_OUT, name + ".lua"), "rb") as f:
+                src = f.read()
+            sha = self.c.cmd("SCRIPT", "LOAD", src)
+            assert sha == hashlib.sha1(src).hexdigest(), name
+            self.sha[name] = sha
+
+    def __call__(self, name, *argv):
+        return self.c.cmd("EVALSHA", self.sha[name], 0, P, *argv)
+
+    def cmd(self, *a):
+        return self.c.cmd(*a)
+
+
+def commit_doc(msg_id, frm="13900000001", expect=0, out=None, cases=None,
+               timers=None, session='{"flow":"help"}'):
+    return json.dumps({
+        "now": NOW, "kind": "text", "channel": "demo", "from": frm,
+        "msg_id": msg_id, "name": "张大爷", "text": "我家暖气不热",
+        "dedupe_ttl": 86400, "expect": expect, "session": session,
+        "session_ttl": 3600,
+        "out": out if out is not None else [{"channel": "demo", "to": frm, "text": "收到"}],
+        "cases": cases or [], "timers": timers or []}, ensure_ascii=False)
+
+
+def open_op(frm="13900000001", notify=None):
+    return {"op": "open", "fields": {"kind": "heating"}, "urgency": "normal",
+            "area": "g-hd-1", "source": "resident", "channel": "demo",
+            "from": frm, "session_case": True, "who": "resident",
+            "detail": "暖气不热",
+            "notify": notify or [{"channel": "demo", "to": "duty-hd-1",
+                                  "text": "新工单 {case.no}"}]}
+
+
+def test_every_file_states_its_contract(env):
+    names = script_names()
+    assert len(names) >= 10, names
+    for name in names + ["lib/" + os.path.basename(p)[:-4]
+                         for p in glob.glob(os.path.join(LUA_SRC, "lib", "*.lua"))]:
+        with open(os.path.join(LUA_SRC, name + ".lua"), encoding="utf-8") as f:
+            head = []
+            for line in f:
+                if not line.startswith("--") or line.startswith("--@include"):
+                    break
+                head.append(line)
+        text = "".join(head)
+        assert text.startswith("-- %s.lua — " % name), name
+        if not name.startswith("lib/"):
+            assert "KEYS:" in text and "ARGV:" in text and "Returns" in text, name
+    # Each embedded script is its file with the includes expanded.
+    for name in names:
+        with open(os.path.join(LUA_OUT, name + ".lua"), encoding="utf-8") as f:
+            emb = f.read()
+        assert "--@include" not in emb, name
+        with open(os.path.join(LUA_SRC, name + ".lua"), encoding="utf-8") as f:
+            for line in f:
+                assert line in emb.splitlines(True) or line.startswith("--@include"), (name, line)
+
+
+def test_inbound_load_and_commit(env):
+    s = Scripts(env.redis)
+    r = s("inbound_load", "demo", "13900000001", "m1", "", "")
+    assert r == [0, "0", "", [], [], [], [], []], r
+    assert s("inbound_commit", commit_doc("m1", cases=[open_op()])) == ["OK", 1, "1001"]
+    assert s("inbound_commit", commit_doc("m1")) == ["DUP"]
+    assert s("inbound_commit", commit_doc("m2", expect=0)) == ["CONFLICT"]
+    r = s("inbound_load", "demo", "13900000001", "m1", "1001", "new")
+    assert r[0] == 1 and r[1] == "1" and r[2] == '{"flow":"help"}', r
+    contact = dict(zip(r[3][::2], r[3][1::2]))
+    assert contact["name"] == "张大爷" and contact["first_seen"] == str(NOW), contact
+    case = dict(zip(r[4][::2], r[4][1::2]))
+    assert case["no"] == "1001" and case["status"] == "new" and case["v"] == "1", case
+    assert len(r[5]) == 1, r[5]  # the timeline: "created"
+    assert [dict(zip(c[::2], c[1::2]))["no"] for c in r[6]] == ["1001"]
+    assert [dict(zip(c[::2], c[1::2]))["no"] for c in r[7]] == ["1001"]
+    # The reply and the duty notice are queued, one per recipient.
+    assert s.cmd("GET", P + "ob:depth") == "2"
+    assert s.cmd("XLEN", P + "inbox") == 1
+
+
+def test_outbox_pop_and_done(env):
+    s = Scripts(env.redis)
+    frm = "13900000002"
+    out = [{"channel": "demo", "to": frm, "text": t} for t in ("一", "二")]
+    assert s("inbound_commit", commit_doc("m1", frm=frm, out=out))[0] == "OK"
+    got = s("outbox_pop", NOW, 5000, "d1", 10)
+    assert len(got) == 1, got  # one in flight per recipient
+    q, mid, ch, to, text, tries = got[0]
+    assert (q, ch, to, text, tries) == ("demo:" + frm, "demo", frm, "一", "0"), got
+    assert s("outbox_pop", NOW, 5000, "d2", 10) == []
+    assert s("outbox_done", q, mid, "d2", "sent", 0, NOW, "") == 0  # not its lease
+    assert s("outbox_done", q, mid, "d1", "retry", 100, NOW, "503") == 1
+    assert s("outbox_pop", NOW, 5000, "d1", 10) == []  # backing off
+    got = s("outbox_pop", NOW + 100, 5000, "d1", 10)
+    assert got[0][1] == mid and got[0][5] == "1", got
+    assert s("outbox_done", q, mid, "d1", "sent", 0, NOW + 100, "") == 1
+    got = s("outbox_pop", NOW + 100, 5000, "d1", 10)
+    assert got[0][4] == "二", got
+    assert s("outbox_done", q, got[0][1], "d1", "dead", 0, NOW + 100, "400") == 1
+    assert s.cmd("GET", P + "ob:depth") == "0"
+    dead = json.loads(s.cmd("LINDEX", P + "ob:dead", 0))
+    assert dead["text"] == "二" and dead["tries"] == 1 and dead["error"] == "400", dead
+    assert s("outbox_pop", NOW + 100, 5000, "d1", 10) == []
+    # A lease that expires (its daemon died) is taken back.
+    assert s("inbound_commit", commit_doc("m2", frm=frm, expect=1, out=out[:1]))[0] == "OK"
+    got = s("outbox_pop", NOW + 200, 1000, "d1", 10)
+    assert len(got) == 1
+    assert s("outbox_pop", NOW + 1199, 1000, "d2", 10) == []
+    assert s("outbox_pop", NOW + 1200, 1000, "d2", 10)[0][1] == got[0][1]
+    assert s("outbox_done", q, got[0][1], "d1", "sent", 0, NOW + 1200, "") == 0
+
+
+def test_case_create_and_list(env):
+    s = Scripts(env.redis)
+    doc = json.dumps({"now": NOW, "ext_ref": "12345-001", "op": open_op(frm="")},
+                     ensure_ascii=False)
+    assert s("case_create", doc) == ["CREATED", "1001"]
+    assert s("case_create", doc) == ["EXISTS", "1001"]
+    flt = {"from_ms": NOW - 1, "to_ms": NOW + 1, "status": None,
+           "urgency": None, "areas": None, "offset": 0, "limit": 10}
+    total, page = s("case_list", json.dumps(flt))
+    assert total == 1 and dict(zip(page[0][::2], page[0][1::2]))["ext_ref"] == "12345-001"
+    flt["status"] = "closed"
+    assert s("case_list", json.dumps(flt)) == [0, []]
+    rows = s("report_fetch", "case", NOW - 1, NOW + 1, 0, 10)
+    assert rows[0][0] == "1001" and "area" in rows[0][1], rows
+    assert s("report_fetch", "visit", 0, NOW, 0, 10) == []
+
+
+def test_sched_run_once(env):
+    s = Scripts(env.redis)
+    doc = json.dumps({"done": "digest:2025-12-03", "ttl": 86400, "now": NOW,
+                      "out": [{"channel": "demo", "to": "duty-street", "text": "晨报"}],
+                      "next": '{"k":"sched"}', "at": NOW + 86400000}, ensure_ascii=False)
+    assert s("sched_run", doc) == 1
+    assert s("sched_run", doc) == 0
+    assert s.cmd("GET", P + "ob:depth") == "1"
+    assert s.cmd("ZSCORE", P + "timers", '{"k":"sched"}') == str(NOW + 86400000)
+
+
+def test_timer_pop_and_done(env):
+    s = Scripts(env.redis)
+    s.cmd("ZADD", P + "timers", NOW - 1, "t-due", NOW + 60000, "t-later")
+    assert s("timer_pop", NOW, 5000, 10) == ["t-due"]
+    assert s("timer_pop", NOW, 5000, 10) == []
+    assert s("timer_done", "t-due") == 1
+    assert s("timer_done", "t-due") == 0
+    # An expired lease makes the timer due again.
+    assert s("timer_pop", NOW + 60000, 1000, 10) == ["t-later"]
+    assert s("timer_pop", NOW + 61000, 1000, 10) == ["t-later"]
+
+
+def test_daemon_runs_the_embedded_scripts(env):
+    d = env.daemon()
+    status, _ = d.hook({"id": "s1", "from": "13900000009", "text": "你好"})
+    assert status == 200
+    wait_until(lambda: env.redis.cmd("GET", "wl:ob:depth") == "0", 10, what="reply sent")
+    for name in ("inbound_load", "inbound_commit", "outbox_pop", "outbox_done"):
+        with open(os.path.join(LUA_OUT, name + ".lua"), "rb") as f:
+            sha = hashlib.sha1(f.read()).hexdigest()
+        assert env.redis.cmd("SCRIPT", "EXISTS", sha) == [1], name
+    assert re.search(r"script failed", d.tail(200)) is None
+
+
+if __name__ == "__main__":
+    run([test_every_file_states_its_contract, test_inbound_load_and_commit,
+         test_outbox_pop_and_done, test_case_create_and_list, test_sched_run_once,
+         test_timer_pop_and_done, test_daemon_runs_the_embedded_scripts])
