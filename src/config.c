@@ -264,8 +264,11 @@ static const struct opt opt_table[] = {
 	/* Optional: the base of links sent in chat (report downloads). */
 	{ .kind = K_TOP, .name = "public_url", .type = T_STR, .min = 1,
 	  .max = URL_MAX, .at = CF(public_url), .check = chk_public_url },
+	/* Each worker holds one request (and so one Redis commit) at a
+	 * time: enough of them keep commits in flight while Redis fsyncs,
+	 * and threads waiting on Redis cost no CPU. */
 	{ .kind = K_TOP, .name = "workers", .type = T_INT, .min = 1,
-	  .max = 64, .def = 4, .at = CF(workers) },
+	  .max = 256, .def = 16, .at = CF(workers) },
 	/* false: this daemon only answers webhooks; the outbox sender and
 	 * the timer sweeper run in other daemons (DESIGN §6). */
 	{ .kind = K_TOP, .name = "background", .type = T_BOOL, .def = 1,

@@ -1,10 +1,14 @@
 /*
  * outbox.c — the sender thread (see outbox.h).
  *
- * Loop: lease up to `concurrency` ready queues (one Lua call), start one
- * curl easy handle per leased message, drive them all with curl multi,
- * and report each outcome with one Lua call. The thread owns its Redis
- * connection (store.c keeps one per thread) and all curl handles.
+ * Loop: one Lua call per pass (outbox_pass.lua) records the outcomes of
+ * the sends that finished since the last pass and leases up to
+ * `concurrency` ready queues; one curl easy handle per leased message,
+ * all driven with curl multi. Outcomes wait in ob_pending for the next
+ * pass, which comes at once. Leases and delays run on Redis's clock, so
+ * daemons whose clocks disagree never take each other's work. The thread
+ * owns its Redis connection (store.c keeps one per thread) and all curl
+ * handles.
  *
  * Access tokens of gateways that need one (WeCom, Feishu, DingTalk) are
  * cached per channel, fetched in this thread, never in a request.
@@ -26,6 +30,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "text.h"
 #include "wl.h"
 
 #define OUTBOX_RESP_MAX 65536
@@ -60,6 +65,9 @@ static CURLM *ob_multi;
 static char ob_owner[64];
 static struct outbox_token *ob_tokens;
 static struct outbox_send *ob_sends;
+/* Outcomes not yet recorded: a JSON array for the next pass. Bounded by
+ * the sends in flight, since nothing new is leased while a pass fails. */
+static json_t *ob_pending;
 
 long outbox_backoff_ms(const struct wl_outbox_conf *oc, int tries,
 		       long retry_after_s, unsigned int rnd)
@@ -214,27 +222,19 @@ out:
 	return t->token && now < t->expires_ms ? t->token : NULL;
 }
 
+/* Note an outcome; the next pass records it. */
 static void outbox_done(const char *queue, const char *id, const char *outcome,
 			long delay_ms, const char *error)
 {
-	char delay[32], now[32];
-	const char *argv[] = {store_prefix(), queue, id,  ob_owner,
-			      outcome,	      delay, now, error};
-	redisReply *r = NULL;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s}", "q", queue, "id", id,
+			      "outcome", outcome, "delay_ms",
+			      (json_int_t)delay_ms, "error", error);
 
-	snprintf(delay, sizeof(delay), "%ld", delay_ms);
-	snprintf(now, sizeof(now), "%lld", (long long)clock_now_ms());
-	if (store_eval(STORE_OUTBOX_DONE, (int)WL_ARRAY_LEN(argv), argv, NULL,
-		       &r) != WL_OK) {
-		/* The lease will expire and the message will be sent again:
-		 * at least once, never lost. */
+	if (!o || json_array_append_new(ob_pending, o) != 0)
+		/* The lease will expire and the message will be sent
+		 * again: at least once, never lost. */
 		log_warn("outbox", "cannot record outcome id=%s outcome=%s", id,
 			 outcome);
-		return;
-	}
-	if (r->type == REDIS_REPLY_INTEGER && r->integer == 0)
-		log_warn("outbox", "lease lost id=%s queue=%s", id, queue);
-	freeReplyObject(r);
 }
 
 /* Decide and record what happened to one finished send. */
@@ -394,57 +394,93 @@ fail:
 	return rc;
 }
 
-static void outbox_pop(int *inflight)
+static void outbox_lost(const redisReply *ids)
 {
-	char now[32], lease[32], max[16];
-	const char *argv[] = {store_prefix(), now, lease, ob_owner, max};
-	redisReply *r = NULL;
+	for (size_t i = 0; i < ids->elements; i++)
+		if (ids->element[i]->type == REDIS_REPLY_STRING)
+			/* Another daemon took the queue after our lease
+			 * expired; the id says which message, and the
+			 * recipient stays out of the log. */
+			log_warn("outbox", "lease lost id=%s",
+				 ids->element[i]->str);
+}
 
-	snprintf(now, sizeof(now), "%lld", (long long)clock_now_ms());
+/* One round trip: record the pending outcomes, lease new work when
+ * `take` (up to the free places). Returns how many sends it started, or
+ * -1 when Redis could not be reached (the outcomes stay pending). */
+static int outbox_pass(int *inflight, bool take)
+{
+	char lease[32], max[16];
+	char *done = json_dumps(ob_pending, JSON_COMPACT);
+	const char *argv[] = {store_prefix(), ob_owner, lease, max, done};
+	redisReply *r = NULL;
+	int before = *inflight, started = -1;
+
+	if (!done)
+		goto out;
 	snprintf(lease, sizeof(lease), "%d", ob_cfg->outbox.lease_ms);
 	snprintf(max, sizeof(max), "%d",
-		 ob_cfg->outbox.concurrency - *inflight);
-	if (store_eval(STORE_OUTBOX_POP, (int)WL_ARRAY_LEN(argv), argv, NULL,
+		 take ? ob_cfg->outbox.concurrency - *inflight : 0);
+	if (store_eval(STORE_OUTBOX_PASS, (int)WL_ARRAY_LEN(argv), argv, NULL,
 		       &r) != WL_OK)
-		return;
-	if (r->type == REDIS_REPLY_ARRAY)
-		for (size_t i = 0; i < r->elements; i++) {
-			redisReply *m = r->element[i];
-			bool ok =
-			    m->type == REDIS_REPLY_ARRAY && m->elements == 6;
+		goto out;
+	json_array_clear(ob_pending);
+	started = 0;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_ARRAY ||
+	    r->element[1]->type != REDIS_REPLY_ARRAY)
+		goto out;
+	outbox_lost(r->element[0]);
+	for (size_t i = 0; i < r->element[1]->elements; i++) {
+		redisReply *m = r->element[1]->element[i];
+		bool ok = m->type == REDIS_REPLY_ARRAY && m->elements == 6;
 
-			for (size_t k = 0; ok && k < 6; k++)
-				ok = m->element[k]->type == REDIS_REPLY_STRING;
-			if (ok)
-				outbox_start_send(m, inflight);
-		}
-	freeReplyObject(r);
+		for (size_t k = 0; ok && k < 6; k++)
+			ok = m->element[k]->type == REDIS_REPLY_STRING;
+		if (ok)
+			outbox_start_send(m, inflight);
+	}
+	started = *inflight - before;
+out:
+	if (r)
+		freeReplyObject(r);
+	free(done);
+	return started;
 }
 
 static void *outbox_main(void *arg)
 {
 	int inflight = 0, running = 0, finished;
-	int64_t next_pop = 0, stop_at = 0;
+	int64_t next_pop = 0, next_pass = 0, stop_at = 0;
 
 	store_set_role("outbox");
 	while (true) {
+		bool stopping = atomic_load(&ob_stop);
+		bool pending = json_array_size(ob_pending) > 0;
+		int64_t now = clock_mono_ms();
+		bool take;
 		CURLMsg *msg;
 		int left;
 
-		if (atomic_load(&ob_stop)) {
+		if (stopping) {
 			if (!stop_at)
-				stop_at = clock_mono_ms() + ob_drain_ms;
-			if (inflight == 0 || clock_mono_ms() >= stop_at)
+				stop_at = now + ob_drain_ms;
+			if ((inflight == 0 && !pending) || now >= stop_at)
 				break;
-		} else if (inflight < ob_cfg->outbox.concurrency &&
-			   clock_mono_ms() >= next_pop) {
-			int before = inflight;
+		}
+		take = !stopping && inflight < ob_cfg->outbox.concurrency &&
+		       now >= next_pop;
+		if ((take || pending) && now >= next_pass) {
+			int n = outbox_pass(&inflight, take);
 
-			outbox_pop(&inflight);
-			/* Nothing ready: look again after a short idle
-			 * wait, or sooner when a commit wakes us. */
-			if (inflight == before)
-				next_pop = clock_mono_ms() + OUTBOX_IDLE_MS;
+			/* Redis is away: try again after the idle wait, not
+			 * in a hot loop. Nothing ready: look again after the
+			 * idle wait, or sooner when a commit wakes us. */
+			if (n < 0)
+				next_pass = now + OUTBOX_IDLE_MS;
+			else if (take && n == 0 &&
+				 json_array_size(ob_pending) == 0)
+				next_pop = now + OUTBOX_IDLE_MS;
 		}
 		curl_multi_perform(ob_multi, &running);
 		finished = 0;
@@ -461,19 +497,23 @@ static void *outbox_main(void *arg)
 			finished++;
 		}
 		/* A finished send may have freed its recipient's next
-		 * message: look for work at once instead of waiting. */
+		 * message: the pass that records it takes that at once. */
 		if (finished) {
 			next_pop = 0;
 			continue;
 		}
+		if (json_array_size(ob_pending) > 0 && now >= next_pass)
+			continue;
 		if (curl_multi_poll(ob_multi, NULL, 0,
 				    inflight ? 50 : OUTBOX_IDLE_MS,
 				    NULL) == CURLM_OK &&
 		    !inflight)
 			next_pop = 0;
 	}
-	/* Sends still in flight keep their lease in Redis and go out again
-	 * when it expires. */
+	/* Record what finished; sends still in flight keep their lease in
+	 * Redis and go out again when it expires. */
+	if (json_array_size(ob_pending) > 0)
+		outbox_pass(&inflight, false);
 	while (ob_sends)
 		outbox_send_free(ob_sends);
 	store_conn_close();
@@ -495,8 +535,9 @@ int outbox_start(const struct wl_config *cfg)
 	srandom((unsigned int)(clock_mono_us() ^ getpid()));
 	snprintf(ob_owner, sizeof(ob_owner), "%s:%d:%08lx", host, (int)getpid(),
 		 (unsigned long)random());
+	ob_pending = json_array();
 	ob_multi = curl_multi_init();
-	if (!ob_multi)
+	if (!ob_multi || !ob_pending)
 		return WL_ENOMEM;
 	atomic_store(&ob_stop, false);
 	if (pthread_create(&ob_thread, NULL, outbox_main, NULL) != 0)
@@ -520,4 +561,6 @@ void outbox_stop(int drain_ms)
 		free(ob_tokens[i].token);
 	free(ob_tokens);
 	ob_tokens = NULL;
+	json_decref(ob_pending);
+	ob_pending = NULL;
 }

@@ -18,7 +18,9 @@
  *   ob:m:{id}                   hash: channel, to, text, tries, created
  *   ob:q:{channel}:{to}         list of ids: one recipient's queue, in order
  *   ob:ready                    zset: queue name -> when its head may go
- *   ob:lease                    zset: queue name -> lease expiry
+ *                               (Redis's clock, ms)
+ *   ob:lease                    zset: queue name -> lease expiry (Redis's
+ *                               clock, ms)
  *   ob:owner                    hash: queue name -> daemon holding the lease
  *   ob:dead                     list of JSON: dead-lettered messages
  *   ob:depth                    messages queued and not yet done
@@ -44,8 +46,7 @@
 static const char *const store_script_names[STORE_SCRIPT_COUNT] = {
     [STORE_INBOUND_LOAD] = "inbound_load",
     [STORE_INBOUND_COMMIT] = "inbound_commit",
-    [STORE_OUTBOX_POP] = "outbox_pop",
-    [STORE_OUTBOX_DONE] = "outbox_done",
+    [STORE_OUTBOX_PASS] = "outbox_pass",
     [STORE_TIMER_POP] = "timer_pop",
     [STORE_TIMER_DONE] = "timer_done",
     [STORE_CASE_CREATE] = "case_create",

@@ -89,10 +89,38 @@ def test_channel_rate_limit(env):
     assert env.redis.cmd("LLEN", "wl:ob:dead") == 0
 
 
+def test_a_daemon_120s_ahead_neither_double_sends_nor_steals_leases(env):
+    # Two daemons share the outbox; one's clock is two minutes ahead (a
+    # fake clock moved forward). Every send takes 0.3 s at the receiver,
+    # so leases are held while the other daemon looks for work. Leases
+    # run on Redis's clock: no reply goes out twice, none is taken over.
+    env.cb.delay = 0.3
+    a = env.daemon(name="on_time")
+    b = env.daemon(fake_clock=True, name="ahead")
+    assert b.admin("POST", "/api/v1/debug/clock", {"advance_s": 120})[0] == 200
+    n = 20
+    for i in range(n):
+        d = (a, b)[i % 2]
+        assert d.hook(msg("sk%d" % i, frm="1390000%04d" % (i % 10)))[0] == 200
+    wait_until(lambda: len(env.cb.messages()) >= n, 30, what="%d deliveries" % n)
+    time.sleep(2.5)  # past the 2 s lease: a stolen lease would resend now
+    ids = [m["id"] for m in env.cb.messages()]
+    assert len(ids) == n and len(set(ids)) == n, ids
+    for frm in ("1390000%04d" % k for k in range(10)):
+        mine = [int(m["id"].split("-")[1]) for m in env.cb.messages(to=frm)]
+        assert mine == sorted(mine) and len(mine) == 2, (frm, mine)
+    assert env.redis.cmd("GET", "wl:ob:depth") == "0"
+    for d in (a, b):
+        log = d.tail(2000)
+        assert "lease lost" not in log, log
+        assert "13900000" not in log, "a recipient in the log"
+
+
 if __name__ == "__main__":
     run([test_500_then_200_is_delivered_once_after_a_retry,
          test_400_is_dead_lettered_and_not_retried,
          test_429_honours_retry_after,
          test_gives_up_after_max_tries,
          test_order_is_kept_per_recipient_across_retries,
-         test_channel_rate_limit])
+         test_channel_rate_limit,
+         test_a_daemon_120s_ahead_neither_double_sends_nor_steals_leases])

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wltest import ROOT, run, wait_until  # noqa: E402
@@ -21,7 +22,7 @@ BUILD = os.environ.get("WL_BUILD", os.path.join(ROOT, "build"))
 LUA_SRC = os.path.join(ROOT, "src", "lua")
 LUA_OUT = os.path.join(BUILD, "lua")
 P = "wl:"
-NOW = 1764720000000  # a fixed clock: the scripts take time from ARGV
+NOW = 1764720000000  # the daemon's clock, as scripts take it from ARGV
 
 
 def script_names():
@@ -70,7 +71,8 @@ def open_op(frm="13900000001", notify=None):
 
 def test_every_file_states_its_contract(env):
     names = script_names()
-    assert len(names) >= 10, names
+    built = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(LUA_OUT, "*.lua")))
+    assert names and built == names, (names, built)
     for name in names + ["lib/" + os.path.basename(p)[:-4]
                          for p in glob.glob(os.path.join(LUA_SRC, "lib", "*.lua"))]:
         with open(os.path.join(LUA_SRC, name + ".lua"), encoding="utf-8") as f:
@@ -114,36 +116,49 @@ def test_inbound_load_and_commit(env):
     assert s.cmd("XLEN", P + "inbox") == 1
 
 
-def test_outbox_pop_and_done(env):
+def test_outbox_pass(env):
     s = Scripts(env.redis)
     frm = "13900000002"
     out = [{"channel": "demo", "to": frm, "text": t} for t in ("一", "二")]
     assert s("inbound_commit", commit_doc("m1", frm=frm, out=out))[0] == "OK"
-    got = s("outbox_pop", NOW, 5000, "d1", 10)
-    assert len(got) == 1, got  # one in flight per recipient
+
+    def ob(owner, outcomes=(), lease=5000, mx=10):
+        return s("outbox_pass", owner, lease, mx, json.dumps(list(outcomes)))
+
+    def outcome(q, mid, what, delay=0, err=""):
+        return {"q": q, "id": mid, "outcome": what, "delay_ms": delay, "error": err}
+
+    lost, got = ob("d1")
+    assert lost == [] and len(got) == 1, got  # one in flight per recipient
     q, mid, ch, to, text, tries = got[0]
     assert (q, ch, to, text, tries) == ("demo:" + frm, "demo", frm, "一", "0"), got
-    assert s("outbox_pop", NOW, 5000, "d2", 10) == []
-    assert s("outbox_done", q, mid, "d2", "sent", 0, NOW, "") == 0  # not its lease
-    assert s("outbox_done", q, mid, "d1", "retry", 100, NOW, "503") == 1
-    assert s("outbox_pop", NOW, 5000, "d1", 10) == []  # backing off
-    got = s("outbox_pop", NOW + 100, 5000, "d1", 10)
+    assert ob("d2") == [[], []]
+    # Not d2's lease: nothing changes, and d2 is told.
+    assert ob("d2", [outcome(q, mid, "sent")]) == [[mid], []]
+    # A retry backs off on Redis's clock, then the same message comes back.
+    assert ob("d1", [outcome(q, mid, "retry", 300, "503")]) == [[], []]
+    time.sleep(0.35)
+    lost, got = ob("d1")
     assert got[0][1] == mid and got[0][5] == "1", got
-    assert s("outbox_done", q, mid, "d1", "sent", 0, NOW + 100, "") == 1
-    got = s("outbox_pop", NOW + 100, 5000, "d1", 10)
-    assert got[0][4] == "二", got
-    assert s("outbox_done", q, got[0][1], "d1", "dead", 0, NOW + 100, "400") == 1
+    # Recording "sent" leases the recipient's next message in the same call.
+    lost, got = ob("d1", [outcome(q, mid, "sent")])
+    assert lost == [] and got[0][4] == "二", got
+    assert ob("d1", [outcome(q, got[0][1], "dead", 0, "400")], mx=0) == [[], []]
     assert s.cmd("GET", P + "ob:depth") == "0"
     dead = json.loads(s.cmd("LINDEX", P + "ob:dead", 0))
     assert dead["text"] == "二" and dead["tries"] == 1 and dead["error"] == "400", dead
-    assert s("outbox_pop", NOW + 100, 5000, "d1", 10) == []
+    assert ob("d1") == [[], []]
     # A lease that expires (its daemon died) is taken back.
     assert s("inbound_commit", commit_doc("m2", frm=frm, expect=1, out=out[:1]))[0] == "OK"
-    got = s("outbox_pop", NOW + 200, 1000, "d1", 10)
+    lost, got = ob("d1", lease=200)
     assert len(got) == 1
-    assert s("outbox_pop", NOW + 1199, 1000, "d2", 10) == []
-    assert s("outbox_pop", NOW + 1200, 1000, "d2", 10)[0][1] == got[0][1]
-    assert s("outbox_done", q, got[0][1], "d1", "sent", 0, NOW + 1200, "") == 0
+    assert ob("d2", lease=200) == [[], []]
+    time.sleep(0.25)
+    lost, got2 = ob("d2", lease=200)
+    assert got2[0][1] == got[0][1], got2
+    assert ob("d1", [outcome(q, got[0][1], "sent")]) == [[got[0][1]], []]
+    assert ob("d2", [outcome(q, got[0][1], "sent")]) == [[], []]
+    assert s.cmd("GET", P + "ob:depth") == "0"
 
 
 def test_case_create_and_list(env):
@@ -191,7 +206,7 @@ def test_daemon_runs_the_embedded_scripts(env):
     status, _ = d.hook({"id": "s1", "from": "13900000009", "text": "你好"})
     assert status == 200
     wait_until(lambda: env.redis.cmd("GET", "wl:ob:depth") == "0", 10, what="reply sent")
-    for name in ("inbound_load", "inbound_commit", "outbox_pop", "outbox_done"):
+    for name in ("inbound_load", "inbound_commit", "outbox_pass"):
         with open(os.path.join(LUA_OUT, name + ".lua"), "rb") as f:
             sha = hashlib.sha1(f.read()).hexdigest()
         assert env.redis.cmd("SCRIPT", "EXISTS", sha) == [1], name
@@ -200,5 +215,5 @@ def test_daemon_runs_the_embedded_scripts(env):
 
 if __name__ == "__main__":
     run([test_every_file_states_its_contract, test_inbound_load_and_commit,
-         test_outbox_pop_and_done, test_case_create_and_list, test_sched_run_once,
+         test_outbox_pass, test_case_create_and_list, test_sched_run_once,
          test_timer_pop_and_done, test_daemon_runs_the_embedded_scripts])

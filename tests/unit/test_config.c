@@ -255,7 +255,7 @@ static void test_defaults(void **state)
 	assert_int_equal(d.n, 0);
 	assert_string_equal(cfg->listen_host, "127.0.0.1");
 	assert_int_equal(cfg->listen_port, 8080);
-	assert_int_equal(cfg->workers, 4);
+	assert_int_equal(cfg->workers, 16);
 	assert_int_equal(cfg->body_limit, 65536);
 	assert_string_equal(cfg->redis_url, "redis://127.0.0.1:6379/0");
 	assert_string_equal(cfg->redis_host, "127.0.0.1");
@@ -498,7 +498,7 @@ static void test_many_problems(void **state)
 {
 	static const char *const lines[] = {
 	    "listen: port must be between 1 and 65535 (got 0)",
-	    "workers: must be between 1 and 64 (got 0)",
+	    "workers: must be between 1 and 256 (got 0)",
 	    "redis.prefix: must not be empty",
 	    "channels[0].type: unknown channel type \"generc\" "
 	    "(did you mean \"generic\"?)",

@@ -4,9 +4,16 @@
 -- recipient's queue ob:q:<channel>:<to>, counts it in ob:depth and makes the
 -- queue ready unless a daemon holds its lease. Returns the id
 -- "<epoch>-<seq>": the epoch (Redis's clock when first needed) keeps ids
--- unique if Redis ever starts empty.
+-- unique if Redis ever starts empty. `now` (the daemon's clock) is only
+-- recorded as created; when the queue may go is Redis's clock, the one
+-- outbox_pass.lua compares with.
 local p = ARGV[1]
+local ob_now = nil
 local function enqueue(o, now)
+  if not ob_now then
+    local t = redis.call('TIME')
+    ob_now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
   local ep = redis.call('GET', p .. 'ob:epoch')
   if not ep then
     local t = redis.call('TIME')
@@ -20,7 +27,7 @@ local function enqueue(o, now)
   redis.call('RPUSH', p .. 'ob:q:' .. q, id)
   redis.call('INCR', p .. 'ob:depth')
   if not redis.call('ZSCORE', p .. 'ob:lease', q) then
-    redis.call('ZADD', p .. 'ob:ready', 'NX', now, q)
+    redis.call('ZADD', p .. 'ob:ready', 'NX', ob_now, q)
   end
   return id
 end
