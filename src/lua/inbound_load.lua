@@ -8,6 +8,7 @@
 --   the case hash (or {}), its last timeline entries (newest first),
 --   the sender's open cases (hashes, newest first),
 --   the listed cases (hashes)}.
+--@include lib/timeline.lua
 local p = ARGV[1]
 local who = ARGV[2] .. ':' .. ARGV[3]
 local dup = redis.call('EXISTS', p .. 'dedupe:' .. ARGV[2] .. ':' .. ARGV[4])
@@ -15,8 +16,7 @@ local s = redis.call('HMGET', p .. 'session:' .. who, 'v', 'data')
 local c, tl = {}, {}
 if ARGV[5] ~= '' then
   c = redis.call('HGETALL', p .. 'case:' .. ARGV[5])
-  tl = redis.call('XREVRANGE', p .. 'case:' .. ARGV[5] .. ':tl',
-    '+', '-', 'COUNT', 8)
+  tl = tl_read(ARGV[5], 8, true)
 end
 local mine = {}
 for _, no in ipairs(redis.call('ZREVRANGE', p .. 'case:open:' .. who,
