@@ -132,77 +132,288 @@ static bool case_suffix_number(const char *tok, const char *suffix, double *out)
 	return true;
 }
 
+bool case_measure_is_money(const struct case_measure *m)
+{
+	return m && (m->kind == MEASURE_DIBAO || m->kind == MEASURE_TEKUN ||
+		     m->kind == MEASURE_RELIEF);
+}
+
+/* The note: everything from tok on, the rest of this segment and any
+ * later segment's note joined with "；". */
+static void case_note_add(struct case_help *out, const char *text)
+{
+	size_t have = strlen(out->note), room, cut;
+
+	if (!*text)
+		return;
+	if (have && have + 4 < sizeof(out->note)) {
+		memcpy(out->note + have, "；", 3);
+		have += 3;
+		out->note[have] = '\0';
+	}
+	room = sizeof(out->note) - 1 - have;
+	/* At most four bytes a character: the cut always fits. */
+	cut = text_utf8_prefix(text, strlen(text), room / 4);
+	memcpy(out->note + have, text, cut);
+	out->note[have + cut] = '\0';
+}
+
+/* One segment (no ';' inside): measures with their numbers, then a note.
+ * seg is modified. */
+static int case_help_segment(char *seg, struct case_help *out, char *err,
+			     size_t err_size)
+{
+	struct case_help_item *it = NULL;
+	bool have_times = false, have_amount = false;
+	char *p = seg;
+
+	while (p && *p) {
+		const struct case_measure *m;
+		char *next = strchr(p, ' ');
+		double v;
+
+		if (next)
+			*next++ = '\0';
+		m = case_measure_find(p);
+		if (m) {
+			if (out->n == CASE_HELP_MAX) {
+				snprintf(err, err_size, "一次最多记 %d 项措施",
+					 CASE_HELP_MAX);
+				return WL_EBADREQ;
+			}
+			it = &out->items[out->n++];
+			it->measure = m;
+			it->person_times = 1;
+			have_times = have_amount = false;
+		} else if (!it) {
+			snprintf(err, err_size,
+				 "不认识的救助措施“%s”，可用：%s", p,
+				 case_measure_list());
+			return WL_EBADREQ;
+		} else if (!have_times && case_suffix_number(p, "人次", &v)) {
+			if (v < 1 || v > 10000 || v != (double)(long)v) {
+				snprintf(err, err_size,
+					 "人次应为 1 到 10000 的整数");
+				return WL_EBADREQ;
+			}
+			it->person_times = (long)v;
+			have_times = true;
+		} else if (!have_amount && (case_suffix_number(p, "元", &v) ||
+					    case_suffix_number(p, "块", &v))) {
+			it->amount_fen = (long long)(v * 100 + 0.5);
+			it->has_amount = true;
+			have_amount = true;
+		} else {
+			/* Everything from here on is the note. */
+			if (next)
+				next[-1] = ' ';
+			case_note_add(out, p);
+			break;
+		}
+		p = next;
+	}
+	return WL_OK;
+}
+
 int case_help_parse(const char *args, struct case_help *out, char *err,
 		    size_t err_size)
 {
 	char *copy = text_normalize(args ? args : "");
-	char *p, *tok;
-	bool have_times = false, have_amount = false;
+	char *seg, *next;
 	int rc = WL_EBADREQ;
 
 	memset(out, 0, sizeof(*out));
-	out->person_times = 1;
 	if (!copy)
 		return WL_ENOMEM;
-	p = copy;
-	tok = p;
-	p = strchr(p, ' ');
-	if (p)
-		*p++ = '\0';
-	if (!*tok) {
+	for (seg = copy; seg; seg = next) {
+		next = strpbrk(seg, ";+");
+		if (next)
+			*next++ = '\0';
+		while (*seg == ' ')
+			seg++;
+		if (case_help_segment(seg, out, err, err_size) != WL_OK)
+			goto out;
+	}
+	if (!out->n) {
 		snprintf(err, err_size, "请写明救助措施（%s）",
 			 case_measure_list());
 		goto out;
 	}
-	out->measure = case_measure_find(tok);
-	if (!out->measure) {
-		snprintf(err, err_size, "不认识的救助措施“%s”，可用：%s", tok,
-			 case_measure_list());
-		goto out;
-	}
-	while (p && *p) {
-		double v;
-		char *next = strchr(p, ' ');
+	for (size_t i = 0; i < out->n; i++) {
+		const struct case_help_item *it = &out->items[i];
 
-		if (next)
-			*next++ = '\0';
-		if (!have_times && case_suffix_number(p, "人次", &v)) {
-			if (v < 1 || v > 10000 || v != (double)(long)v) {
-				snprintf(err, err_size,
-					 "人次应为 1 到 10000 的整数");
-				goto out;
-			}
-			out->person_times = (long)v;
-			have_times = true;
-		} else if (!have_amount && (case_suffix_number(p, "元", &v) ||
-					    case_suffix_number(p, "块", &v))) {
-			out->amount_fen = (long long)(v * 100 + 0.5);
-			have_amount = true;
-		} else {
-			/* Everything from here on is the note. */
-			struct buf nb = BUF_INIT;
-			size_t cut;
-
-			buf_adds(&nb, p);
-			if (next) {
-				buf_adds(&nb, " ");
-				buf_adds(&nb, next);
-			}
-			cut = nb.s ? text_utf8_prefix(nb.s, nb.len,
-						      sizeof(out->note) / 4)
-				   : 0;
-			if (cut)
-				memcpy(out->note, nb.s, cut);
-			out->note[cut] = '\0';
-			buf_release(&nb);
-			break;
+		if (!case_measure_is_money(it->measure))
+			continue;
+		if (!it->has_amount ||
+		    (it->measure->kind == MEASURE_RELIEF && !it->amount_fen)) {
+			out->needs_amount = it->measure;
+			snprintf(err, err_size, "%s发放了多少钱？请写明金额。",
+				 it->measure->name);
+			goto out;
 		}
-		p = next;
 	}
 	rc = WL_OK;
 out:
 	free(copy);
 	return rc;
+}
+
+/* One measure of a case from before help_given. */
+static json_t *case_help_legacy(const json_t *c)
+{
+	const char *m = case_get(c, "measure");
+	const struct case_measure *cm = m ? case_measure_find(m) : NULL;
+	const char *k = case_get(c, "measure_kind");
+	const char *t = case_get(c, "person_times");
+	const char *f = case_get(c, "amount_fen");
+	const char *at = case_get(c, "resolved_at");
+
+	return json_pack("{s:s, s:i, s:I, s:I, s:I, s:s}", "m", m, "k",
+			 k    ? (int)strtol(k, NULL, 10)
+			 : cm ? (int)cm->kind
+			      : (int)MEASURE_OTHER,
+			 "t", (json_int_t)(t ? strtoll(t, NULL, 10) : 1), "f",
+			 (json_int_t)(f ? strtoll(f, NULL, 10) : 0), "at",
+			 (json_int_t)(at ? strtoll(at, NULL, 10) : 0), "by",
+			 case_get(c, "resolved_by") ? case_get(c, "resolved_by")
+						    : "");
+}
+
+json_t *case_help_given(const json_t *c)
+{
+	const char *s = case_get(c, "help_given");
+	const char *m = case_get(c, "measure");
+	json_t *a = NULL, *one;
+	json_error_t e;
+
+	if (s && *s) {
+		a = json_loads(s, 0, &e);
+		if (json_is_array(a))
+			return a;
+		json_decref(a);
+	}
+	a = json_array();
+	if (!a || !m || !*m)
+		return a;
+	one = case_help_legacy(c);
+	if (!one || json_array_append_new(a, one)) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+int case_help_append(json_t *given, const struct case_help *h, long long at,
+		     const char *by)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		const struct case_help_item *it = &h->items[i];
+		json_t *o =
+		    json_pack("{s:s, s:i, s:I, s:I, s:I, s:s}", "m",
+			      it->measure->name, "k", (int)it->measure->kind,
+			      "t", (json_int_t)it->person_times, "f",
+			      (json_int_t)it->amount_fen, "at", (json_int_t)at,
+			      "by", by ? by : "");
+
+		if (!o || json_array_append_new(given, o))
+			return WL_ENOMEM;
+	}
+	return WL_OK;
+}
+
+char *case_help_text(const json_t *given)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+	const json_t *o;
+
+	json_array_foreach(given, i, o)
+	{
+		const char *m = json_string_value(json_object_get(o, "m"));
+		json_int_t t = json_integer_value(json_object_get(o, "t"));
+		json_int_t f = json_integer_value(json_object_get(o, "f"));
+
+		buf_addf(&b, "%s%s %lld人次", i ? "；" : "", m ? m : "?",
+			 (long long)t);
+		if (f > 0 ||
+		    case_measure_is_money(m ? case_measure_find(m) : NULL))
+			buf_addf(&b, " %lld.%02lld元", (long long)f / 100,
+				 (long long)f % 100);
+	}
+	if (b.oom) {
+		buf_release(&b);
+		return NULL;
+	}
+	if (!b.s)
+		buf_adds(&b, "");
+	return buf_detach(&b, NULL);
+}
+
+int case_help_summary(const json_t *given, json_t *fields)
+{
+	struct buf names = BUF_INIT;
+	long long times = 0, fen = 0;
+	int kind = -1;
+	size_t i;
+	const json_t *o;
+	char *dump;
+	int rc = WL_ENOMEM;
+
+	json_array_foreach(given, i, o)
+	{
+		const char *m = json_string_value(json_object_get(o, "m"));
+
+		if (m && !(names.s && strstr(names.s, m))) {
+			if (names.len)
+				buf_adds(&names, "、");
+			buf_adds(&names, m);
+		}
+		if (kind < 0)
+			kind = (int)json_integer_value(json_object_get(o, "k"));
+		times += json_integer_value(json_object_get(o, "t"));
+		fen += json_integer_value(json_object_get(o, "f"));
+	}
+	dump = json_dumps(given, JSON_COMPACT);
+	if (names.oom || !dump)
+		goto out;
+	if (json_object_set_new(fields, "help_given", json_string(dump)) ||
+	    json_object_set_new(fields, "measure",
+				json_string(names.s ? names.s : "")) ||
+	    json_object_set_new(
+		fields, "measure_kind",
+		json_integer(kind < 0 ? MEASURE_OTHER : kind)) ||
+	    json_object_set_new(fields, "person_times", json_integer(times)) ||
+	    json_object_set_new(fields, "amount_fen", json_integer(fen)))
+		goto out;
+	rc = WL_OK;
+out:
+	free(dump);
+	buf_release(&names);
+	return rc;
+}
+
+char *case_words(const json_t *c)
+{
+	const char *detail = case_get(c, "detail");
+	const char *opening = case_get(c, "trigger_text");
+	const char *hazard = case_get(c, "hazard");
+	struct buf b = BUF_INIT;
+
+	if (hazard && *hazard)
+		buf_addf(&b, "%s", hazard);
+	if (detail && *detail) {
+		buf_addf(&b, "%s%s", b.len ? "：" : "", detail);
+		if (opening && *opening && strcmp(opening, detail) != 0 &&
+		    !strstr(detail, opening))
+			buf_addf(&b, "（原话：%s）", opening);
+	} else if (opening && *opening) {
+		buf_addf(&b, "%s%s", b.len ? "：" : "", opening);
+	}
+	if (!b.len || b.oom) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
 }
 
 bool case_area_within(const struct wl_config *cfg, int area, int root)
@@ -311,7 +522,14 @@ char *case_notice(const struct wl_config *cfg, const json_t *fields,
 	    case_field_str(fields, "person_sub", tmp, sizeof(tmp));
 	const char *addr = case_field_str(fields, "address", tmp, sizeof(tmp));
 	const char *phone = case_field_str(fields, "phone", tmp, sizeof(tmp));
-	const char *detail = case_field_str(fields, "detail", tmp, sizeof(tmp));
+	static const struct {
+		const char *field, *label;
+	} visit_rows[] = {
+	    {"problem", "发现问题"},
+	    {"measures", "计划措施及时限"},
+	    {"deadline", "整改时限"},
+	};
+	char *words;
 	const char *emerg =
 	    case_field_str(fields, "emergency", tmp, sizeof(tmp));
 	bool urgent = urgency && strcmp(urgency, "urgent") == 0;
@@ -331,15 +549,25 @@ char *case_notice(const struct wl_config *cfg, const json_t *fields,
 		buf_addf(&b, "地址：%s\n", m ? m : "");
 		free(m);
 	}
-	if (detail) {
-		char *m = text_mask_numbers(detail);
-		size_t cut = m ? text_utf8_prefix(m, strlen(m), 60) : 0;
+	words = case_words(fields);
+	if (words) {
+		/* Numbers masked: duty chats are groups. */
+		char *m = text_mask_numbers(words);
+		size_t cut = m ? text_utf8_prefix(m, strlen(m), 120) : 0;
 
-		buf_adds(&b, "情况：");
+		buf_adds(&b, "居民说：");
 		if (m)
 			buf_add(&b, m, cut);
 		buf_adds(&b, m && cut < strlen(m) ? "…\n" : "\n");
 		free(m);
+	}
+	free(words);
+	for (size_t i = 0; i < WL_ARRAY_LEN(visit_rows); i++) {
+		const char *v = case_field_str(fields, visit_rows[i].field, tmp,
+					       sizeof(tmp));
+
+		if (v)
+			buf_addf(&b, "%s：%s\n", visit_rows[i].label, v);
 	}
 	if (phone) {
 		char *m = text_mask_phone(phone);
@@ -369,4 +597,28 @@ char *case_line(const struct wl_config *cfg, const json_t *c)
 		 path ? path : "", cat ? cat : "");
 	free(path);
 	return buf_detach(&b, NULL);
+}
+
+const char *case_source_label(const char *src)
+{
+	static const char *const labels[][2] = {
+	    {"flow:help", "居民求助"},
+	    {"flow:hazard", "安全隐患报告"},
+	    {"flow:rough_sleeper", "流浪乞讨人员报告"},
+	    {"flow:emergency", "紧急求助"},
+	    {"emergency", "紧急求助"},
+	    {"visit", "走访排查"},
+	    {"12345", "12345热线"},
+	    {"handover", "转人工"},
+	    {"proxy", "电话代录"},
+	    {"flow", "居民求助"},
+	};
+
+	for (size_t i = 0; src && i < WL_ARRAY_LEN(labels); i++)
+		if (strcmp(src, labels[i][0]) == 0)
+			return labels[i][1];
+	/* Another flow: its id is no word for staff. */
+	if (src && strncmp(src, "flow:", 5) == 0)
+		return "居民求助";
+	return src;
 }

@@ -69,18 +69,54 @@ const struct case_measure *case_measure_find(const char *word);
 /* "纳入低保、纳入特困、临时救助、…" for usage lines. */
 const char *case_measure_list(void);
 
-/* The help given, parsed from "/resolve N MEASURE [K人次] [AMOUNT元] [note]"
- * after the case number: measure, person-times (default 1), amount in fen
- * (cents; default 0) and the note (may be empty). */
-struct case_help {
+/* The help given, parsed from what follows the case number of 办结 or
+ * 补录: one or more measures, each "MEASURE [K人次] [AMOUNT元]", separated
+ * by "；" or simply written one after another ("临时救助 1人次 800元 电热毯
+ * 1人次"), then an optional note. Person-times default to 1; the amount is
+ * in fen (cents). Money measures (纳入低保, 纳入特困, 临时救助) must state
+ * their amount: 临时救助 more than 0, 纳入低保/纳入特困 may say 0元. */
+#define CASE_HELP_MAX 8
+struct case_help_item {
 	const struct case_measure *measure;
 	long person_times;
 	long long amount_fen;
-	char note[512];
+	bool has_amount;
 };
-/* WL_OK, or WL_EBADREQ with a Chinese reason in err. */
+struct case_help {
+	struct case_help_item items[CASE_HELP_MAX];
+	size_t n;
+	char note[512];
+	/* Set when parsing failed because this money measure has no amount. */
+	const struct case_measure *needs_amount;
+};
+/* WL_OK, or WL_EBADREQ with a Chinese reason in err (for a missing amount
+ * the reason asks for it). */
 int case_help_parse(const char *args, struct case_help *out, char *err,
 		    size_t err_size);
+/* Does this measure pay money (纳入低保, 纳入特困, 临时救助)? */
+bool case_measure_is_money(const struct case_measure *m);
+
+/* The measures recorded on a case, in the case hash as "help_given": a
+ * JSON array of {m: name, k: kind, t: person-times, f: fen, at: ms,
+ * by: staff id}. case_help_given() returns it (a new reference, an empty
+ * array when the case has none, NULL on OOM). A case from before this
+ * field has one measure in measure/measure_kind/person_times/amount_fen
+ * and resolved_at: case_help_given() returns that one as the array. */
+json_t *case_help_given(const json_t *c);
+/* Append the parsed items, recorded at `at` by `by`, to `given`. */
+int case_help_append(json_t *given, const struct case_help *h, long long at,
+		     const char *by);
+/* "临时救助 1人次 800元；电热毯 1人次" of a help_given array. */
+char *case_help_text(const json_t *given);
+/* The summary fields every reader of one measure knows (measure: the
+ * names joined by "、", measure_kind of the first, person_times and
+ * amount_fen summed), set into fields. */
+int case_help_summary(const json_t *given, json_t *fields);
+
+/* The resident's own words on a case: the detail they gave, else their
+ * opening message, with the hazard's kind in front when there is one.
+ * NULL when there are none. */
+char *case_words(const json_t *c);
 
 /* Areas. */
 bool case_area_within(const struct wl_config *cfg, int area, int root);
@@ -112,6 +148,9 @@ const char *case_get(const json_t *c, const char *field);
  * are groups. */
 char *case_notice(const struct wl_config *cfg, const json_t *fields,
 		  const char *no, const char *urgency, int area);
+/* "居民求助", "走访排查", "12345热线" ... for a case's source; the source
+ * itself when unknown. */
+const char *case_source_label(const char *source);
 /* A short one-line summary for lists (/open, /mine, /case). */
 char *case_line(const struct wl_config *cfg, const json_t *c);
 

@@ -22,8 +22,6 @@
 #include "text.h"
 #include "wl.h"
 
-#define CMD_LIST_MAX 10
-
 static int cmd_claim(const struct cmd_parsed *, const struct wl_staff *,
 		     const struct engine_in *, struct engine_out *);
 static int cmd_note(const struct cmd_parsed *, const struct wl_staff *,
@@ -32,6 +30,8 @@ static int cmd_reply(const struct cmd_parsed *, const struct wl_staff *,
 		     const struct engine_in *, struct engine_out *);
 static int cmd_resolve(const struct cmd_parsed *, const struct wl_staff *,
 		       const struct engine_in *, struct engine_out *);
+static int cmd_add(const struct cmd_parsed *, const struct wl_staff *,
+		   const struct engine_in *, struct engine_out *);
 static int cmd_transfer(const struct cmd_parsed *, const struct wl_staff *,
 			const struct engine_in *, struct engine_out *);
 static int cmd_feedback(const struct cmd_parsed *, const struct wl_staff *,
@@ -64,8 +64,11 @@ static const struct cmd_def cmd_table[] = {
     {"reply", "回复", NULL, CMD_LIST_NONE, true, "回复 工单号 内容", cmd_reply},
     {"resolve", "办结", NULL, CMD_LIST_NONE, true,
      "办结 工单号 措施 [人次] [金额元] [说明]，如：办结 1042 棉被 1人次 "
-     "200元 已送到家",
+     "已送到家；几项措施接着写：办结 1042 临时救助 1人次 800元 电热毯 "
+     "1人次",
      cmd_resolve},
+    {"add", "补录", NULL, CMD_LIST_NONE, true,
+     "补录 工单号 措施 [人次] [金额元]，如：补录 1042 电热毯 1人次", cmd_add},
     {"transfer", "转派", NULL, CMD_LIST_NONE, true,
      "转派 工单号 区域（编号或名称）", cmd_transfer},
     {"feedback", "反馈", "回访", CMD_LIST_NONE, true, "反馈 工单号 回访情况",
@@ -77,7 +80,7 @@ static const struct cmd_def cmd_table[] = {
     {"case", "查看", NULL, CMD_LIST_NONE, true, "查看 工单号", cmd_show},
     {"mine", "我的", NULL, CMD_LIST_MINE, false, "我的", cmd_mine},
     {"open", "待办", NULL, CMD_LIST_NEW, false, "待办", cmd_open},
-    {"report", "统计", NULL, CMD_LIST_NEW, false, "统计", cmd_report},
+    {"report", "统计", NULL, CMD_LIST_OPEN, false, "统计", cmd_report},
     {"new", "代录", "新建", CMD_LIST_NONE, false, "代录 来电号码", cmd_new},
     {"overdue", "逾期", "超时", CMD_LIST_OPEN, false, "逾期", cmd_overdue},
     {"wait", "等待", NULL, CMD_LIST_NONE, true,
@@ -216,13 +219,25 @@ static int cmd_say(const struct engine_in *in, struct engine_out *out,
 static int cmd_say(const struct engine_in *in, struct engine_out *out,
 		   const char *fmt, ...)
 {
-	char text[2048];
 	va_list ap;
+	char *text;
+	int n, rc;
 
+	/* Sized to fit: a long list must not be cut inside a character. */
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	return engine_say(in->cfg, out->out, in->ch->id, in->msg->from, text);
+	if (n < 0)
+		return WL_EINTERNAL;
+	text = malloc((size_t)n + 1);
+	if (!text)
+		return WL_ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(text, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	rc = engine_say(in->cfg, out->out, in->ch->id, in->msg->from, text);
+	free(text);
+	return rc;
 }
 
 static int cmd_usage(const struct cmd_parsed *p, const struct engine_in *in,
@@ -340,10 +355,16 @@ static int cmd_details(const struct engine_in *in, const json_t *c,
 	    {"name", "姓名"},
 	    {"age", "年龄"},
 	    {"address", "地址"},
-	    {"detail", "情况"},
 	    {"emergency", "险情"},
-	    {"measure", "措施"},
+	    {"problem", "发现问题"},
+	    {"problems", "存在问题"},
+	    {"measures", "计划措施及时限"},
+	    {"deadline", "整改时限"},
 	    {"resolve_note", "办结说明"},
+	    {"solved", "问题是否解决"},
+	    {"satisfaction", "满意度"},
+	    {"comments", "居民意见"},
+	    {"feedback_note", "回访情况"},
 	    {"cancel_reason", "撤销原因"},
 	};
 	int st = status >= 0 ? status : cmd_case_status(c);
@@ -352,6 +373,9 @@ static int cmd_details(const struct engine_in *in, const json_t *c,
 	char *path = area >= 0 ? case_area_path(in->cfg, area) : NULL;
 	const char *holder = status >= 0 ? NULL : cmd_holder_name(in->cfg, c);
 	const char *urg = case_get(c, "urgency");
+	const char *src = case_source_label(case_get(c, "source"));
+	char *words = case_words(c), *help = NULL;
+	json_t *given = case_help_given(c);
 
 	buf_addf(b, "工单 %s %s%s · %s\n", case_get(c, "no"),
 		 urg && strcmp(urg, "urgent") == 0 ? "【紧急】" : "",
@@ -360,12 +384,24 @@ static int cmd_details(const struct engine_in *in, const json_t *c,
 	free(path);
 	if (holder)
 		buf_addf(b, "办理人：%s\n", holder);
+	if (src && *src)
+		buf_addf(b, "来源：%s\n", src);
+	if (words)
+		buf_addf(b, "居民说：%s\n", words);
+	free(words);
 	for (size_t i = 0; i < WL_ARRAY_LEN(rows); i++) {
 		const char *v = case_get(c, rows[i].field);
 
 		if (v && *v)
 			buf_addf(b, "%s：%s\n", rows[i].label, v);
 	}
+	if (json_array_size(given)) {
+		help = case_help_text(given);
+		if (help)
+			buf_addf(b, "救助措施：%s\n", help);
+		free(help);
+	}
+	json_decref(given);
 	if (case_get(c, "phone")) {
 		char *m = full ? NULL : text_mask_phone(case_get(c, "phone"));
 
@@ -584,50 +620,206 @@ static void cmd_start_feedback(const struct engine_in *in,
 	flow_result_release(&fr);
 }
 
+/* The measures of 办结 or 补录 parsed from the arguments and added to
+ * the case's, as fields; else a precise answer (asking for a missing
+ * amount) and NULL with *rc set. */
+static json_t *cmd_help_fields(const struct cmd_parsed *p,
+			       const struct wl_staff *st,
+			       const struct engine_in *in,
+			       struct engine_out *out, struct case_help *h,
+			       char **added, int *rc)
+{
+	char err[512];
+	json_t *given = NULL, *fields = NULL, *mine = NULL;
+
+	*added = NULL;
+	*rc = case_help_parse(p->args, h, err, sizeof(err));
+	if (*rc == WL_ENOMEM)
+		return NULL;
+	if (*rc != WL_OK) {
+		if (h->needs_amount)
+			*rc =
+			    cmd_say(in, out,
+				    "%s请带上金额重发，如：%s %s %s 1人次 "
+				    "800元",
+				    err, p->word, p->no, h->needs_amount->name);
+		else
+			*rc = cmd_usage(p, in, out, err);
+		return NULL;
+	}
+	*rc = WL_ENOMEM;
+	given = case_help_given(in->kase);
+	mine = json_array();
+	fields = json_object();
+	if (!given || !mine || !fields ||
+	    case_help_append(given, h, in->now_ms, st->id) != WL_OK ||
+	    case_help_append(mine, h, in->now_ms, st->id) != WL_OK ||
+	    case_help_summary(given, fields) != WL_OK)
+		goto fail;
+	*added = case_help_text(mine);
+	if (!*added)
+		goto fail;
+	json_decref(given);
+	json_decref(mine);
+	*rc = WL_OK;
+	return fields;
+fail:
+	json_decref(given);
+	json_decref(mine);
+	json_decref(fields);
+	return NULL;
+}
+
 static int cmd_resolve(const struct cmd_parsed *p, const struct wl_staff *st,
 		       const struct engine_in *in, struct engine_out *out)
 {
 	const json_t *c = in->kase;
 	struct case_help h;
-	char err[512], amount[32] = "", text[512];
+	char text[512], *added;
+	json_t *fields, *more;
 	int rc, s;
 
 	if (!cmd_case(p, st, in, out, &rc))
 		return rc;
 	s = cmd_case_status(c);
+	if (s == CASE_RESOLVED || s == CASE_CLOSED)
+		return cmd_say(in, out,
+			       "工单 %s 已办结。还有措施要记，请发送“补录 %s "
+			       "措施 人次”。",
+			       p->no, p->no);
 	if (s < 0 || case_transition((enum case_status)s, CASE_RESOLVE) < 0)
 		return cmd_say(
 		    in, out, "工单 %s 当前状态为“%s”，不能办结。", p->no,
 		    s >= 0 ? case_status_label((enum case_status)s) : "未知");
 	if (cmd_not_holder(p, st, in, out, &rc))
 		return rc;
-	rc = case_help_parse(p->args, &h, err, sizeof(err));
-	if (rc == WL_ENOMEM)
+	fields = cmd_help_fields(p, st, in, out, &h, &added, &rc);
+	if (!fields)
 		return rc;
-	if (rc != WL_OK)
-		return cmd_usage(p, in, out, err);
-	if (h.amount_fen)
-		snprintf(amount, sizeof(amount), " %lld.%02lld元",
-			 h.amount_fen / 100, h.amount_fen % 100);
-	if (!cmd_set(out, p, in, st,
-		     json_pack("{s:s, s:s, s:i, s:I, s:I, s:s, s:I, s:s, s:s}",
-			       "status", "resolved", "measure", h.measure->name,
-			       "measure_kind", (int)h.measure->kind,
-			       "person_times", (json_int_t)h.person_times,
-			       "amount_fen", (json_int_t)h.amount_fen,
-			       "resolve_note", h.note, "resolved_at",
-			       (json_int_t)in->now_ms, "resolved_by", st->id,
-			       "claimed_by", st->id),
-		     "resolved", h.measure->name))
+	more = json_pack("{s:s, s:s, s:I, s:s, s:s}", "status", "resolved",
+			 "resolve_note", h.note, "resolved_at",
+			 (json_int_t)in->now_ms, "resolved_by", st->id,
+			 "claimed_by", st->id);
+	if (!more || json_object_update(fields, more)) {
+		json_decref(more);
+		json_decref(fields);
+		free(added);
 		return WL_ENOMEM;
+	}
+	json_decref(more);
 	snprintf(text, sizeof(text),
 		 "您的求助（编号 %s）已办结：%s。如仍有困难，请直接回复。",
-		 p->no, h.measure->name);
+		 p->no, case_get(fields, "measure"));
+	if (!cmd_set(out, p, in, st, fields, "resolved", added)) {
+		free(added);
+		return WL_ENOMEM;
+	}
 	cmd_tell_resident(in, out, c, text);
 	cmd_start_feedback(in, out, c, p->no);
-	return cmd_say(in, out,
-		       "工单 %s 已办结：%s %ld人次%s。3 天内请完成回访。",
-		       p->no, h.measure->name, h.person_times, amount);
+	rc = cmd_say(in, out,
+		     "工单 %s 已办结：%s。3 天内请完成回访。还有措施要记，可发"
+		     "“补录 %s 措施 人次”。",
+		     p->no, added, p->no);
+	free(added);
+	return rc;
+}
+
+/* 补录: a measure given after the case was resolved (the coal came a day
+ * after the relief money); it counts in 附件2 for the day it is recorded. */
+static int cmd_add(const struct cmd_parsed *p, const struct wl_staff *st,
+		   const struct engine_in *in, struct engine_out *out)
+{
+	struct case_help h;
+	char *added, *all;
+	json_t *fields, *given;
+	int rc, s;
+
+	if (!cmd_case(p, st, in, out, &rc))
+		return rc;
+	s = cmd_case_status(in->kase);
+	if (s == CASE_NEW || s == CASE_CLAIMED)
+		return cmd_say(in, out,
+			       "工单 %s 还未办结，请发送“办结 %s 措施 人次”，"
+			       "几项措施可以一次写完。",
+			       p->no, p->no);
+	if (s != CASE_RESOLVED && s != CASE_CLOSED)
+		return cmd_say(
+		    in, out, "工单 %s 当前状态为“%s”，不能补录措施。", p->no,
+		    s >= 0 ? case_status_label((enum case_status)s) : "未知");
+	if (cmd_not_holder(p, st, in, out, &rc))
+		return rc;
+	fields = cmd_help_fields(p, st, in, out, &h, &added, &rc);
+	if (!fields)
+		return rc;
+	given = json_loads(case_get(fields, "help_given"), 0, NULL);
+	all = given ? case_help_text(given) : NULL;
+	json_decref(given);
+	if (*h.note) {
+		const char *was = case_get(in->kase, "resolve_note");
+
+		json_object_set_new(fields, "resolve_note",
+				    json_sprintf("%s%s%s", was ? was : "",
+						 was && *was ? "；" : "",
+						 h.note));
+	}
+	if (!all || !cmd_set(out, p, in, st, fields, "help_added", added)) {
+		free(added);
+		free(all);
+		return WL_ENOMEM;
+	}
+	rc = cmd_say(in, out, "已为工单 %s 补录：%s。\n本工单共记：%s。", p->no,
+		     added, all);
+	free(added);
+	free(all);
+	return rc;
+}
+
+/* An area by id, name, or the path staff see ("惠丰社区 第一网格", with or
+ * without the space). */
+static int cmd_area(const struct wl_config *cfg, const char *text)
+{
+	int a = config_area_index(cfg, text);
+
+	for (size_t i = 0; a < 0 && i < cfg->n_areas; i++) {
+		char *path = case_area_path(cfg, (int)i);
+		char *q = path;
+
+		/* Compare with the spaces of the path left out. */
+		for (const char *t = text; path && *q && *t;) {
+			if (*q == ' ')
+				q++;
+			else if (*t == ' ')
+				t++;
+			else if (*q == *t)
+				q++, t++;
+			else
+				break;
+			if (!*q && !*t)
+				a = (int)i;
+		}
+		free(path);
+	}
+	return a;
+}
+
+/* 转派 to a name that is no area: say which names there are. */
+static int cmd_unknown_area(const struct cmd_parsed *p,
+			    const struct engine_in *in, struct engine_out *out)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	buf_addf(&b, "没有叫“%s”的区域。可以转派到：", p->args);
+	for (size_t i = 0; i < in->cfg->n_areas; i++) {
+		char *path = case_area_path(in->cfg, (int)i);
+
+		buf_addf(&b, "%s%s", i ? "、" : "", path ? path : "");
+		free(path);
+	}
+	buf_addf(&b, "。\n例：转派 %s %s", p->no, in->cfg->areas[0].name);
+	rc = b.oom ? WL_ENOMEM : cmd_say(in, out, "%s", b.s);
+	buf_release(&b);
+	return rc;
 }
 
 static int cmd_transfer(const struct cmd_parsed *p, const struct wl_staff *st,
@@ -643,9 +835,9 @@ static int cmd_transfer(const struct cmd_parsed *p, const struct wl_staff *st,
 		return rc;
 	if (!*p->args)
 		return cmd_usage(p, in, out, "缺少转派的区域。");
-	to = config_area_index(in->cfg, p->args);
+	to = cmd_area(in->cfg, p->args);
 	if (to < 0)
-		return cmd_usage(p, in, out, "没有这个区域。");
+		return cmd_unknown_area(p, in, out);
 	s = cmd_case_status(c);
 	if (s < 0 || case_transition((enum case_status)s, CASE_TRANSFER) < 0)
 		return cmd_say(
@@ -751,15 +943,59 @@ static int cmd_reopen(const struct cmd_parsed *p, const struct wl_staff *st,
 	return cmd_say(in, out, "工单 %s 已重新打开，由您办理。", p->no);
 }
 
-static const char *const cmd_what_labels[][2] = {
-    {"created", "登记"},     {"claimed", "认领"},
-    {"taken_over", "接手"},  {"note", "备注"},
-    {"reply", "回复居民"},   {"resident_message", "居民留言"},
-    {"resolved", "办结"},    {"feedback", "回访"},
-    {"transferred", "转派"}, {"cancelled", "撤销"},
-    {"reopened", "重开"},    {"handover", "转人工"},
-    {"updated", "补充信息"}, {"waiting", "等待居民"},
+/* Timeline entries in words. A detail that is an internal id (an
+ * alert's fire id) is dropped; an area id becomes its name. */
+static const struct {
+	const char *what, *label;
+	bool keep_detail;
+} cmd_what_labels[] = {
+    {"created", "登记", true},
+    {"claimed", "认领", true},
+    {"taken_over", "接手", true},
+    {"note", "备注", true},
+    {"reply", "回复居民", true},
+    {"resident_message", "居民留言", true},
+    {"resolved", "办结", true},
+    {"help_added", "补录措施", true},
+    {"feedback", "回访", true},
+    {"transferred", "转派", true},
+    {"cancelled", "撤销", true},
+    {"cancel_request", "居民请求撤回", true},
+    {"reopened", "重开", true},
+    {"handover", "转人工", true},
+    {"updated", "补充信息", true},
+    {"waiting", "等待居民", true},
+    {"sla_warning", "时限预警", false},
+    {"sla_breach", "超时", false},
+    {"sla_escalation", "超时督办", false},
+    {"released", "超时退回待认领", false},
 };
+
+static void cmd_timeline_entry(const struct engine_in *in, const json_t *e,
+			       struct buf *b)
+{
+	const char *what = case_get(e, "what");
+	const char *detail = case_get(e, "detail");
+	const char *label = "记录";
+	bool keep = true;
+	char *path = NULL;
+
+	for (size_t k = 0; what && k < WL_ARRAY_LEN(cmd_what_labels); k++)
+		if (strcmp(what, cmd_what_labels[k].what) == 0) {
+			label = cmd_what_labels[k].label;
+			keep = cmd_what_labels[k].keep_detail;
+		}
+	if (what && detail && strcmp(what, "created") == 0)
+		detail = case_source_label(detail);
+	if (what && detail && strcmp(what, "transferred") == 0 &&
+	    config_area_index(in->cfg, detail) >= 0) {
+		path =
+		    case_area_path(in->cfg, config_area_index(in->cfg, detail));
+		detail = path;
+	}
+	buf_addf(b, "\n· %s %s", label, keep && detail ? detail : "");
+	free(path);
+}
 
 static int cmd_show(const struct cmd_parsed *p, const struct wl_staff *st,
 		    const struct engine_in *in, struct engine_out *out)
@@ -777,18 +1013,7 @@ static int cmd_show(const struct cmd_parsed *p, const struct wl_staff *st,
 		    -1);
 	if (json_array_size(in->timeline))
 		buf_adds(&b, "最近记录：");
-	json_array_foreach(in->timeline, i, e)
-	{
-		const char *what = case_get(e, "what");
-		const char *label = what;
-
-		for (size_t k = 0; what && k < WL_ARRAY_LEN(cmd_what_labels);
-		     k++)
-			if (strcmp(what, cmd_what_labels[k][0]) == 0)
-				label = cmd_what_labels[k][1];
-		buf_addf(&b, "\n· %s %s", label ? label : "?",
-			 case_get(e, "detail") ? case_get(e, "detail") : "");
-	}
+	json_array_foreach(in->timeline, i, e) cmd_timeline_entry(in, e, &b);
 	rc = b.oom ? WL_ENOMEM
 		   : engine_say(in->cfg, out->out, in->ch->id, in->msg->from,
 				b.s);
@@ -796,62 +1021,39 @@ static int cmd_show(const struct cmd_parsed *p, const struct wl_staff *st,
 	return rc;
 }
 
-/* List cases from in->list that pass keep(), numbers ascending. */
-static int cmd_list(const struct engine_in *in, struct engine_out *out,
-		    const struct wl_staff *st, const char *title,
-		    const char *empty, bool mine)
+/* How many cases of status s are in the list's scope (the indexes'
+ * count, not the length of the list). */
+static long cmd_count(const struct engine_in *in, enum case_status s)
 {
-	const json_t *items[CMD_LIST_MAX];
-	size_t n = 0, total = 0, i;
+	return (long)json_integer_value(json_array_get(in->counts, s));
+}
+
+/* The listed cases (the oldest first, as the index gives them) and how
+ * many there are in all. */
+static int cmd_list(const struct engine_in *in, struct engine_out *out,
+		    const char *title, const char *empty, long total,
+		    const char *more)
+{
+	size_t n = 0, i;
 	const json_t *c;
 	struct buf b = BUF_INIT;
 	int rc;
 
+	if (total <= 0)
+		return cmd_say(in, out, "%s%s", empty, more ? more : "");
+	buf_addf(&b, "%s（共 %ld 件，最早的在前）：", title, total);
 	json_array_foreach(in->list, i, c)
 	{
-		int area = config_area_index(
-		    in->cfg, case_get(c, "area") ? case_get(c, "area") : "");
-		int s = cmd_case_status(c);
-
-		if (mine ? s != CASE_CLAIMED
-			 : (s != CASE_NEW || area < 0 ||
-			    !case_staff_may_act(in->cfg, st, area)))
-			continue;
-		total++;
-		if (n < CMD_LIST_MAX) {
-			items[n++] = c;
-			continue;
-		}
-		/* Keep the oldest (lowest numbers): they are the most late. */
-		for (size_t k = 0; k < n; k++)
-			if (strtoll(case_get(c, "no"), NULL, 10) <
-			    strtoll(case_get(items[k], "no"), NULL, 10)) {
-				items[k] = c;
-				break;
-			}
-	}
-	for (size_t a = 0; a + 1 < n; a++)
-		for (size_t k = a + 1; k < n; k++)
-			if (strtoll(case_get(items[k], "no"), NULL, 10) <
-			    strtoll(case_get(items[a], "no"), NULL, 10)) {
-				const json_t *t = items[a];
-
-				items[a] = items[k];
-				items[k] = t;
-			}
-	if (!total) {
-		rc = cmd_say(in, out, "%s", empty);
-		return rc;
-	}
-	buf_addf(&b, "%s（共 %zu 件）：", title, total);
-	for (i = 0; i < n; i++) {
-		char *line = case_line(in->cfg, items[i]);
+		char *line = case_line(in->cfg, c);
 
 		buf_addf(&b, "\n%s", line ? line : "");
 		free(line);
+		n++;
 	}
-	if (total > n)
-		buf_addf(&b, "\n……另有 %zu 件", total - n);
+	if (total > (long)n)
+		buf_addf(&b, "\n……另有 %ld 件", total - (long)n);
+	if (more)
+		buf_adds(&b, more);
 	rc = b.oom ? WL_ENOMEM
 		   : engine_say(in->cfg, out->out, in->ch->id, in->msg->from,
 				b.s);
@@ -862,43 +1064,50 @@ static int cmd_list(const struct engine_in *in, struct engine_out *out,
 static int cmd_mine(const struct cmd_parsed *p, const struct wl_staff *st,
 		    const struct engine_in *in, struct engine_out *out)
 {
-	return cmd_list(in, out, st, "您在办的工单", "您目前没有在办的工单。",
-			true);
+	long resolved = cmd_count(in, CASE_RESOLVED);
+	char more[128] = "";
+
+	if (resolved > 0)
+		snprintf(more, sizeof(more), "\n另有已办结待回访 %ld 件。",
+			 resolved);
+	return cmd_list(in, out, "您在办的工单", "您目前没有在办的工单。",
+			cmd_count(in, CASE_CLAIMED), more[0] ? more : NULL);
 }
 
 static int cmd_open(const struct cmd_parsed *p, const struct wl_staff *st,
 		    const struct engine_in *in, struct engine_out *out)
 {
-	return cmd_list(in, out, st, "辖区待认领工单",
-			"辖区内没有待认领的工单。", false);
+	return cmd_list(in, out, "辖区待认领工单", "辖区内没有待认领的工单。",
+			cmd_count(in, CASE_NEW), NULL);
 }
 
-/* 统计: where the staff member's area stands now, and a link to the last
- * week's table (附件2) that works for a day without the admin token. */
+/* 统计: where the staff member's area stands now — the counts of the
+ * indexes — and a link to the last week's table (附件2) that works for a
+ * day without the admin token. */
 static int cmd_report(const struct cmd_parsed *p, const struct wl_staff *st,
 		      const struct engine_in *in, struct engine_out *out)
 {
-	long n[CASE_STATUS_COUNT] = {0}, late = 0, urgent = 0;
-	char link[REPORT_LINK_MAX], why[256], *path;
+	long late = 0, urgent = 0, open;
+	char link[REPORT_LINK_MAX], why[256], *path, cut[96] = "";
 	size_t i;
 	const json_t *c;
 	int area = st->role == ROLE_SUPERVISOR ? -1 : st->area_idx;
 
 	json_array_foreach(in->list, i, c)
 	{
-		int a = config_area_index(
-		    in->cfg, case_get(c, "area") ? case_get(c, "area") : "");
-		int s = cmd_case_status(c);
 		const char *u = case_get(c, "urgency");
 
-		if (a < 0 || s < 0 || !case_staff_may_act(in->cfg, st, a))
-			continue;
-		n[s]++;
-		if (u && strcmp(u, "urgent") == 0 && s != CASE_RESOLVED)
+		if (u && strcmp(u, "urgent") == 0 &&
+		    cmd_case_status(c) != CASE_RESOLVED)
 			urgent++;
 		if (engine_sla_late(in, c, why, sizeof(why)) > 0)
 			late++;
 	}
+	open = cmd_count(in, CASE_NEW) + cmd_count(in, CASE_CLAIMED) +
+	       cmd_count(in, CASE_RESOLVED);
+	if (open > (long)json_array_size(in->list))
+		snprintf(cut, sizeof(cut), "（紧急、逾期按最早的 %zu 件计）",
+			 json_array_size(in->list));
 	path = area >= 0 ? case_area_path(in->cfg, area) : NULL;
 	if (report_link(in->cfg, REPORT_WEEKLY, NULL,
 			area >= 0 ? in->cfg->areas[area].id : NULL, REPORT_XLSX,
@@ -908,9 +1117,12 @@ static int cmd_report(const struct cmd_parsed *p, const struct wl_staff *st,
 	cmd_say(
 	    in, out,
 	    "统计（%s）：待认领 %ld 件，处理中 %ld 件，已办结待回访 %ld 件；"
-	    "其中紧急 %ld 件，逾期 %ld 件。%s%s",
-	    path ? path : "全街道", n[CASE_NEW], n[CASE_CLAIMED],
-	    n[CASE_RESOLVED], urgent, late,
+	    "其中紧急 %ld 件，逾期 %ld 件%s。累计已回访 %ld 件，已撤销 %ld "
+	    "件。%s%s",
+	    path ? path : "全街道", cmd_count(in, CASE_NEW),
+	    cmd_count(in, CASE_CLAIMED), cmd_count(in, CASE_RESOLVED), urgent,
+	    late, cut, cmd_count(in, CASE_CLOSED),
+	    cmd_count(in, CASE_CANCELLED),
 	    link[0] ? "\n上周统计表（24小时内有效）：" : "", link);
 	free(path);
 	return WL_OK;
@@ -948,7 +1160,7 @@ static int cmd_wait(const struct cmd_parsed *p, const struct wl_staff *st,
 }
 
 /* 逾期: the cases in the staff member's area that are late on any clock,
- * grouped by area, the latest first within an area. */
+ * grouped by area, the oldest first within an area. */
 static int cmd_overdue(const struct cmd_parsed *p, const struct wl_staff *st,
 		       const struct engine_in *in, struct engine_out *out)
 {
@@ -1031,6 +1243,18 @@ int cmd_help(const struct wl_staff *st, const struct engine_in *in,
 				b.s);
 	buf_release(&b);
 	return rc;
+}
+
+int cmd_unknown(const struct wl_staff *st, const struct engine_in *in,
+		struct engine_out *out)
+{
+	const char *t = in->msg->text ? in->msg->text : "";
+	size_t cut = text_utf8_prefix(t, strlen(t), 20);
+
+	return cmd_say(in, out,
+		       "没有看懂“%.*s%s”。常用：待办、认领 工单号、回复 工单号 "
+		       "内容、办结 工单号 措施；发“帮助”看全部命令。",
+		       (int)cut, t, cut < strlen(t) ? "…" : "");
 }
 
 int cmd_run(const struct cmd_parsed *p, const struct wl_staff *st,

@@ -3,7 +3,7 @@
  * a Chinese word (DESIGN §5): /claim 认领, /note 备注, /reply 回复,
  * /resolve 办结, /transfer 转派, /feedback 反馈, /case 查看, /mine 我的,
  * /open 待办, /report 统计, /help 帮助, plus /cancel 撤销, /reopen 重开,
- * /overdue 逾期 and /new 代录.
+ * /overdue 逾期, /new 代录, /wait 等待 and /add 补录.
  *
  * Parsing is pure and runs before the load round trip, so the engine
  * knows which case to load; running a command is pure too and turns into
@@ -17,7 +17,13 @@
 #include "config.h"
 #include "engine.h"
 
+/* The list a command reads from the case indexes: none, the unclaimed
+ * cases (the CMD_LIST_MAX oldest), the staff member's own (the same), or
+ * every open case (new, claimed, resolved: the CMD_LIST_OPEN_MAX oldest,
+ * for 逾期 and 统计). The counts of each status come with any list. */
 enum cmd_list { CMD_LIST_NONE = 0, CMD_LIST_NEW, CMD_LIST_MINE, CMD_LIST_OPEN };
+#define CMD_LIST_MAX	  10
+#define CMD_LIST_OPEN_MAX 2000
 
 struct cmd_def;
 
@@ -44,8 +50,12 @@ struct cmd_def {
 bool cmd_parse(const char *text, struct cmd_parsed *out);
 int cmd_run(const struct cmd_parsed *p, const struct wl_staff *st,
 	    const struct engine_in *in, struct engine_out *out);
-/* The short list of commands, for staff who typed something else. */
+/* The list of commands (帮助). */
 int cmd_help(const struct wl_staff *st, const struct engine_in *in,
 	     struct engine_out *out);
+
+/* A brief answer for staff who typed something that is no command. */
+int cmd_unknown(const struct wl_staff *st, const struct engine_in *in,
+		struct engine_out *out);
 
 #endif

@@ -122,15 +122,59 @@ int engine_op_notify(json_t *op, const char *channel, const char *to,
 	return engine_append(l, channel, to, text);
 }
 
-void engine_peek(const struct wl_config *cfg, const struct wl_channel_conf *ch,
-		 const struct chan_msg *msg, char *no, size_t no_size,
-		 char *list, size_t list_size)
+/* The index query of a staff command's list: the statuses it shows, in
+ * the areas the staff member may act on (every area for a supervisor),
+ * or the cases they hold. */
+static char *engine_list_query(const struct wl_config *cfg,
+			       const struct wl_staff *st, enum cmd_list kind)
+{
+	json_t *q = json_object(), *areas = NULL;
+	char *s = NULL;
+
+	if (!q)
+		return NULL;
+	if (kind == CMD_LIST_MINE) {
+		json_object_set_new(q, "holder", json_string(st->id));
+		json_object_set_new(q, "statuses", json_pack("[s]", "claimed"));
+		json_object_set_new(q, "limit", json_integer(CMD_LIST_MAX));
+	} else {
+		json_object_set_new(
+		    q, "statuses",
+		    kind == CMD_LIST_NEW
+			? json_pack("[s]", "new")
+			: json_pack("[s,s,s]", "new", "claimed", "resolved"));
+		json_object_set_new(q, "limit",
+				    json_integer(kind == CMD_LIST_NEW
+						     ? CMD_LIST_MAX
+						     : CMD_LIST_OPEN_MAX));
+		if (st->role != ROLE_SUPERVISOR) {
+			areas = json_array();
+			for (size_t i = 0; areas && i < cfg->n_areas; i++)
+				if (case_staff_may_act(cfg, st, (int)i))
+					json_array_append_new(
+					    areas,
+					    json_string(cfg->areas[i].id));
+			json_object_set_new(q, "areas", areas);
+		}
+	}
+	/* A failed allocation above leaves a key out: no query then. */
+	if (json_object_get(q, "statuses") && json_object_get(q, "limit") &&
+	    (st->role == ROLE_SUPERVISOR || kind == CMD_LIST_MINE ||
+	     json_object_get(q, "areas")))
+		s = json_dumps(q, JSON_COMPACT);
+	json_decref(q);
+	return s;
+}
+
+int engine_peek(const struct wl_config *cfg, const struct wl_channel_conf *ch,
+		const struct chan_msg *msg, char *no, size_t no_size,
+		char **list)
 {
 	const struct wl_staff *st;
 	struct cmd_parsed p;
 
 	no[0] = '\0';
-	list[0] = '\0';
+	*list = NULL;
 	if (msg->kind && strcmp(msg->kind, "timer") == 0 && msg->attachment &&
 	    msg->attachment[0] != '{') {
 		/* "<case>:<clock>:...|<version>": load that case. */
@@ -140,20 +184,18 @@ void engine_peek(const struct wl_config *cfg, const struct wl_channel_conf *ch,
 			memcpy(no, msg->attachment, n);
 			no[n] = '\0';
 		}
-		return;
+		return WL_OK;
 	}
 	if (!msg->text)
-		return;
+		return WL_OK;
 	st = config_staff_by_chat(cfg, ch->id, msg->from);
 	if (!st || !cmd_parse(msg->text, &p))
-		return;
+		return WL_OK;
 	snprintf(no, no_size, "%s", p.no);
-	if (p.def->list == CMD_LIST_NEW)
-		snprintf(list, list_size, "new");
-	else if (p.def->list == CMD_LIST_MINE)
-		snprintf(list, list_size, "mine:%s", st->id);
-	else if (p.def->list == CMD_LIST_OPEN)
-		snprintf(list, list_size, "open");
+	if (p.def->list == CMD_LIST_NONE)
+		return WL_OK;
+	*list = engine_list_query(cfg, st, p.def->list);
+	return *list ? WL_OK : WL_ENOMEM;
 }
 
 /* Expand {name} and {text} in the acknowledgement template. */
@@ -485,28 +527,59 @@ static int engine_handover(struct engine_run *r, const json_t *e)
 	return rc;
 }
 
-static int engine_cancel(struct engine_run *r, const char *no)
+/* A resident withdraws their case. Unclaimed: it is cancelled and the
+ * duty chat told. Claimed: the holder is asked to confirm with 撤销, so a
+ * case someone is already working on does not vanish under them. reply:
+ * tell the resident (outside a conversation; inside one the flow has
+ * already said its word). */
+static int engine_withdraw(struct engine_run *r, const json_t *c, bool reply)
 {
 	const struct engine_in *in = r->in;
-	const json_t *c = no ? engine_open_case(in, no) : NULL;
-	int st = c ? case_status_parse(case_get(c, "status")) : -1;
-	const struct wl_addr *h;
-	json_t *op, *f;
-	char text[160];
+	const char *no = case_get(c, "no");
+	int st = case_status_parse(case_get(c, "status"));
+	const struct wl_addr *h = engine_case_holder(in->cfg, c);
+	json_t *op, *f = NULL;
+	char text[256];
+	bool ask = st == CASE_CLAIMED;
 
-	if (!c || st < 0 ||
+	if (!no || st < 0 ||
 	    case_transition((enum case_status)st, CASE_CANCEL) < 0)
 		return WL_OK;
-	h = engine_case_holder(in->cfg, c);
-	f = json_pack("{s:s, s:s}", "status", "cancelled", "cancel_reason",
-		      "居民取消");
+	if (!ask)
+		f = json_pack("{s:s, s:s}", "status", "cancelled",
+			      "cancel_reason", "居民撤回");
 	op = engine_case_set(r->out->cases, no, -1, f, in->msg->from,
-			     "cancelled", "居民取消");
+			     ask ? "cancel_request" : "cancelled",
+			     "居民撤回求助");
 	json_decref(f);
-	snprintf(text, sizeof(text), "【工单 %s】居民已取消求助。", no);
-	if (op && h)
+	if (!op)
+		return WL_ENOMEM;
+	if (ask)
+		snprintf(text, sizeof(text),
+			 "【工单 %s】居民想撤回求助。确认撤回请发送“撤销 %s "
+			 "居民撤回”；如仍需帮助，请先与居民联系。",
+			 no, no);
+	else
+		snprintf(text, sizeof(text),
+			 "【工单 %s】居民已撤回求助，工单已撤销，无需认领。",
+			 no);
+	if (h)
 		engine_op_notify(op, h->channel, h->to, text);
-	return op ? WL_OK : WL_ENOMEM;
+	if (!reply)
+		return WL_OK;
+	return engine_sayf(in->cfg, r->out->out, in->ch->id, in->msg->from,
+			   ask ? "您的求助（编号 %s）已有工作人员在办理，已请"
+				 "他与您确认是否撤回。"
+			       : "已撤回您的求助（编号 %s）。需要帮助时请随时"
+				 "发消息。",
+			   no);
+}
+
+static int engine_cancel(struct engine_run *r, const char *no)
+{
+	const json_t *c = no ? engine_open_case(r->in, no) : NULL;
+
+	return c ? engine_withdraw(r, c, false) : WL_OK;
 }
 
 static int engine_feedback(struct engine_run *r, const json_t *e)
@@ -517,8 +590,8 @@ static int engine_feedback(struct engine_run *r, const json_t *e)
 	const json_t *c;
 	json_t *f, *op;
 	const struct wl_addr *h;
-	char text[512];
-	const char *sat, *solved;
+	char text[1024];
+	const char *sat, *solved, *said;
 	bool unsolved;
 
 	if (!no)
@@ -540,9 +613,15 @@ static int engine_feedback(struct engine_run *r, const json_t *e)
 			     unsolved ? "reopened" : "feedback",
 			     unsolved ? "居民反馈问题未解决" : "居民回访反馈");
 	sat = json_string_value(json_object_get(f, "satisfaction"));
+	said = json_string_value(json_object_get(f, "comments"));
+	if (said && (strcmp(said, "没有") == 0 || strcmp(said, "无") == 0))
+		said = NULL;
 	h = engine_case_holder(in->cfg, c);
-	snprintf(text, sizeof(text), "【工单 %s】居民回访：%s，%s。%s", no,
-		 unsolved ? "问题未解决" : "问题已解决", sat ? sat : "未评价",
+	/* The resident's own words go to staff as written. */
+	snprintf(text, sizeof(text), "【工单 %s】居民回访：%s，%s。%s%s%s%s",
+		 no, unsolved ? "问题未解决" : "问题已解决",
+		 sat ? sat : "未评价", said ? "居民说：“" : "",
+		 said ? said : "", said ? "”。" : "",
 		 unsolved ? "工单已重新打开，请再联系居民。" : "工单关闭。");
 	if (op && h)
 		engine_op_notify(op, h->channel, h->to, text);
@@ -763,13 +842,21 @@ static int engine_flow(struct engine_run *r, json_t *sess)
 			}
 		}
 	}
+	if (c && flow_is_cancel_word(in->msg->text)) {
+		/* 取消 with no conversation going is about the open case. */
+		flow_result_release(&fr);
+		rc = engine_withdraw(r, c, true);
+		if (rc == WL_OK)
+			r->out->session = strdup(in->session);
+		return rc == WL_OK && !r->out->session ? WL_ENOMEM : rc;
+	}
 	if (c && !engine_flow_special(&fr)) {
 		flow_result_release(&fr);
 		return engine_relay(r, c);
 	}
 	if (!fr.handled && r->st) {
 		flow_result_release(&fr);
-		rc = cmd_help(r->st, in, r->out);
+		rc = cmd_unknown(r->st, in, r->out);
 		if (rc == WL_OK)
 			r->out->session = strdup(in->session);
 		return r->out->session ? rc : WL_ENOMEM;

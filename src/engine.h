@@ -38,7 +38,10 @@ struct engine_in {
 	const json_t *kase;	  /* the case a command names, or NULL */
 	const json_t *timeline;	  /* its last events, newest first */
 	const json_t *open_cases; /* the sender's open cases */
-	const json_t *list;	  /* cases listed for /open or /mine */
+	const json_t *list;	  /* cases listed for /open or /mine, oldest
+				     first, from the indexes */
+	const json_t *counts;	  /* the list's scope: how many cases in each
+				     status (enum case_status order), or NULL */
 	int64_t now_ms;
 };
 
@@ -56,11 +59,12 @@ void engine_out_init(struct engine_out *o);
 void engine_out_release(struct engine_out *o);
 
 /* What to load for this message: the case number a staff command names
- * (no[0] == '\0' for none) and the list it needs ("", "new" or
- * "mine:<staff id>"). */
-void engine_peek(const struct wl_config *cfg, const struct wl_channel_conf *ch,
-		 const struct chan_msg *msg, char *no, size_t no_size,
-		 char *list, size_t list_size);
+ * (no[0] == '\0' for none) and, in *list, the index query of the list it
+ * needs (JSON, see src/lua/lib/index.lua; NULL for none; the caller
+ * frees it). WL_OK or WL_ENOMEM. */
+int engine_peek(const struct wl_config *cfg, const struct wl_channel_conf *ch,
+		const struct chan_msg *msg, char *no, size_t no_size,
+		char **list);
 
 int engine_step(const struct engine_in *in, struct engine_out *out);
 

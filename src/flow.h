@@ -190,4 +190,9 @@ int flow_timeout(const struct flow_set *fs, const struct wl_config *cfg,
 
 void flow_result_release(struct flow_result *r);
 
+/* Is text one of the global words that end a conversation (取消, 退出,
+ * cancel ...)? The engine asks for a resident outside any conversation,
+ * whose 取消 is about their open case. */
+bool flow_is_cancel_word(const char *text);
+
 #endif

@@ -1429,3 +1429,14 @@ void flow_result_release(struct flow_result *r)
 	r->session = NULL;
 	r->effects = NULL;
 }
+
+bool flow_is_cancel_word(const char *text)
+{
+	char *clean = text ? flow_clean(text, FLOW_INPUT_MAX) : NULL;
+	char *bare = clean ? flow_bare(clean) : NULL;
+	bool hit = bare && is_word(bare, w_cancel, WL_ARRAY_LEN(w_cancel));
+
+	free(bare);
+	free(clean);
+	return hit;
+}

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "case.h"
 #include "clock.h"
 #include "engine.h"
 #include "log.h"
@@ -63,6 +64,7 @@ struct inbound_state {
 	json_t *timeline; /* array of objects */
 	json_t *open;	  /* array of objects */
 	json_t *list;	  /* array of objects */
+	json_t *counts;	  /* array of integers, or NULL */
 };
 
 static void inbound_state_release(struct inbound_state *st)
@@ -73,6 +75,7 @@ static void inbound_state_release(struct inbound_state *st)
 	json_decref(st->timeline);
 	json_decref(st->open);
 	json_decref(st->list);
+	json_decref(st->counts);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -101,18 +104,26 @@ static int inbound_load(const struct wl_config *cfg,
 			const struct wl_channel_conf *ch,
 			const struct chan_msg *msg, struct inbound_state *st)
 {
-	char no[24], list[160];
-	const char *argv[] = {store_prefix(), ch->id, msg->from,
-			      msg->id,	      no,     list};
+	char no[24], *list = NULL;
+	const char *argv[6];
 	redisReply *r = NULL, *c;
 	int rc;
 
-	engine_peek(cfg, ch, msg, no, sizeof(no), list, sizeof(list));
+	rc = engine_peek(cfg, ch, msg, no, sizeof(no), &list);
+	if (rc != WL_OK)
+		return rc;
+	argv[0] = store_prefix();
+	argv[1] = ch->id;
+	argv[2] = msg->from;
+	argv[3] = msg->id;
+	argv[4] = no;
+	argv[5] = list ? list : "";
 	rc = store_eval(STORE_INBOUND_LOAD, 6, argv, NULL, &r);
+	free(list);
 	if (rc != WL_OK)
 		return rc;
 	rc = WL_EINTERNAL;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 8 ||
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 9 ||
 	    r->element[0]->type != REDIS_REPLY_INTEGER ||
 	    r->element[1]->type != REDIS_REPLY_STRING ||
 	    r->element[2]->type != REDIS_REPLY_STRING ||
@@ -136,6 +147,17 @@ static int inbound_load(const struct wl_config *cfg,
 	st->timeline = inbound_hashes(r->element[5], true);
 	st->open = inbound_hashes(r->element[6], false);
 	st->list = inbound_hashes(r->element[7], false);
+	c = r->element[8];
+	if (c->type == REDIS_REPLY_ARRAY && c->elements == CASE_STATUS_COUNT) {
+		st->counts = json_array();
+		for (size_t i = 0; st->counts && i < c->elements; i++)
+			json_array_append_new(
+			    st->counts,
+			    json_integer(c->element[i]->type ==
+						 REDIS_REPLY_INTEGER
+					     ? c->element[i]->integer
+					     : 0));
+	}
 	rc = WL_OK;
 out:
 	freeReplyObject(r);
@@ -256,6 +278,7 @@ int inbound_handle(const struct wl_config *cfg, int ch_idx,
 		in.timeline = st.timeline;
 		in.open_cases = st.open;
 		in.list = st.list;
+		in.counts = st.counts;
 		in.ch = ch;
 		in.msg = msg;
 		in.contact_name = st.contact_name;

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "api.h"
+#include "case_index.h"
 #include "chat.h"
 #include "clock.h"
 #include "config.h"
@@ -166,6 +167,12 @@ static int main_serve(int argc, char **argv)
 		goto out;
 	if (store_init(cfg) != WL_OK)
 		goto out;
+	/* Cases stored before the indexes existed get indexed once, before
+	 * any message is read; a Redis that cannot be reached now is no
+	 * reason not to start (the next start finishes it). */
+	if (case_index_build() != WL_OK)
+		log_warn("main",
+			 "case indexes not built yet: Redis unreachable");
 	inbound_on_queued = outbox_wake;
 	if (cfg->background &&
 	    (outbox_start(cfg) != WL_OK || timers_start(cfg) != WL_OK))

@@ -279,6 +279,14 @@ static bool rp_resolved_in(const json_t *c, const struct report_query *q,
 	return true;
 }
 
+/* Resolved or closed now, whenever that was. */
+static bool rp_done(const json_t *c)
+{
+	const char *st = rp_str(c, "status");
+
+	return st && (strcmp(st, "resolved") == 0 || strcmp(st, "closed") == 0);
+}
+
 static int rp_case_area(const struct wl_config *cfg, const json_t *c)
 {
 	const char *a = rp_str(c, "area");
@@ -483,19 +491,6 @@ int report_wan_text(long long fen, char *buf, size_t size)
 	return snprintf(buf, size, "%lld.%02lld", h / 100, h % 100);
 }
 
-static int rp_measure_kind(const json_t *c)
-{
-	const struct case_measure *m;
-	long long k;
-
-	if (rp_ll(c, "measure_kind", &k) && k >= MEASURE_DIBAO &&
-	    k <= MEASURE_OTHER)
-		return (int)k;
-	m = rp_str(c, "measure") ? case_measure_find(rp_str(c, "measure"))
-				 : NULL;
-	return m ? (int)m->kind : -1;
-}
-
 static long long rp_clamp(long long v, long long lo, long long hi)
 {
 	return v < lo ? lo : v > hi ? hi : v;
@@ -644,9 +639,12 @@ static int rp_case_sums(const struct wl_config *cfg,
 		const char *src = rp_str(c, "source");
 		bool visit = src && strcmp(src, "visit") == 0;
 		struct report_weekly_row *r;
-		long long created, times, fen;
-		int64_t at;
-		int row, mk;
+		long long created;
+		int64_t at = 0;
+		bool resolved;
+		json_t *given, *g;
+		size_t k;
+		int row;
 
 		if (rp_cancelled(c))
 			continue;
@@ -656,33 +654,58 @@ static int rp_case_sums(const struct wl_config *cfg,
 		r = &w->rows[row];
 		if (visit && rp_ll(c, "created", &created) && rp_in(created, q))
 			r->found++;
-		if (!rp_resolved_in(c, q, &at))
-			continue;
-		if (visit)
+		resolved = rp_resolved_in(c, q, &at);
+		if (resolved && visit)
 			r->solved++;
-		if (!rp_ll(c, "person_times", &times))
-			times = 1;
-		if (!rp_ll(c, "amount_fen", &fen))
-			fen = 0;
-		times = rp_clamp(times, 0, RP_TIMES_MAX);
-		fen = rp_clamp(fen, 0, RP_FEN_MAX);
-		mk = rp_measure_kind(c);
-		if (mk == MEASURE_DIBAO || mk == MEASURE_TEKUN ||
-		    mk == MEASURE_RELIEF) {
-			r->relief_times += (long)times;
-			r->relief_fen += fen;
-		} else if (mk == MEASURE_GOODS) {
-			const char *m = rp_str(c, "measure");
+		/* Each measure counts in the period it was recorded in (办结,
+		 * or 补录 later), while the case stands resolved. */
+		if (!rp_done(c))
+			continue;
+		given = case_help_given(c);
+		if (!given)
+			return WL_ENOMEM;
+		json_array_foreach(given, k, g)
+		{
+			int64_t gat =
+			    json_integer_value(json_object_get(g, "at"));
+			const char *m =
+			    json_string_value(json_object_get(g, "m"));
 			const struct case_measure *cm =
 			    m ? case_measure_find(m) : NULL;
+			long long times, fen;
+			int mk;
 
-			rp_goods_add(r,
-				     cm	 ? cm->name
-				     : m ? m
-					 : "其他物资",
-				     (long)times);
-			r->goods_times += (long)times;
+			if (!rp_in(gat, q))
+				continue;
+			if (!resolved) {
+				resolved = true;
+				at = gat;
+			}
+			times = rp_clamp(
+			    json_integer_value(json_object_get(g, "t")), 0,
+			    RP_TIMES_MAX);
+			fen = rp_clamp(
+			    json_integer_value(json_object_get(g, "f")), 0,
+			    RP_FEN_MAX);
+			mk = cm ? (int)cm->kind
+				: (int)json_integer_value(
+				      json_object_get(g, "k"));
+			if (mk == MEASURE_DIBAO || mk == MEASURE_TEKUN ||
+			    mk == MEASURE_RELIEF) {
+				r->relief_times += (long)times;
+				r->relief_fen += fen;
+			} else if (mk == MEASURE_GOODS) {
+				rp_goods_add(r,
+					     cm	 ? cm->name
+					     : m ? m
+						 : "其他物资",
+					     (long)times);
+				r->goods_times += (long)times;
+			}
 		}
+		json_decref(given);
+		if (!resolved)
+			continue;
 		if (rp_event_add(
 			ev, rp_person_key(c, "case", rp_str(c, "no"), row), at,
 			row, report_person_kind(rp_str(c, "person_category"))))
@@ -1153,25 +1176,6 @@ static int rp_visit_table(const struct wl_config *cfg,
 	return WL_OK;
 }
 
-static const char *rp_source_label(const char *src)
-{
-	static const char *const labels[][2] = {
-	    {"flow:help", "居民求助"},
-	    {"flow:hazard", "安全隐患报告"},
-	    {"flow:rough_sleeper", "流浪乞讨人员报告"},
-	    {"emergency", "紧急求助"},
-	    {"visit", "走访排查"},
-	    {"12345", "12345热线"},
-	    {"handover", "转人工"},
-	    {"proxy", "电话代录"},
-	};
-
-	for (size_t i = 0; src && i < WL_ARRAY_LEN(labels); i++)
-		if (strcmp(src, labels[i][0]) == 0)
-			return labels[i][1];
-	return src;
-}
-
 static const char *rp_status_label(const json_t *c)
 {
 	int s = case_status_parse(rp_str(c, "status"));
@@ -1254,7 +1258,7 @@ static int rp_need_table(const struct wl_config *cfg,
 	json_array_foreach(d->cases, i, c)
 	{
 		const char *urg = rp_str(c, "urgency");
-		char tmp[32];
+		char tmp[32], *words;
 		long long v;
 		int area;
 
@@ -1272,14 +1276,23 @@ static int rp_need_table(const struct wl_config *cfg,
 		rc |= rp_set(t, 7, rp_str(c, "address"));
 		rc |= rp_set(t, 8, rp_str(c, "phone"));
 		rc |= rp_set(t, 9, rp_str(c, "category"));
-		rc |= rp_set(t, 10,
-			     rp_str(c, "detail") ? rp_str(c, "detail")
-						 : rp_str(c, "problem"));
-		rc |= rp_set(t, 11, rp_source_label(rp_str(c, "source")));
+		words = case_words(c);
+		rc |= rp_set(t, 10, words ? words : rp_str(c, "problem"));
+		free(words);
+		rc |= rp_set(t, 11, case_source_label(rp_str(c, "source")));
 		rc |= rp_set(
 		    t, 12, urg && strcmp(urg, "urgent") == 0 ? "紧急" : "一般");
 		if (rp_was_resolved(c)) {
-			rc |= rp_set(t, 13, rp_str(c, "measure"));
+			json_t *given = case_help_given(c);
+			/* Several measures: each with its person-times and
+			 * amount; the two columns after hold the sums. */
+			char *help = json_array_size(given) > 1
+					 ? case_help_text(given)
+					 : NULL;
+
+			json_decref(given);
+			rc |= rp_set(t, 13, help ? help : rp_str(c, "measure"));
+			free(help);
 			if (rp_ll(c, "person_times", &v))
 				rc |= rp_setf(t, 14, "%lld", v);
 			if (rp_ll(c, "amount_fen", &v) && v > 0)
@@ -1345,7 +1358,7 @@ static int rp_problem_table(const struct wl_config *cfg,
 	{
 		bool done = rp_was_resolved(c);
 		int64_t dl = rp_deadline(cfg, c);
-		char tmp[32];
+		char tmp[32], *words;
 		const char *m, *note;
 		int area;
 
@@ -1356,18 +1369,19 @@ static int rp_problem_table(const struct wl_config *cfg,
 		rc |= rp_setf(t, 0, "%zu", ++seq);
 		rc |= rp_set(t, 1, rp_str(c, "no"));
 		rc |= rp_set_time(t, 2, c, "created", q);
-		rc |= rp_set(t, 3, rp_source_label(rp_str(c, "source")));
+		rc |= rp_set(t, 3, case_source_label(rp_str(c, "source")));
 		rc |= rp_set_area(cfg, t, 4, area, c);
 		rc |= rp_set(t, 5, rp_str(c, "name"));
 		rc |= rp_set(t, 6, rp_str(c, "category"));
-		rc |= rp_set(t, 7,
-			     rp_str(c, "problem") ? rp_str(c, "problem")
-						  : rp_str(c, "detail"));
+		words = rp_str(c, "problem") ? NULL : case_words(c);
+		rc |= rp_set(
+		    t, 7, rp_str(c, "problem") ? rp_str(c, "problem") : words);
+		free(words);
 		/* What was done; before that, the measure planned on the
 		 * visit form. */
 		m = done ? rp_str(c, "measure") : NULL;
 		note = rp_str(c, "resolve_note");
-		if (m && note)
+		if (m && note && *note)
 			rc |= rp_setf(t, 8, "%s：%s", m, note);
 		else
 			rc |= rp_set(t, 8, m ? m : rp_str(c, "measures"));

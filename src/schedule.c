@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "calendar.h"
 #include "case.h"
+#include "case_index.h"
 #include "clock.h"
 #include "engine.h"
 #include "engine_sla.h"
@@ -23,8 +24,10 @@
 #include "wl.h"
 
 #define SCHED_DONE_TTL_S (8 * 86400)
-#define SCHED_MAX_CASES	 2000
-#define SCHED_DAY_MS	 86400000LL
+/* The digest reads every open case, 1000 a page, up to 200 pages. */
+#define SCHED_PAGE	1000
+#define SCHED_MAX_PAGES 200
+#define SCHED_DAY_MS	86400000LL
 
 struct sched_job {
 	const char *name;
@@ -227,35 +230,49 @@ static void sched_recipients(const struct wl_config *cfg, json_t *out,
 				   cfg->areas[i].duty.to, text);
 }
 
-/* The open cases, as JSON objects of their hash fields. */
+/* Every open case (new, claimed, resolved), oldest first, read whole
+ * from the indexes a page at a time. NULL on a Redis error. */
 static json_t *sched_open_cases(void)
 {
-	const char *argv[2];
-	json_t *f = json_pack("{s:I, s:I, s:n, s:n, s:n, s:i, s:i}", "from_ms",
-			      (json_int_t)0, "to_ms",
-			      (json_int_t)4102444800000LL, "status", "urgency",
-			      "areas", "offset", 0, "limit", SCHED_MAX_CASES);
-	char *doc = f ? json_dumps(f, JSON_COMPACT) : NULL;
-	json_t *cases = NULL;
-	redisReply *r = NULL;
+	json_t *all = json_array(), *q, *counts = NULL, *page = NULL;
+	int rc = WL_ENOMEM;
 
-	if (!doc)
+	q = json_pack("{s:[s,s,s], s:n, s:n, s:n, s:i}", "statuses", "new",
+		      "claimed", "resolved", "areas", "holder", "after",
+		      "limit", SCHED_PAGE);
+	if (!all || !q)
 		goto out;
-	argv[0] = store_prefix();
-	argv[1] = doc;
-	if (store_eval(STORE_CASE_LIST, 2, argv, NULL, &r) != WL_OK ||
-	    r->type != REDIS_REPLY_ARRAY || r->elements != 2)
-		goto out;
-	cases = json_array();
-	for (size_t i = 0; cases && i < r->element[1]->elements; i++)
-		json_array_append_new(
-		    cases, store_hash_object(r->element[1]->element[i]));
+	for (int n = 0; n < SCHED_MAX_PAGES; n++) {
+		const json_t *last;
+
+		rc = case_index_query(q, &counts, &page);
+		if (rc != WL_OK)
+			goto out;
+		json_array_extend(all, page);
+		last = json_array_get(page, json_array_size(page) - 1);
+		if (json_array_size(page) < SCHED_PAGE || !last)
+			break;
+		json_object_set_new(
+		    q, "after",
+		    json_pack(
+			"[s,s]",
+			case_get(last, "created") ? case_get(last, "created")
+						  : "0",
+			case_get(last, "no") ? case_get(last, "no") : "0"));
+		json_decref(counts);
+		json_decref(page);
+		counts = page = NULL;
+	}
+	rc = WL_OK;
 out:
-	if (r)
-		freeReplyObject(r);
-	free(doc);
-	json_decref(f);
-	return cases;
+	json_decref(counts);
+	json_decref(page);
+	json_decref(q);
+	if (rc != WL_OK) {
+		json_decref(all);
+		all = NULL;
+	}
+	return all;
 }
 
 static int sched_digest(const struct wl_config *cfg, const struct sla_conf *sla,

@@ -26,13 +26,13 @@
  *   ob:depth                    messages queued and not yet done
  *   case:seq                    the last case number (starts at 1000)
  *   case:{no}                   hash: the case; v is its version
- *   case:{no}:tl                list of JSON {at, who, what, detail}: the
- *                               case's timeline, oldest first (a stream
- *                               in data written before; still read)
+ *   case:{no}:tl                stream: the case's timeline (who, what, when)
  *   cases                       zset: case number -> created (ms)
- *   cases:status:{status}       set of case numbers
+ *   cases:st:{status}           zset: case number -> created, per status
+ *   cases:st:{status}:area:{a}  the same, the cases whose area is a
+ *   cases:st:{status}:holder:{u} the same, the cases staff member u holds
+ *   cases:idx                   "1" once the three above are complete
  *   case:open:{channel}:{from}  zset: a resident's open cases
- *   staff:mine:{staff id}       set: cases a staff member holds
  *   case:ext:{ref}              the case opened for an external work order
  *   visits, visit:{id}          zset by time, hash: visit records (附件1)
  *   timers                      zset: JSON timer -> when it is due
@@ -55,7 +55,8 @@ static const char *const store_script_names[STORE_SCRIPT_COUNT] = {
     [STORE_CASE_LIST] = "case_list",
     [STORE_SCHED_RUN] = "sched_run",
     [STORE_REPORT_FETCH] = "report_fetch",
-    [STORE_CASE_TIMELINE] = "case_timeline",
+    [STORE_CASE_INDEX] = "case_index",
+    [STORE_CASE_REINDEX] = "case_reindex",
 };
 
 const char *store_script_name(enum store_script s)

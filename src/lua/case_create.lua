@@ -5,7 +5,7 @@
 --   lib/cases.lua)}.
 -- Returns {"CREATED", no} | {"EXISTS", no}.
 --@include lib/enqueue.lua
---@include lib/timeline.lua
+--@include lib/index.lua
 --@include lib/cases.lua
 local d = cjson.decode(ARGV[2])
 local ek = p .. 'case:ext:' .. d.ext_ref

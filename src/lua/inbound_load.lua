@@ -2,39 +2,36 @@
 -- needs to handle one message, in one round trip. Read-only.
 -- KEYS: none; every key is built inside from the prefix ARGV[1].
 -- ARGV: 1 prefix, 2 channel, 3 from, 4 msgid, 5 case no ("" for none),
---       6 list ("", "new", "open" (new, claimed or resolved),
---         "mine:<staff id>").
+--       6 list: "" for none, else an index query (JSON, see lib/index.lua:
+--         {statuses, areas, holder, limit}) for a staff command's list.
 -- Returns {dup 0|1, session version, session data, contact hash,
 --   the case hash (or {}), its last timeline entries (newest first),
 --   the sender's open cases (hashes, newest first),
---   the listed cases (hashes)}.
---@include lib/timeline.lua
+--   the listed cases (hashes, oldest first),
+--   the count of each status in the list's scope ({} without a list):
+--   {new, claimed, resolved, closed, cancelled}}.
 local p = ARGV[1]
+--@include lib/index.lua
 local who = ARGV[2] .. ':' .. ARGV[3]
 local dup = redis.call('EXISTS', p .. 'dedupe:' .. ARGV[2] .. ':' .. ARGV[4])
 local s = redis.call('HMGET', p .. 'session:' .. who, 'v', 'data')
 local c, tl = {}, {}
 if ARGV[5] ~= '' then
   c = redis.call('HGETALL', p .. 'case:' .. ARGV[5])
-  tl = tl_read(ARGV[5], 8, true)
+  tl = redis.call('XREVRANGE', p .. 'case:' .. ARGV[5] .. ':tl',
+    '+', '-', 'COUNT', 8)
 end
 local mine = {}
 for _, no in ipairs(redis.call('ZREVRANGE', p .. 'case:open:' .. who,
     0, 4)) do
   mine[#mine + 1] = redis.call('HGETALL', p .. 'case:' .. no)
 end
-local list, nos = {}, {}
-if ARGV[6] == 'new' then
-  nos = redis.call('SRANDMEMBER', p .. 'cases:status:new', 200)
-elseif ARGV[6] == 'open' then
-  nos = redis.call('SUNION', p .. 'cases:status:new',
-    p .. 'cases:status:claimed', p .. 'cases:status:resolved')
-elseif string.sub(ARGV[6], 1, 5) == 'mine:' then
-  nos = redis.call('SMEMBERS', p .. 'staff:mine:' ..
-    string.sub(ARGV[6], 6))
+local list, counts = {}, {}
+if ARGV[6] ~= '' then
+  local q = cjson.decode(ARGV[6])
+  counts = index_counts(q)
+  for _, e in ipairs(index_page(q)) do
+    list[#list + 1] = redis.call('HGETALL', p .. 'case:' .. e[1])
+  end
 end
-for i, no in ipairs(nos) do
-  if i > 500 then break end
-  list[#list + 1] = redis.call('HGETALL', p .. 'case:' .. no)
-end
-return {dup, s[1] or '0', s[2] or '', redis.call('HGETALL', p .. 'contact:' .. who), c, tl, mine, list}
+return {dup, s[1] or '0', s[2] or '', redis.call('HGETALL', p .. 'contact:' .. who), c, tl, mine, list, counts}

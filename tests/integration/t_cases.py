@@ -215,8 +215,15 @@ def test_transfer_reopen_cancel(env):
     assert "已撤销" in c.say("u-sun", "撤销 %s 重复工单" % no)
     assert case(env, no)[0] == "cancelled"
     assert env.redis.cmd("HGET", "wl:case:" + no, "cancel_reason") == "重复工单"
-    assert env.redis.cmd("SISMEMBER", "wl:cases:status:cancelled", no) == 1
-    assert env.redis.cmd("SISMEMBER", "wl:cases:status:claimed", no) == 0
+    # The indexes the commit keeps follow the case: status, area, holder.
+    created = env.redis.cmd("HGET", "wl:case:" + no, "created")
+    for key in ("wl:cases:st:cancelled", "wl:cases:st:cancelled:area:c-xh",
+                "wl:cases:st:cancelled:holder:sun"):
+        assert env.redis.cmd("ZSCORE", key, no) == created, key
+    for key in ("wl:cases:st:claimed", "wl:cases:st:new:area:c-hd",
+                "wl:cases:st:new:area:c-xh", "wl:cases:st:claimed:holder:sun",
+                "wl:cases:st:resolved:holder:sun"):
+        assert env.redis.cmd("ZSCORE", key, no) is None, key
 
 
 def test_12345_work_orders_are_idempotent_and_called_back(env):

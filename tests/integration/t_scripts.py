@@ -98,11 +98,12 @@ def test_every_file_states_its_contract(env):
 def test_inbound_load_and_commit(env):
     s = Scripts(env.redis)
     r = s("inbound_load", "demo", "13900000001", "m1", "", "")
-    assert r == [0, "0", "", [], [], [], [], []], r
+    assert r == [0, "0", "", [], [], [], [], [], []], r
     assert s("inbound_commit", commit_doc("m1", cases=[open_op()])) == ["OK", 1, "1001"]
     assert s("inbound_commit", commit_doc("m1")) == ["DUP"]
     assert s("inbound_commit", commit_doc("m2", expect=0)) == ["CONFLICT"]
-    r = s("inbound_load", "demo", "13900000001", "m1", "1001", "new")
+    r = s("inbound_load", "demo", "13900000001", "m1", "1001",
+          json.dumps({"statuses": ["new"], "areas": ["g-hd-1"], "limit": 10}))
     assert r[0] == 1 and r[1] == "1" and r[2] == '{"flow":"help"}', r
     contact = dict(zip(r[3][::2], r[3][1::2]))
     assert contact["name"] == "张大爷" and contact["first_seen"] == str(NOW), contact
@@ -111,32 +112,10 @@ def test_inbound_load_and_commit(env):
     assert len(r[5]) == 1, r[5]  # the timeline: "created"
     assert [dict(zip(c[::2], c[1::2]))["no"] for c in r[6]] == ["1001"]
     assert [dict(zip(c[::2], c[1::2]))["no"] for c in r[7]] == ["1001"]
+    assert r[8] == [1, 0, 0, 0, 0], r[8]  # counts in scope, by status
     # The reply and the duty notice are queued, one per recipient.
     assert s.cmd("GET", P + "ob:depth") == "2"
     assert s.cmd("XLEN", P + "inbox") == 1
-
-
-def test_case_timeline_list_and_legacy_stream(env):
-    s = Scripts(env.redis)
-    assert s("inbound_commit", commit_doc("m1", cases=[open_op()]))[0] == "OK"
-    raw = s.cmd("LRANGE", P + "case:1001:tl", 0, -1)
-    assert [json.loads(e)["what"] for e in raw] == ["created"], raw
-    log = {"op": "log", "no": "1001", "who": "sla", "what": "sla_warn", "detail": "x"}
-    assert s("inbound_commit", commit_doc("m2", expect=1, cases=[log]))[0] == "OK"
-    tl = s("case_timeline", "1001", 10)
-    assert [dict(zip(f[::2], f[1::2]))["what"] for _, f in tl] == ["created", "sla_warn"]
-    assert tl[0][0] == "%d-0" % NOW and tl[1][1][:2] == ["at", str(NOW)], tl
-    # Newest first, as the inbound load reads it.
-    r = s("inbound_load", "demo", "13900000001", "m3", "1001", "")
-    assert [dict(zip(f[::2], f[1::2]))["what"] for _, f in r[5]] == ["sla_warn", "created"]
-    # A timeline written as a stream before is read and appended to as one.
-    s.cmd("HSET", P + "case:900", "no", "900", "v", "1", "status", "new")
-    s.cmd("XADD", P + "case:900:tl", "*", "at", "1", "who", "w", "what", "created", "detail", "")
-    log["no"] = "900"
-    assert s("inbound_commit", commit_doc("m3", expect=2, cases=[log]))[0] == "OK"
-    assert s.cmd("XLEN", P + "case:900:tl") == 2
-    tl = s("case_timeline", "900", 10)
-    assert [dict(zip(f[::2], f[1::2]))["what"] for _, f in tl] == ["created", "sla_warn"]
 
 
 def test_outbox_pass(env):
@@ -201,6 +180,92 @@ def test_case_create_and_list(env):
     assert s("report_fetch", "visit", 0, NOW, 0, 10) == []
 
 
+def set_op(no, fields, expect=None):
+    op = {"op": "set", "no": no, "fields": fields, "what": "updated",
+          "who": "staff:u-li", "detail": "", "notify": []}
+    if expect is not None:
+        op["expect"] = expect
+    return op
+
+
+def index_q(**kw):
+    q = {"statuses": ["new"], "areas": None, "holder": None, "after": None,
+         "limit": 10}
+    q.update(kw)
+    return json.dumps(q)
+
+
+def nos(page):
+    return [dict(zip(h[::2], h[1::2]))["no"] for h in page]
+
+
+def test_case_index_pages_and_counts(env):
+    """The indexes the commit keeps: every status × area × holder, oldest
+    first, with a cursor that steps over cases created in the same ms."""
+    s = Scripts(env.redis)
+    # Seven cases in one commit (same created ms), three in a later one.
+    ops = [dict(open_op(frm=""), area="g-hd-1" if i % 2 else "g-hd-2")
+           for i in range(7)]
+    assert s("inbound_commit", commit_doc("i1", cases=ops))[0] == "OK"
+    doc = json.loads(commit_doc("i2", frm="13900000002",
+                                cases=[dict(open_op(frm=""), area="g-hd-1")] * 3))
+    doc["now"] = NOW + 5
+    assert s("inbound_commit", json.dumps(doc, ensure_ascii=False))[0] == "OK"
+    counts, page = s("case_index", index_q(limit=4))
+    assert counts == [10, 0, 0, 0, 0], counts
+    assert nos(page) == ["1001", "1002", "1003", "1004"], nos(page)
+    counts, page = s("case_index", index_q(limit=4, after=[str(NOW), "1004"]))
+    assert nos(page) == ["1005", "1006", "1007", "1008"], nos(page)
+    counts, page = s("case_index", index_q(limit=4, after=[str(NOW + 5), "1008"]))
+    assert nos(page) == ["1009", "1010"], nos(page)
+    # By area, and moved by a commit: claimed by u-li, then another area.
+    counts, page = s("case_index", index_q(areas=["g-hd-1"]))
+    assert counts[0] == 6, counts
+    assert nos(page) == ["1002", "1004", "1006", "1008", "1009", "1010"], nos(page)
+    assert s("inbound_commit", commit_doc(
+        "i3", frm="13900000003",
+        cases=[set_op("1002", {"status": "claimed", "claimed_by": "u-li"}),
+               set_op("1004", {"area": "g-hd-2"})]))[0] == "OK"
+    counts, page = s("case_index", index_q(statuses=["claimed"], holder="u-li"))
+    assert counts == [0, 1, 0, 0, 0] and nos(page) == ["1002"], (counts, page)
+    counts, page = s("case_index", index_q(areas=["g-hd-1"]))
+    assert counts[:2] == [4, 1] and nos(page) == ["1006", "1008", "1009", "1010"], (counts, nos(page))
+    counts, page = s("case_index", index_q(areas=["g-hd-2"], statuses=["new", "claimed"]))
+    assert counts[:2] == [5, 0] and nos(page) == ["1001", "1003", "1004", "1005", "1007"], nos(page)
+    assert s.cmd("ZSCORE", P + "cases:st:new:area:g-hd-2", "1004") == str(NOW)
+    # Released: back to new, holder gone.
+    assert s("inbound_commit", commit_doc(
+        "i4", frm="13900000004",
+        cases=[set_op("1002", {"status": "new", "claimed_by": None})]))[0] == "OK"
+    assert s.cmd("ZCARD", P + "cases:st:claimed:holder:u-li") == 0
+    assert s.cmd("ZCARD", P + "cases:st:new") == 10
+
+
+def test_case_reindex_builds_old_data(env):
+    s = Scripts(env.redis)
+    # Cases as an older version stored them: hashes, `cases`, status sets.
+    for i, st in enumerate(["new", "claimed", "resolved", "closed", "cancelled"] * 3):
+        no = str(2001 + i)
+        s.cmd("HSET", P + "case:" + no, "no", no, "status", st, "area",
+              "c-hd" if i % 2 else "c-xh", "created", NOW + i,
+              *(["claimed_by", "u-li"] if st != "new" else []))
+        s.cmd("ZADD", P + "cases", NOW + i, no)
+        s.cmd("SADD", P + "cases:status:" + st, no)
+        if st != "new":
+            s.cmd("SADD", P + "staff:mine:u-li", no)
+    assert s("case_reindex", 0, 4) == [4, 0]
+    assert s("case_reindex", 4, 4) == [4, 0]
+    assert s("case_reindex", 8, 4) == [4, 0]
+    assert s("case_reindex", 12, 4) == [3, 1]
+    assert s("case_reindex", 0, 4) == [0, 1]  # built: nothing more to do
+    counts, page = s("case_index", index_q(statuses=["claimed"], holder="u-li"))
+    assert counts == [0, 3, 3, 3, 3], counts
+    assert nos(page) == ["2002", "2007", "2012"], nos(page)
+    counts, _ = s("case_index", index_q(areas=["c-hd"]))
+    assert sum(counts) == 7, counts
+    assert s.cmd("EXISTS", P + "cases:status:new", P + "staff:mine:u-li") == 0
+
+
 def test_sched_run_once(env):
     s = Scripts(env.redis)
     doc = json.dumps({"done": "digest:2025-12-03", "ttl": 86400, "now": NOW,
@@ -238,5 +303,6 @@ def test_daemon_runs_the_embedded_scripts(env):
 
 if __name__ == "__main__":
     run([test_every_file_states_its_contract, test_inbound_load_and_commit,
-         test_case_timeline_list_and_legacy_stream, test_outbox_pass, test_case_create_and_list, test_sched_run_once,
+         test_case_index_pages_and_counts, test_case_reindex_builds_old_data,
+         test_outbox_pass, test_case_create_and_list, test_sched_run_once,
          test_timer_pop_and_done, test_daemon_runs_the_embedded_scripts])

@@ -111,23 +111,20 @@ class Resp:
 class Redis:
     """A private redis-server in a temporary folder."""
 
-    def __init__(self, tmp, appendonly=True, conf=None, fsync="always"):
+    def __init__(self, tmp, appendonly=True):
         self.port = free_port()
         self.dir = os.path.join(tmp, "redis")
         os.makedirs(self.dir, exist_ok=True)
         self.appendonly = appendonly
-        self.conf = conf  # a redis.conf read first (deploy/redis.conf)
-        self.fsync = fsync
         self.proc = None
         self.start()
 
     def start(self):
-        args = ["redis-server"] + ([self.conf] if self.conf else []) + [
-                "--port", str(self.port), "--bind", "127.0.0.1",
+        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
                 "--dir", self.dir, "--save", "", "--daemonize", "no",
                 "--logfile", "redis.log",
                 "--appendonly", "yes" if self.appendonly else "no",
-                "--appendfsync", self.fsync]
+                "--appendfsync", "always"]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
 
@@ -371,9 +368,9 @@ class Daemon:
 class Env:
     """One test's world: temp folder, redis, callback server, daemons."""
 
-    def __init__(self, appendonly=True, redis_conf=None, fsync="always"):
+    def __init__(self, appendonly=True):
         self.tmp = tempfile.mkdtemp(prefix="wl-it-")
-        self.redis = Redis(self.tmp, appendonly, redis_conf, fsync)
+        self.redis = Redis(self.tmp, appendonly)
         self.cb = Callback()
         self.daemons = []
 

@@ -1,5 +1,5 @@
--- lib/cases.lua — included after lib/enqueue.lua by the scripts that open
--- and change cases (not a script of its own). A case op is
+-- lib/cases.lua — included after lib/enqueue.lua and lib/index.lua by the
+-- scripts that open and change cases (not a script of its own). A case op is
 --   {op="open", fields, urgency, area, source, channel, from, ext_ref?,
 --    session_case, who, detail, notify=[{channel,to,text}]}
 --   {op="set", no, expect, fields, what, who, detail, notify=[...]}
@@ -22,7 +22,8 @@ local function replace(s, what, with)
   return s
 end
 local function timeline(no, now, who, what, detail)
-  tl_add(no, now, who, what, detail)
+  redis.call('XADD', p .. 'case:' .. no .. ':tl', '*', 'at', now,
+    'who', who or '', 'what', what, 'detail', detail or '')
 end
 local function set_fields(k, fields)
   if type(fields) ~= 'table' then return end
@@ -44,7 +45,7 @@ local function case_open(op, now)
     'channel', op.channel or '', 'from', op.from or '',
     'created', now, 'updated', now)
   redis.call('ZADD', p .. 'cases', now, no)
-  redis.call('SADD', p .. 'cases:status:new', no)
+  index_put(no, now, nil, {'new', op.area, false})
   if op.from and op.from ~= '' then
     redis.call('ZADD', p .. 'case:open:' .. op.channel .. ':' ..
       op.from, now, no)
@@ -67,16 +68,18 @@ end
 local function case_set(op, now)
   local k = p .. 'case:' .. op.no
   local old = redis.call('HMGET', k, 'status', 'claimed_by',
-    'channel', 'from')
+    'channel', 'from', 'area', 'created')
   set_fields(k, op.fields)
   redis.call('HINCRBY', k, 'v', 1)
   redis.call('HSET', k, 'updated', now)
   local f = type(op.fields) == 'table' and op.fields or {}
   local st = f.status
+  local cur = redis.call('HMGET', k, 'status', 'area', 'claimed_by')
+  if old[1] and (cur[1] ~= old[1] or cur[2] ~= old[5] or
+      cur[3] ~= old[2]) then
+    index_put(op.no, old[6] or now, {old[1], old[5], old[2]}, cur)
+  end
   if st and st ~= old[1] then
-    redis.call('SMOVE', p .. 'cases:status:' .. (old[1] or 'new'),
-      p .. 'cases:status:' .. st, op.no)
-    redis.call('SADD', p .. 'cases:status:' .. st, op.no)
     local ok = p .. 'case:open:' .. (old[3] or '') .. ':' ..
       (old[4] or '')
     if st == 'closed' or st == 'cancelled' then
@@ -89,17 +92,6 @@ local function case_set(op, now)
       enqueue({channel = ext[1], to = ext[2], text = cjson.encode(
         {no = op.no, ext_ref = ext[2], status = st, at = now})},
         now)
-    end
-  end
-  local holder = f.claimed_by
-  if holder == cjson.null then holder = '' end
-  if st == 'closed' or st == 'cancelled' then holder = '' end
-  if holder and holder ~= (old[2] or '') then
-    if old[2] and old[2] ~= '' then
-      redis.call('SREM', p .. 'staff:mine:' .. old[2], op.no)
-    end
-    if holder ~= '' then
-      redis.call('SADD', p .. 'staff:mine:' .. holder, op.no)
     end
   end
   timeline(op.no, now, op.who, op.what, op.detail)
