@@ -26,8 +26,9 @@
  *   "lang"          "zh" or "en"
  *   "remind_at_ms", "expires_at_ms"  idle deadlines
  * other keys ("fields", "urgency", "case", "em", "area", "pick", "pf",
- * "reminded") are private to the engine. A session that is not waiting
- * (the conversation ended) is returned as NULL: delete the stored one.
+ * "reminded", "emq", "emq_own") are private to the engine. A session that is
+ * not waiting (the conversation ended) is returned as NULL: delete the stored
+ * one.
  *
  * EFFECTS: result.effects is a JSON array of objects, in order:
  *   {"type":"say","text":"..."}
@@ -49,12 +50,15 @@
  *       a person is needed (人工, too many invalid answers, or a flow's
  *       handover action with its note); the session has ended except
  *       after a flow's action.
- *   {"type":"emergency","kind":"<keyword matched>","class":"<kind id>",
- *    "text":"<the original message>"}
+ *   {"type":"emergency","kind":"<the words that decided, 煤炉+头晕>",
+ *    "class":"<kind id>","name":"<kind name, zh>",
+ *    "text":"<the resident's words>"}
  *       comes after the safety advice (a say) and before a case_open
  *       (urgency urgent, source "emergency", fields category 紧急情况,
  *       emergency, emergency_class, emergency_text) or a case_update
- *       when the session already has a case; page every level.
+ *       when the session already has a case; page every level. A
+ *       conversation in progress is then moved to the emergency
+ *       follow-up (where, which phone).
  *   {"type":"timer","at_ms":N,"kind":"remind|expire","version":V}
  *       the idle timers of the returned session (version V); when one
  *       fires call flow_timeout() if the stored session still has
@@ -77,8 +81,9 @@
  * 特殊困难老年人, 困境儿童, 其他困难群众, 不清楚), person_sub, name, age,
  * address, phone, detail, for (本人/家人/他人), how_urgent, trigger_text
  * (the first message), incomplete (opened at expiry), hazard, seen, cold,
- * hurt; emergency cases add emergency (the keyword), emergency_class and
- * emergency_text; visit cases add problem.
+ * hurt; emergency cases add emergency (kind name: the words read),
+ * emergency_class and emergency_text (the resident's words); visit cases
+ * add problem.
  * ---------------------------------------------------------------------
  */
 #ifndef WL_FLOW_H
@@ -103,7 +108,7 @@
 struct flow_set;
 
 /* Load every *.json in dir: flows, plus emergency.json (the emergency
- * keywords and advice); schema.json is skipped. Every problem goes to
+ * concepts, rules and advice); schema.json is skipped. Every problem goes to
  * diag as "FILE: WHERE: WHAT" (FILE is dir/name, WHERE a JSON path such
  * as nodes.ask_age.next, warnings start WHAT with "warning: "). cfg may
  * be NULL (then area checks are skipped). Returns WL_OK and sets *out
@@ -160,7 +165,9 @@ struct flow_result {
 
 /* Handle one message. session is the stored session or NULL. Order:
  * an expired session is expired first (its effects come first); then
- * emergencies (not inside staff-only flows); then the global words
+ * emergencies read by concept (src/triage.h; not inside staff-only
+ * flows: a clear one pages, a possible one asks one confirming question
+ * and the next message answers it); then the global words
  * 人工 / 重新开始 / 取消 / 进度; then the waiting question's answer, or
  * with no session a keyword trigger, else the default flow (never for
  * staff). Returns WL_OK, or WL_ENOMEM / WL_EBADREQ (a session that is not

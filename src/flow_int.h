@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "flow.h"
+#include "triage.h"
 
 /* Caps the loader enforces (docs/FLOWS.md lists them). */
 #define FLOW_ID_MAX	      40
@@ -143,15 +144,15 @@ struct flow {
 	size_t n_nodes;
 };
 
+/* One kind of emergency (flows/emergency.json). What makes it is in the
+ * set's struct triage, kind for kind in the same order. */
 struct flow_em_kind {
 	char *id;
-	char **keywords;
-	char **kw_bare; /* matching forms, same counts */
-	size_t n_keywords;
-	char **nots; /* phrases that cancel a keyword: 没有着火 */
-	char **not_bare;
-	size_t n_nots;
-	struct flow_text advice;
+	char *number;		 /* the number its advice gives: 120 */
+	struct flow_text name;	 /* for staff: 一氧化碳（煤气）中毒 */
+	struct flow_text advice; /* the first reply when it pages */
+	struct flow_text question; /* the ask tier: a safety line and one
+				    * question; zh NULL: the kind never asks */
 };
 
 struct flow_set {
@@ -159,6 +160,7 @@ struct flow_set {
 	size_t n_flows;
 	struct flow_em_kind *em;
 	size_t n_em;
+	struct triage *triage;	   /* the concepts behind em, NULL: none */
 	struct flow_text em_reply; /* zh NULL: the built-in reply */
 	char *em_flow_id, *em_node_id;
 	int em_flow, em_node; /* where an emergency goes on, -1: nowhere */

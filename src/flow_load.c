@@ -167,13 +167,13 @@ void flow_set_free(struct flow_set *fs)
 	free(fs->flows);
 	for (size_t i = 0; i < fs->n_em; i++) {
 		free(fs->em[i].id);
-		words_free(fs->em[i].keywords, fs->em[i].n_keywords);
-		words_free(fs->em[i].kw_bare, fs->em[i].n_keywords);
-		words_free(fs->em[i].nots, fs->em[i].n_nots);
-		words_free(fs->em[i].not_bare, fs->em[i].n_nots);
+		free(fs->em[i].number);
+		text_free(&fs->em[i].name);
 		text_free(&fs->em[i].advice);
+		text_free(&fs->em[i].question);
 	}
 	free(fs->em);
+	triage_free(fs->triage);
 	text_free(&fs->em_reply);
 	free(fs->em_flow_id);
 	free(fs->em_node_id);
@@ -1544,19 +1544,307 @@ static bool load_flow(struct loader *L, struct flow *f, json_t *root)
 
 /* ---- emergency.json ---- */
 
+/* The marker classes: their key in "markers" and what their words do. */
+static const struct {
+	const char *key;
+	enum triage_role role;
+	unsigned demotes; /* the demoted_by bit, 0: none */
+} em_markers[] = {
+    {"negation", TRIAGE_NEGATE, 0},
+    {"neutral", TRIAGE_NEUTRAL, 0},
+    {"present", TRIAGE_PRESENT, 0},
+    {"past", TRIAGE_PAST, TRIAGE_BY_PAST},
+    {"prevention", TRIAGE_PREVENT, TRIAGE_BY_PREVENT},
+    {"hypothetical", TRIAGE_HYPO, 0},
+    {"planned", TRIAGE_PLANNED, TRIAGE_BY_PLANNED},
+};
+
+/* One rule word into the matcher, with the reason when it is refused. */
+static void em_word(struct loader *L, struct triage *t, json_t *w,
+		    const char *path, enum triage_role role, int concept,
+		    const char *what)
+{
+	const char *s = json_string_value(w), *other = NULL;
+	char b[64];
+	int rc;
+
+	if (!s) {
+		lerr(L, path, "must be a string");
+		return;
+	}
+	if (text_utf8_chars(s, strlen(s)) > FLOW_WORD_MAX) {
+		lerr(L, path, "longer than %d characters", FLOW_WORD_MAX);
+		return;
+	}
+	rc = triage_add_word(t, s, role, concept, &other);
+	if (rc == WL_EBADREQ)
+		lerr(L, path,
+		     "\"%s\" is empty or has punctuation or a space "
+		     "between phrases once folded",
+		     san(b, sizeof(b), s));
+	else if (rc == WL_ECONFLICT)
+		lerr(L, path, "\"%s\" is already %s%s; a word has one meaning",
+		     san(b, sizeof(b), s), other ? "in concepts." : "a marker",
+		     other ? other : "");
+	else if (rc == WL_ETOOBIG)
+		lerr(L, path, "more than %d words in all", TRIAGE_WORDS_MAX);
+	else if (rc != WL_OK)
+		lerr(L, path, "out of memory (%s)", what);
+}
+
+static void em_folds(struct loader *L, struct triage *t, json_t *o)
+{
+	const char *k;
+	json_t *v;
+	char p[PATH_LEN], b[64];
+
+	json_object_foreach(o, k, v)
+	{
+		int rc;
+
+		join(p, "fold", k);
+		if (!json_is_string(v)) {
+			lerr(L, p, "must be a string");
+			continue;
+		}
+		rc = triage_add_fold(t, k, json_string_value(v));
+		if (rc == WL_EBADREQ)
+			lerr(L, p,
+			     "must fold one phrase into another, "
+			     "different one");
+		else if (rc == WL_ECONFLICT)
+			lerr(L, p, "\"%s\" is folded twice",
+			     san(b, sizeof(b), k));
+		else if (rc == WL_ETOOBIG)
+			lerr(L, p, "more than %d folds", TRIAGE_FOLDS_MAX);
+		else if (rc != WL_OK)
+			lerr(L, p, "out of memory");
+	}
+}
+
+static void em_markers_load(struct loader *L, struct triage *t, json_t *o)
+{
+	const char *k;
+	json_t *v;
+	char p[PATH_LEN], q[PATH_LEN];
+
+	json_object_foreach(o, k, v)
+	{
+		size_t m;
+
+		if (strcmp(k, "$comment") == 0)
+			continue;
+		for (m = 0; m < WL_ARRAY_LEN(em_markers); m++)
+			if (strcmp(em_markers[m].key, k) == 0)
+				break;
+		join(p, "markers", k);
+		if (m == WL_ARRAY_LEN(em_markers)) {
+			lerr(L, p,
+			     "unknown marker class (negation, neutral, "
+			     "present, past, prevention, hypothetical, "
+			     "planned)");
+			continue;
+		}
+		if (!json_is_array(v)) {
+			lerr(L, p, "must be an array of words");
+			continue;
+		}
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			join_idx(q, p, i);
+			em_word(L, t, json_array_get(v, i), q,
+				em_markers[m].role, -1, k);
+		}
+	}
+}
+
+static void em_concepts(struct loader *L, struct triage *t, json_t *o)
+{
+	const char *k;
+	json_t *v;
+	char p[PATH_LEN], q[PATH_LEN];
+
+	json_object_foreach(o, k, v)
+	{
+		int idx, rc;
+
+		if (strcmp(k, "$comment") == 0)
+			continue;
+		join(p, "concepts", k);
+		if (!name_ok(k)) {
+			lerr(L, p, "name must match ^[a-z][a-z0-9_]{0,39}$");
+			continue;
+		}
+		if (!json_is_array(v) || json_array_size(v) == 0) {
+			lerr(L, p, "must be an array of at least one word");
+			continue;
+		}
+		rc = triage_concept(t, k, &idx);
+		if (rc == WL_ETOOBIG) {
+			lerr(L, p, "more than %d concepts",
+			     TRIAGE_CONCEPTS_MAX);
+			return;
+		}
+		if (rc != WL_OK) {
+			lerr(L, p, "out of memory");
+			return;
+		}
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			join_idx(q, p, i);
+			em_word(L, t, json_array_get(v, i), q, TRIAGE_CONCEPT,
+				idx, k);
+		}
+	}
+}
+
+/* "page": [["heat", "symptom"], ["co_direct"], ["smoke", "!heat"]]: each
+ * condition the concepts that must all be there, "!name" one that must
+ * not be. */
+static void em_conds(struct loader *L, struct triage *t, int kind, json_t *a,
+		     const char *path, enum triage_tier tier)
+{
+	char p[PATH_LEN], q[PATH_LEN], b[64];
+
+	if (!json_is_array(a) || json_array_size(a) == 0) {
+		lerr(L, path,
+		     "must be an array of conditions, each an array "
+		     "of concept names");
+		return;
+	}
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *c = json_array_get(a, i);
+		uint64_t set = 0, not = 0;
+		bool ok = true;
+
+		join_idx(p, path, i);
+		if (!json_is_array(c) || json_array_size(c) == 0) {
+			lerr(L, p, "must be an array of concept names");
+			continue;
+		}
+		for (size_t j = 0; j < json_array_size(c); j++) {
+			const char *n = json_string_value(json_array_get(c, j));
+			bool neg = n && n[0] == '!';
+			int idx = n ? triage_concept_find(t, n + neg) : -1;
+
+			join_idx(q, p, j);
+			if (idx < 0) {
+				lerr(L, q, "unknown concept \"%s\"",
+				     n ? san(b, sizeof(b), n) : "");
+				ok = false;
+				continue;
+			}
+			if (neg)
+				not |= 1ull << idx;
+			else
+				set |= 1ull << idx;
+		}
+		if (!ok)
+			continue;
+		if (set == 0 || (set & not ))
+			lerr(L, p,
+			     "needs a concept that must be there, and none "
+			     "both with and without \"!\"");
+		else if (triage_add_cond(t, kind, tier, set, not ) != WL_OK)
+			lerr(L, p, "more than %d conditions", TRIAGE_CONDS_MAX);
+	}
+}
+
+static void em_kind(struct loader *L, struct flow_set *fs, json_t *k,
+		    const char *p)
+{
+	static const struct key_spec kind_spec[] = {
+	    {"id", JT_STR, true},	   {"name", JT_TEXT, true},
+	    {"number", JT_STR, true},	   {"page", JT_ARR, true},
+	    {"ask", JT_ARR, false},	   {"question", JT_TEXT, false},
+	    {"demoted_by", JT_ARR, false}, {"advice", JT_TEXT, true},
+	};
+	struct flow_em_kind *e = &fs->em[fs->n_em];
+	unsigned demoted = TRIAGE_BY_PAST | TRIAGE_BY_PREVENT;
+	char q[PATH_LEN], r[PATH_LEN], b[64];
+	json_t *v;
+	int idx;
+
+	if (!json_is_object(k)) {
+		lerr(L, p, "must be an object");
+		return;
+	}
+	if (!check_keys(L, k, p, kind_spec, WL_ARRAY_LEN(kind_spec)))
+		return;
+	if ((v = json_object_get(k, "demoted_by"))) {
+		demoted = 0;
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			const char *n = json_string_value(json_array_get(v, i));
+			size_t m;
+
+			for (m = 0; n && m < WL_ARRAY_LEN(em_markers); m++)
+				if (em_markers[m].demotes &&
+				    strcmp(em_markers[m].key, n) == 0)
+					break;
+			join(q, p, "demoted_by");
+			if (!n || m == WL_ARRAY_LEN(em_markers)) {
+				join_idx(r, q, i);
+				lerr(L, r,
+				     "must be past, prevention or planned");
+				continue;
+			}
+			demoted |= em_markers[m].demotes;
+		}
+	}
+	if (triage_add_kind(fs->triage, demoted, &idx) != WL_OK) {
+		lerr(L, p, "out of memory");
+		return;
+	}
+	fs->n_em++;
+	e->id = strdup(json_string_value(json_object_get(k, "id")));
+	e->number = strdup(json_string_value(json_object_get(k, "number")));
+	join(q, p, "id");
+	if (!e->id || !name_ok(e->id))
+		lerr(L, q, "must match ^[a-z][a-z0-9_]{0,39}$");
+	for (size_t j = 0; j + 1 < fs->n_em && e->id; j++)
+		if (fs->em[j].id && strcmp(fs->em[j].id, e->id) == 0)
+			lerr(L, q, "duplicate kind id");
+	join(q, p, "number");
+	if (!e->number || !e->number[0] ||
+	    strspn(e->number, "0123456789") != strlen(e->number) ||
+	    strlen(e->number) > 12)
+		lerr(L, q, "must be a phone number such as 120");
+	join(q, p, "name");
+	load_text(L, json_object_get(k, "name"), q, &e->name, 0);
+	join(q, p, "advice");
+	/* the number is the point of the first reply: it must be there */
+	if (load_text(L, json_object_get(k, "advice"), q, &e->advice, 0) &&
+	    e->number && e->number[0] && !strstr(e->advice.zh, e->number)) {
+		join(r, q, "zh");
+		lerr(L, r, "does not give the number %s",
+		     san(b, sizeof(b), e->number));
+	}
+	join(q, p, "page");
+	em_conds(L, fs->triage, idx, json_object_get(k, "page"), q,
+		 TRIAGE_PAGE);
+	if ((v = json_object_get(k, "ask"))) {
+		join(q, p, "ask");
+		em_conds(L, fs->triage, idx, v, q, TRIAGE_ASK);
+		join(q, p, "question");
+		if (!json_object_get(k, "question"))
+			lerr(L, q, "missing: a kind that asks needs it");
+	}
+	if ((v = json_object_get(k, "question"))) {
+		join(q, p, "question");
+		if (load_text(L, v, q, &e->question, 0) && e->number &&
+		    e->number[0] && !strstr(e->question.zh, e->number)) {
+			join(r, q, "zh");
+			lerr(L, r, "does not give the number %s",
+			     san(b, sizeof(b), e->number));
+		}
+	}
+}
+
 static bool load_emergency(struct loader *L, struct flow_set *fs, json_t *root)
 {
 	static const struct key_spec top[] = {
-	    {"$schema", JT_STR, false},
-	    {"kinds", JT_ARR, true},
-	    {"reply", JT_TEXT, false},
+	    {"$schema", JT_STR, false},	 {"fold", JT_OBJ, false},
+	    {"markers", JT_OBJ, true},	 {"concepts", JT_OBJ, true},
+	    {"kinds", JT_ARR, true},	 {"reply", JT_TEXT, false},
 	    {"continue", JT_OBJ, false},
-	};
-	static const struct key_spec kind_spec[] = {
-	    {"id", JT_STR, true},
-	    {"keywords", JT_ARR, true},
-	    {"not", JT_ARR, false},
-	    {"advice", JT_TEXT, true},
 	};
 	static const struct key_spec cont_spec[] = {
 	    {"flow", JT_STR, true},
@@ -1564,7 +1852,8 @@ static bool load_emergency(struct loader *L, struct flow_set *fs, json_t *root)
 	};
 	json_t *kinds, *v;
 	size_t before = L->errors, cnt;
-	char p[PATH_LEN], q[PATH_LEN];
+	uint64_t used;
+	char p[PATH_LEN];
 
 	L->sms = true;
 	if (fs->em) {
@@ -1579,52 +1868,30 @@ static bool load_emergency(struct loader *L, struct flow_set *fs, json_t *root)
 		return false;
 	kinds = json_object_get(root, "kinds");
 	cnt = json_array_size(kinds);
-	if (cnt < 1 || cnt > 50) {
-		lerr(L, "kinds", "needs 1 to 50 kinds");
+	if (cnt < 1 || cnt > TRIAGE_KINDS_MAX) {
+		lerr(L, "kinds", "needs 1 to %d kinds", TRIAGE_KINDS_MAX);
 		return false;
 	}
 	fs->em = calloc(cnt, sizeof(*fs->em));
-	if (!fs->em) {
+	if (!fs->em || triage_new(&fs->triage) != WL_OK) {
 		lerr(L, "kinds", "out of memory");
 		return false;
 	}
+	/* folds first: every word after them is stored folded */
+	if ((v = json_object_get(root, "fold")))
+		em_folds(L, fs->triage, v);
+	em_markers_load(L, fs->triage, json_object_get(root, "markers"));
+	em_concepts(L, fs->triage, json_object_get(root, "concepts"));
 	for (size_t i = 0; i < cnt; i++) {
-		json_t *k = json_array_get(kinds, i);
-		struct flow_em_kind *e = &fs->em[fs->n_em];
-
 		join_idx(p, "kinds", i);
-		if (!json_is_object(k)) {
-			lerr(L, p, "must be an object");
-			continue;
-		}
-		if (!check_keys(L, k, p, kind_spec, WL_ARRAY_LEN(kind_spec)))
-			continue;
-		fs->n_em++;
-		e->id = strdup(json_string_value(json_object_get(k, "id")));
-		join(q, p, "id");
-		if (!e->id || !name_ok(e->id))
-			lerr(L, q, "must match ^[a-z][a-z0-9_]{0,39}$");
-		for (size_t j = 0; j + 1 < fs->n_em && e->id; j++)
-			if (fs->em[j].id && strcmp(fs->em[j].id, e->id) == 0)
-				lerr(L, q, "duplicate kind id");
-		join(q, p, "keywords");
-		if (json_array_size(json_object_get(k, "keywords")) == 0)
-			lerr(L, q, "needs at least one keyword");
-		if (load_words(L, json_object_get(k, "keywords"), q,
-			       FLOW_KEYWORDS_MAX, false, &e->keywords,
-			       &e->n_keywords))
-			e->kw_bare =
-			    bare_words(L, e->keywords, e->n_keywords, q);
-		if ((v = json_object_get(k, "not"))) {
-			join(q, p, "not");
-			if (load_words(L, v, q, FLOW_KEYWORDS_MAX, false,
-				       &e->nots, &e->n_nots))
-				e->not_bare =
-				    bare_words(L, e->nots, e->n_nots, q);
-		}
-		join(q, p, "advice");
-		load_text(L, json_object_get(k, "advice"), q, &e->advice, 0);
+		em_kind(L, fs, json_array_get(kinds, i), p);
 	}
+	used = triage_used(fs->triage);
+	for (size_t i = 0; i < triage_concept_count(fs->triage); i++)
+		if (!(used & (1ull << i))) {
+			join(p, "concepts", triage_concept_name(fs->triage, i));
+			lwarn(L, p, "no kind uses this concept");
+		}
 	if ((v = json_object_get(root, "reply")))
 		load_text(L, v, "reply", &fs->em_reply, 0);
 	if ((v = json_object_get(root, "continue")) &&

@@ -1118,51 +1118,53 @@ static bool is_word(const char *bare, const char *const *w, size_t n)
 	return false;
 }
 
-/* Emergency keyword in the message: its kind and the keyword. */
-static bool find_emergency(const struct flow_set *fs, const char *bare,
-			   size_t *kind, const char **kw)
+/* The emergency rules' reading of text (a NONE result when there are
+ * none or memory ran out). */
+static void triage(const struct run *r, const char *text,
+		   struct triage_result *res)
 {
-	for (size_t k = 0; k < fs->n_em; k++) {
-		const struct flow_em_kind *e = &fs->em[k];
-		char *b = strdup(bare);
-		bool hit = false;
-
-		if (!b)
-			return false;
-		/* 没有着火 is not a fire: blank out the negated phrases */
-		for (size_t i = 0; i < e->n_nots; i++) {
-			const char *nb = e->not_bare[i];
-			char *at;
-
-			while (nb[0] && (at = strstr(b, nb)))
-				memset(at, ' ', strlen(nb));
-		}
-		for (size_t i = 0; i < e->n_keywords && !hit; i++) {
-			const char *kb = e->kw_bare[i];
-
-			if (kb[0] && strstr(b, kb)) {
-				hit = true;
-				*kind = k;
-				*kw = e->keywords[i];
-			}
-		}
-		free(b);
-		if (hit)
-			return true;
+	if (!r->fs->triage || triage_match(r->fs->triage, text, res) != WL_OK) {
+		memset(res, 0, sizeof(*res));
+		res->kind = -1;
 	}
-	return false;
 }
 
-static void emergency(struct run *r, size_t k, const char *kw)
+/* Moves a live conversation to the emergency follow-up (where, which
+ * phone), keeping its case, urgency and fields: an emergency takes over
+ * any form. */
+static void em_takeover(struct run *r)
+{
+	json_t *answers = json_object();
+
+	if (!answers) {
+		r->oom = true;
+		return;
+	}
+	note_oom(r, json_object_set_new(answers, "trigger_text",
+					json_string(r->text)));
+	note_oom(r, json_object_set_new(r->sess, "answers", answers));
+	json_object_del(r->sess, "pf");
+	json_object_del(r->sess, "pick");
+	json_object_del(r->sess, "tries");
+	r->flow = r->fs->em_flow;
+	note_oom(r, json_object_set_new(r->sess, "flow",
+					json_string(r->fs->flows[r->flow].id)));
+}
+
+static void emergency(struct run *r, size_t k, const char *words)
 {
 	const struct flow_em_kind *e = &r->fs->em[k];
 	const struct flow *f = cur_flow(r);
 	json_t *extra;
 	bool live = r->sess != NULL;
+	char label[160];
 
+	json_object_del(r->sess, "emq");
+	json_object_del(r->sess, "emq_own");
 	say_text(r, &e->advice);
-	effect(r, json_pack("{s:s,s:s,s:s,s:s}", "type", "emergency", "kind",
-			    kw, "class", e->id, "text", r->text));
+	effect(r, json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", "emergency",
+			    "kind", words, "class", e->id, "name", e->name.zh,
+			    "text", r->text));
 	if (!live && r->fs->em_flow >= 0) {
 		/* go on asking where, so that help finds the place */
 		r->sess = new_session(r, r->fs->em_flow);
@@ -1178,9 +1180,10 @@ static void emergency(struct run *r, size_t k, const char *kw)
 						json_string("urgent")));
 		note_oom(r, json_object_set_new(r->sess, "em", json_true()));
 	}
-	extra =
-	    json_pack("{s:s,s:s,s:s,s:s}", "category", "紧急情况", "emergency",
-		      kw, "emergency_class", e->id, "emergency_text", r->text);
+	snprintf(label, sizeof(label), "%s：%s", e->name.zh, words);
+	extra = json_pack("{s:s,s:s,s:s,s:s}", "category", "紧急情况",
+			  "emergency", label, "emergency_class", e->id,
+			  "emergency_text", r->text);
 	if (!extra) {
 		r->oom = true;
 		return;
@@ -1204,7 +1207,8 @@ static void emergency(struct run *r, size_t k, const char *kw)
 		say(r, msg(r, MSG_EM_REPLY));
 	if (!r->sess)
 		return;
-	if (live) {
+	if (live && (r->fs->em_flow < 0 || r->flow == r->fs->em_flow)) {
+		/* already giving the details: go on where it was */
 		int node = flow_node_find(
 		    f, json_string_value(json_object_get(r->sess, "node")));
 
@@ -1212,7 +1216,100 @@ static void emergency(struct run *r, size_t k, const char *kw)
 			wait_at(r, &f->nodes[node]);
 		return;
 	}
+	if (live)
+		em_takeover(r);
 	run_from(r, r->fs->em_node);
+}
+
+/* Maybe an emergency: the safety line and one question. The answer is
+ * read by em_confirm(); the conversation, if any, waits meanwhile. */
+static void em_ask(struct run *r, size_t k, const char *words)
+{
+	const struct flow_em_kind *e = &r->fs->em[k];
+	json_t *q;
+
+	if (!r->sess) {
+		if (r->fs->em_flow < 0 || r->fs->em_node < 0)
+			return;
+		/* a holder session, parked at the follow-up's first
+		 * question; it asks nothing itself */
+		r->sess = new_session(r, r->fs->em_flow);
+		if (!r->sess)
+			return;
+		note_oom(r, json_object_set_new(
+				json_object_get(r->sess, "answers"),
+				"trigger_text", json_string(r->text)));
+		note_oom(r, json_object_set_new(
+				r->sess, "node",
+				json_string(r->fs->flows[r->fs->em_flow]
+						.nodes[r->fs->em_node]
+						.id)));
+		note_oom(r,
+			 json_object_set_new(r->sess, "emq_own", json_true()));
+	}
+	q = json_pack("{s:s,s:s,s:s}", "kind", e->id, "words", words, "text",
+		      r->text);
+	if (!q) {
+		r->oom = true;
+		return;
+	}
+	note_oom(r, json_object_set_new(r->sess, "emq", q));
+	say_text(r, &e->question);
+}
+
+/* The answer to em_ask()'s question: a yes, or anything that with the
+ * first message (or on its own) looks like an emergency, pages now.
+ * Returns true when it paged; else the question is dropped. */
+static bool em_confirm(struct run *r)
+{
+	json_t *q = json_object_get(r->sess, "emq");
+	const char *first = json_string_value(json_object_get(q, "text"));
+	const char *kid = json_string_value(json_object_get(q, "kind"));
+	const char *words = json_string_value(json_object_get(q, "words"));
+	const char *saved = r->text;
+	struct triage_result both, alone;
+	struct buf b = BUF_INIT;
+	bool yes = false, paged = false;
+	char *bare = flow_bare(r->text);
+	size_t k;
+
+	for (k = 0; kid && k < r->fs->n_em; k++)
+		if (strcmp(r->fs->em[k].id, kid) == 0)
+			break;
+	if (!bare || !kid || k == r->fs->n_em) {
+		r->oom |= !bare;
+		goto out;
+	}
+	buf_addf(&b, "%s\n%s", first ? first : "", r->text);
+	if (b.oom) {
+		r->oom = true;
+		goto out;
+	}
+	if (strcmp(bare, "1") != 0 && flow_parse_yesno(r->text, &yes) != FP_OK)
+		yes = false;
+	if (strcmp(bare, "1") == 0)
+		yes = true;
+	triage(r, b.s, &both);
+	triage(r, r->text, &alone);
+	if (!yes && both.tier != TRIAGE_PAGE && alone.tier == TRIAGE_NONE)
+		goto out;
+	paged = true;
+	if (json_is_true(json_object_get(r->sess, "emq_own")))
+		end_session(r);
+	r->text = b.s;
+	if (both.tier == TRIAGE_PAGE)
+		emergency(r, (size_t)both.kind, both.words);
+	else
+		emergency(r, k, words ? words : "");
+	r->text = saved;
+out:
+	if (r->sess && !paged) {
+		json_object_del(r->sess, "emq");
+		json_object_del(r->sess, "emq_own");
+	}
+	free(bare);
+	buf_release(&b);
+	return paged;
 }
 
 /* ---- the entry points ---- */
@@ -1225,8 +1322,6 @@ int flow_step(const struct flow_set *fs, const struct wl_config *cfg,
 	json_int_t base = 0;
 	char *clean = NULL, *bare = NULL;
 	const struct flow *f;
-	size_t k;
-	const char *kw;
 	int rc, node = -1;
 
 	rc = run_init(&r, fs, cfg, session, in, out);
@@ -1260,9 +1355,76 @@ int flow_step(const struct flow_set *fs, const struct wl_config *cfg,
 		f = NULL;
 	}
 
-	if (!(f && f->staff_only) && find_emergency(fs, bare, &k, &kw)) {
-		emergency(&r, k, kw);
-		goto done;
+	if (!(f && f->staff_only)) {
+		struct triage_result t;
+
+		triage(&r, clean, &t);
+		if (t.tier == TRIAGE_PAGE) {
+			emergency(&r, (size_t)t.kind, t.words);
+			goto done;
+		}
+		if (r.sess && json_object_get(r.sess, "emq")) {
+			bool own =
+			    json_is_true(json_object_get(r.sess, "emq_own"));
+
+			if (em_confirm(&r))
+				goto done;
+			if (own) {
+				/* not an emergency after all: the first
+				 * message goes where it would have gone */
+				const char *first =
+				    json_string_value(json_object_get(
+					json_object_get(r.sess, "answers"),
+					"trigger_text"));
+				char *c2 = flow_clean(first ? first : "",
+						      FLOW_INPUT_MAX);
+				char *b2 = c2 ? flow_bare(c2) : NULL;
+
+				end_session(&r);
+				r.flow = -1;
+				f = NULL;
+				if (!c2 || !b2) {
+					free(c2);
+					free(b2);
+					rc = WL_ENOMEM;
+					goto out;
+				}
+				if (!is_word(bare, w_human,
+					     WL_ARRAY_LEN(w_human)) &&
+				    !is_word(bare, w_cancel,
+					     WL_ARRAY_LEN(w_cancel)) &&
+				    !is_word(bare, w_status,
+					     WL_ARRAY_LEN(w_status))) {
+					free(clean);
+					free(bare);
+					clean = c2;
+					bare = b2;
+					r.text = clean;
+				} else {
+					free(c2);
+					free(b2);
+				}
+			} else if (!is_word(bare, w_human,
+					    WL_ARRAY_LEN(w_human)) &&
+				   !is_word(bare, w_cancel,
+					    WL_ARRAY_LEN(w_cancel)) &&
+				   !is_word(bare, w_status,
+					    WL_ARRAY_LEN(w_status))) {
+				/* back to the question the form waits at */
+				wait_at(&r, &f->nodes[node]);
+				goto done;
+			}
+		} else if (t.tier == TRIAGE_ASK && !r.sess) {
+			em_ask(&r, (size_t)t.kind, t.words);
+			if (r.sess)
+				goto done;
+		} else if (t.tier == TRIAGE_ASK &&
+			   !is_word(bare, w_human, WL_ARRAY_LEN(w_human)) &&
+			   !is_word(bare, w_cancel, WL_ARRAY_LEN(w_cancel)) &&
+			   !is_word(bare, w_status, WL_ARRAY_LEN(w_status))) {
+			em_ask(&r, (size_t)t.kind, t.words);
+			goto done;
+		}
 	}
 	if (is_word(bare, w_human, WL_ARRAY_LEN(w_human))) {
 		handover(&r, "asked", NULL);

@@ -286,11 +286,12 @@ def test_emergency_pages_every_level(env):
     assert "120" in advice and "窗" in advice, advice
     no = env.redis.cmd("ZRANGE", "wl:cases", 0, -1)[-1]
     assert env.redis.cmd("HGET", "wl:case:" + no, "urgency") == "urgent"
-    # Once the place is known, the community hears of it too.
-    c.send("13900000004", "惠丰")
+    # As soon as the place is known, the community hears of it too.
+    out = c.send("13900000004", "惠丰")
+    assert "duty-hd" in {m["to"] for m in out}, out
     c.send("13900000004", "幸福小区5号楼")
     out = c.send("13900000004", "本机")
-    assert "duty-hd" in {m["to"] for m in out}, out
+    assert "已补充到工单" in " ".join(m["text"] for m in out), out
     assert env.redis.cmd("HGET", "wl:case:" + no, "area") == "c-hd"
 
 

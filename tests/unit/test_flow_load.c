@@ -226,26 +226,32 @@ static void test_real_flows_clean(void **state)
 	diag_release(&d);
 }
 
-static void test_emergency_keywords(void **state)
+static void test_emergency_rules(void **state)
 {
-	static const char *const must[] = {
-	    "煤气中毒", "一氧化碳", "晕倒", "昏迷", "着火",	"火灾",
-	    "冻伤",	"喘不上气", "断电", "断气", "没有暖气",
+	static const char *const kinds[] = {
+	    "fire",    "co",	   "gas",     "unconscious",
+	    "medical", "freezing", "no_heat",
 	};
 	struct wl_diag d;
 	struct flow_set *fs = tf_load_real(&d);
 
 	(void)state;
 	assert_non_null(fs);
-	for (size_t i = 0; i < WL_ARRAY_LEN(must); i++) {
+	assert_non_null(fs->triage);
+	assert_int_equal(fs->n_em, triage_kind_count(fs->triage));
+	for (size_t i = 0; i < WL_ARRAY_LEN(kinds); i++) {
 		bool found = false;
 
 		for (size_t k = 0; k < fs->n_em; k++)
-			for (size_t j = 0; j < fs->em[k].n_keywords; j++)
-				if (strcmp(fs->em[k].keywords[j], must[i]) == 0)
-					found = true;
+			if (strcmp(fs->em[k].id, kinds[i]) == 0) {
+				found = true;
+				/* the loader holds every advice to its number
+				 */
+				assert_non_null(strstr(fs->em[k].advice.zh,
+						       fs->em[k].number));
+			}
 		if (!found)
-			fail_msg("emergency keyword %s missing", must[i]);
+			fail_msg("emergency kind %s missing", kinds[i]);
 	}
 	flow_set_free(fs);
 	diag_release(&d);
@@ -296,7 +302,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_flows),
 	    cmocka_unit_test(test_bad_emergency_dir),
 	    cmocka_unit_test(test_real_flows_clean),
-	    cmocka_unit_test(test_emergency_keywords),
+	    cmocka_unit_test(test_emergency_rules),
 	    cmocka_unit_test(test_load_string),
 	    cmocka_unit_test(test_missing_dir),
 	};

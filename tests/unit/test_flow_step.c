@@ -90,18 +90,20 @@ static void test_emergency_mid_flow(void **state)
 	assert_string_equal(json_string_value(json_object_get(c, "urgency")),
 			    "urgent");
 	assert_true(json_is_true(json_object_get(c, "session_case")));
-	/* the conversation is kept, at the same question */
+	/* the emergency takes the conversation over: where, then a phone */
 	assert_non_null(s);
 	assert_string_equal(json_string_value(json_object_get(s, "node")),
-			    "name");
+			    "where");
 	assert_string_equal(json_string_value(json_object_get(s, "flow")),
-			    "help");
+			    "emergency_followup");
 	json_decref(e);
-	/* a second emergency updates the same case */
+	/* a second emergency updates the same case and keeps the question */
 	e = say_to(&s, "着火了", T0_MS + 2000);
 	assert_int_equal(tf_count(e, "case_open"), 0);
 	assert_int_equal(tf_count(e, "case_update"), 1);
 	assert_int_equal(tf_count(e, "emergency"), 1);
+	assert_string_equal(json_string_value(json_object_get(s, "node")),
+			    "where");
 	json_decref(e);
 	json_decref(s);
 }
