@@ -350,6 +350,7 @@ static const struct opt opt_table[] = {
 	{ .kind = K_SLA, .name = "warn_before_s", .type = T_ANY },
 	{ .kind = K_SLA, .name = "escalate_after_s", .type = T_ANY },
 	{ .kind = K_SLA, .name = "calendar", .type = T_ANY },
+	{ .kind = K_SLA, .name = "english", .type = T_ANY },
 
 	{ .kind = K_CHANNEL, .name = "id", .type = T_STR, .flags = F_REQ,
 	  .min = 1, .max = 32, .at = CH(id), .check = chk_channel_id },

@@ -176,6 +176,9 @@ struct sla_conf {
 	struct sla_calendar cal;
 	/* The offset used to show times in alert texts. */
 	int32_t display_offset_s;
+	/* "english": true adds an English line to every alert; staff read
+	 * Chinese only otherwise. */
+	bool english;
 	/* The clock table: table[clock][event] is an enum sla_action. */
 	uint8_t table[SLA_N_CLOCKS][SLA_N_EVENTS];
 };

@@ -589,12 +589,19 @@ int sla_conf_from_json(json_t *sla, const char *default_tz,
 			read_ladder(&r, v, path, &conf->normal);
 		} else if (strcmp(key, "calendar") == 0) {
 			cal = v;
+		} else if (strcmp(key, "english") == 0) {
+			if (json_is_boolean(v))
+				conf->english = json_is_true(v);
+			else
+				rd_err(&r, path,
+				       "expected true or false, got %s",
+				       sla_json_type(v));
 		} else {
 			sla_quote(q, sizeof(q), key);
 			rd_err(&r, path,
 			       "unknown key %s (known: respond_s, handle_s, "
 			       "feedback_s, urgent, warn_before_s, "
-			       "escalate_after_s, calendar)",
+			       "escalate_after_s, calendar, english)",
 			       q);
 		}
 	}
@@ -1281,7 +1288,7 @@ static const char *const zh_levels[] = {"一", "二", "三", "四",
 int sla_fire_text(const struct sla_conf *conf, const struct sla_fire *f,
 		  int64_t now, char *buf, size_t size)
 {
-	char due[32], zspan[64], espan[64], elate[72];
+	char due[32], zspan[64], espan[64], elate[72], en[256];
 	const char *label, *name, *urgent, *wt_zh, *wt_en;
 	const struct sla_calendar *cal;
 	int64_t late;
@@ -1303,18 +1310,18 @@ int sla_fire_text(const struct sla_conf *conf, const struct sla_fire *f,
 		format_span(f->deadline_ms > now ? f->deadline_ms - now : 0,
 			    zspan, sizeof(zspan), espan, sizeof(espan));
 		len = snprintf(buf, size,
-			       "【%s时限预警】案件 %s 的%s时限 %s 到期，还剩"
-			       "%s，请尽快处理。\n"
-			       "Case %s: %s deadline %s, %s left.",
-			       urgent, f->case_no, label, due, zspan,
-			       f->case_no, name, due, espan);
+			       "【%s时限预警】工单 %s 的%s时限 %s 到期，还剩"
+			       "%s，请尽快处理。",
+			       urgent, f->case_no, label, due, zspan);
+		snprintf(en, sizeof(en), "Case %s: %s deadline %s, %s left.",
+			 f->case_no, name, due, espan);
 		break;
 	case SLA_BREACH:
 		len = snprintf(buf, size,
-			       "【%s已超时】案件 %s 未在时限内%s（时限 %s）。\n"
-			       "Case %s missed its %s deadline (%s).",
-			       urgent, f->case_no, label, due, f->case_no, name,
-			       due);
+			       "【%s已超时】工单 %s 未在时限内%s（时限 %s）。",
+			       urgent, f->case_no, label, due);
+		snprintf(en, sizeof(en), "Case %s missed its %s deadline (%s).",
+			 f->case_no, name, due);
 		break;
 	case SLA_ESCALATE:
 		if (f->level < 1 || f->level > (int)WL_ARRAY_LEN(zh_levels))
@@ -1331,19 +1338,26 @@ int sla_fire_text(const struct sla_conf *conf, const struct sla_fire *f,
 				    sizeof(espan));
 			snprintf(elate, sizeof(elate), "%s ", espan);
 		}
-		len =
-		    snprintf(buf, size,
-			     "【%s超时督办·%s级】案件 %s %s已超时%s%s（时限 "
-			     "%s），请督促处理。%s\n"
-			     "Escalation level %d: case %s is %soverdue on "
-			     "%s%s (deadline %s).%s",
-			     urgent, zh_levels[f->level - 1], f->case_no, label,
-			     zspan, wt_zh, due,
-			     f->release ? "案件已退回待办池，请重新认领。" : "",
-			     f->level, f->case_no, elate, name, wt_en, due,
-			     f->release ? " Released back to the pool." : "");
+		len = snprintf(buf, size,
+			       "【%s超时督办·%s级】工单 %s %s已超时%s%s（时限 "
+			       "%s），请督促处理。%s",
+			       urgent, zh_levels[f->level - 1], f->case_no,
+			       label, zspan, wt_zh, due,
+			       f->release ? "工单已退回待认领，请重新认领。"
+					  : "");
+		snprintf(en, sizeof(en),
+			 "Escalation level %d: case %s is %soverdue on %s%s "
+			 "(deadline %s).%s",
+			 f->level, f->case_no, elate, name, wt_en, due,
+			 f->release ? " Released back to the pool." : "");
 		break;
 	default: return WL_EBADREQ;
+	}
+	/* English only where the configuration asks for it. */
+	if (conf->english && len >= 0) {
+		if ((size_t)len + 1 < size)
+			snprintf(buf + len, size - (size_t)len, "\n%s", en);
+		len += 1 + (int)strlen(en);
 	}
 	/* Cut short: end on a whole character. */
 	if (len > 0 && (size_t)len >= size && size > 1) {

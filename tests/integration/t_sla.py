@@ -5,6 +5,7 @@ doubles nothing; a case handled in time alerts nobody."""
 
 import collections
 import json
+import re
 import threading
 import time
 
@@ -37,7 +38,8 @@ def sla_events(env, no):
 
 
 def alerts(env, since=0):
-    return [m for m in env.cb.messages()[since:] if "案件" in m["text"]]
+    return [m for m in env.cb.messages()[since:]
+            if re.match(r"【(紧急·)?(时限预警|已超时|超时督办)", m["text"])]
 
 
 def step(env, c, d, seconds):
@@ -178,7 +180,7 @@ def _mass(env, kill_one):
     # a case, each its own outbound message.
     ids = collections.Counter(m["id"] for m in got)
     assert len(ids) == 5 * n_cases, len(ids)
-    per_case = collections.Counter(m["text"].split("案件 ")[1].split(" ")[0] for m in got
+    per_case = collections.Counter(m["text"].split("工单 ")[1].split(" ")[0] for m in got
                                    if m["id"] in ids)
     if not kill_one:
         # Nobody died: every message was delivered exactly once.

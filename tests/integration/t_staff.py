@@ -152,6 +152,11 @@ def test_digest_reads_every_open_case(env):
                        if "逾期工单日报" in m["text"] or "共 " in m["text"])
     assert "共 301 件" in digest, digest[-300:]
     assert "3001" in digest and "3300" in digest and "3301 " not in digest
+    # The alerts of the one case with clocks: Chinese only, 工单.
+    alerts = [m["text"] for m in env.cb.messages(to="duty-hd")
+              if m["text"].startswith("【") and "时限" in m["text"]]
+    assert alerts and all(("工单 " + first) in t and "Case" not in t
+                          and "案件" not in t for t in alerts), alerts
     # 逾期 in chat counts the same way.
     assert "共 301 件" in c.say("u-chen", "逾期")
 

@@ -944,14 +944,21 @@ static void test_fire_text(void **state)
 	len = sla_fire_text(&conf, f, f->at_ms, text, sizeof(text));
 	assert_int_equal(len, (int)strlen(text));
 	assert_string_equal(text,
-			    "【时限预警】案件 1042 的响应时限 2026-01-05 10:00 "
+			    "【时限预警】工单 1042 的响应时限 2026-01-05 10:00 "
+			    "到期，还剩30分钟，请尽快处理。");
+	/* English only where the configuration asks for it. */
+	conf.english = true;
+	len = sla_fire_text(&conf, f, f->at_ms, text, sizeof(text));
+	assert_int_equal(len, (int)strlen(text));
+	assert_string_equal(text,
+			    "【时限预警】工单 1042 的响应时限 2026-01-05 10:00 "
 			    "到期，还剩30分钟，请尽快处理。\n"
 			    "Case 1042: respond deadline 2026-01-05 10:00, "
 			    "30 min left.");
 
 	f = get_fire(fires, n, "1042:respond:breach:0:1");
 	sla_fire_text(&conf, f, f->at_ms, text, sizeof(text));
-	assert_string_equal(text, "【已超时】案件 1042 未在时限内响应（时限 "
+	assert_string_equal(text, "【已超时】工单 1042 未在时限内响应（时限 "
 				  "2026-01-05 10:00）。\n"
 				  "Case 1042 missed its respond deadline "
 				  "(2026-01-05 10:00).");
@@ -959,7 +966,7 @@ static void test_fire_text(void **state)
 	f = get_fire(fires, n, "1042:handle:escalate:2:1");
 	sla_fire_text(&conf, f, f->at_ms + 5 * MIN_MS, text, sizeof(text));
 	assert_string_equal(text,
-			    "【超时督办·二级】案件 1042 处置已超时1小时5分钟（"
+			    "【超时督办·二级】工单 1042 处置已超时1小时5分钟（"
 			    "时限 2026-01-06 09:00），请督促处理。\n"
 			    "Escalation level 2: case 1042 is 1 h 5 min "
 			    "overdue on handle (deadline 2026-01-06 09:00).");
@@ -967,7 +974,7 @@ static void test_fire_text(void **state)
 	/* Level 1 comes with the breach: no lateness to name yet. */
 	f = get_fire(fires, n, "1042:respond:escalate:1:1");
 	sla_fire_text(&conf, f, f->at_ms, text, sizeof(text));
-	assert_string_equal(text, "【超时督办·一级】案件 1042 响应已超时（时限 "
+	assert_string_equal(text, "【超时督办·一级】工单 1042 响应已超时（时限 "
 				  "2026-01-05 10:00），请督促处理。\n"
 				  "Escalation level 1: case 1042 is overdue on "
 				  "respond (deadline 2026-01-05 10:00).");
@@ -986,7 +993,8 @@ static void test_fire_text_release_calendar_urgent(void **state)
 {
 	static const char json[] =
 	    "{\"escalate_after_s\": [{\"after_s\": 0, \"release\": true}],"
-	    " \"calendar\": {\"applies_to\": [\"respond\"]}}";
+	    " \"calendar\": {\"applies_to\": [\"respond\"]}, \"english\": "
+	    "true}";
 	struct sla_conf conf;
 	struct sla_state st;
 	struct sla_fire f;
@@ -1002,9 +1010,9 @@ static void test_fire_text_release_calendar_urgent(void **state)
 	/* Due Monday 09:00 (30 min on Friday, 30 on Monday); an hour of
 	 * working time late at Monday 10:00. */
 	assert_string_equal(
-	    text, "【超时督办·一级】案件 9 响应已超时1小时（按工作时间"
-		  "计）（时限 2026-01-12 09:00），请督促处理。案件已"
-		  "退回待办池，请重新认领。\n"
+	    text, "【超时督办·一级】工单 9 响应已超时1小时（按工作时间"
+		  "计）（时限 2026-01-12 09:00），请督促处理。工单已"
+		  "退回待认领，请重新认领。\n"
 		  "Escalation level 1: case 9 is 1 h overdue on "
 		  "respond (working time) (deadline 2026-01-12 "
 		  "09:00). Released back to the pool.");
@@ -1016,7 +1024,7 @@ static void test_fire_text_release_calendar_urgent(void **state)
 	assert_int_equal(sla_fire_complete(&conf, &st, &f), WL_OK);
 	sla_fire_text(&conf, &f, f.at_ms, text, sizeof(text));
 	assert_non_null(strstr(text,
-			       "【紧急·已超时】案件 9 未在时限内响应（时限 "
+			       "【紧急·已超时】工单 9 未在时限内响应（时限 "
 			       "2026-01-09 16:10）"));
 }
 
@@ -1128,7 +1136,7 @@ static void test_conf_errors(void **state)
 	    "t.json: sla.handle_s: expected integer, got real",
 	    "t.json: sla.respnd_s: unknown key \"respnd_s\" (known: "
 	    "respond_s, handle_s, feedback_s, urgent, warn_before_s, "
-	    "escalate_after_s, calendar)",
+	    "escalate_after_s, calendar, english)",
 	    NULL};
 	static const char *const warns[] = {
 	    "t.json: sla.warn_before_s[1]: 600 is listed twice",
