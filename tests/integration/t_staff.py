@@ -162,7 +162,7 @@ def test_digest_reads_every_open_case(env):
 
 
 def hazard_case(c, env, frm):
-    for t in ["楼道电线老化了 老冒火花", "惠丰", "幸福小区5号楼", "跳过"]:
+    for t in ["楼道电线老化了 外皮都破了", "惠丰", "幸福小区5号楼", "跳过"]:
         c.send(frm, t)
     out = c.send(frm, frm)
     nos = env.redis.cmd("ZRANGE", "wl:case:open:demo:" + frm, 0, -1)
@@ -176,11 +176,11 @@ def test_case_card_and_plain_chinese(env):
     c = Chat(env, d)
     no, out = hazard_case(c, env, "13900000021")
     notice = "\n".join(m["text"] for m in out if m["to"] == "duty-hd")
-    assert "楼道电线老化了 老冒火花" in notice, out
+    assert "楼道电线老化了 外皮都破了" in notice, out
     assert "工单" in notice and "案件" not in notice
     assert "已认领" in c.say("u-liu", "认领 " + no)
     card = c.say("u-liu", "查看 " + no)
-    assert "居民说：" in card and "楼道电线老化了 老冒火花" in card, card
+    assert "居民说：" in card and "楼道电线老化了 外皮都破了" in card, card
     assert "来源：安全隐患报告" in card, card
     for internal in ("flow:", "c-hd", "g-hd", "sla_", "staff:"):
         assert internal not in card, (internal, card)
@@ -204,9 +204,9 @@ def test_case_card_and_plain_chinese(env):
     assert "已办结" in c.say("u-liu", "办结 %s 棉被 1人次" % n2)
     c.send(r, "否")           # not solved
     c.send(r, "不满意")
-    out = c.send(r, "我妈还是头疼 没人来看过")
+    out = c.send(r, "屋里还是冷 没人来看过")
     told = "\n".join(m["text"] for m in out if m["to"] == "u-liu")
-    assert "我妈还是头疼 没人来看过" in told, out
+    assert "屋里还是冷 没人来看过" in told, out
     # A visit's problem, plan and deadline reach the duty chat.
     out = []
     for t in VISIT:
@@ -215,9 +215,9 @@ def test_case_card_and_plain_chinese(env):
     assert "发现问题：缺棉被，煤不够" in visit, visit
     # The ledgers carry the resident's own words.
     status, body = d.admin("GET", "/api/v1/reports/needs")
-    assert status == 200 and "楼道电线老化了 老冒火花" in body, body[:400]
+    assert status == 200 and "楼道电线老化了 外皮都破了" in body, body[:400]
     status, body = d.admin("GET", "/api/v1/reports/problems")
-    assert status == 200 and "楼道电线老化了 老冒火花" in body, body[:400]
+    assert status == 200 and "楼道电线老化了 外皮都破了" in body, body[:400]
 
 
 def test_resident_withdraws(env):
