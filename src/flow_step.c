@@ -1415,15 +1415,12 @@ int flow_step(const struct flow_set *fs, const struct wl_config *cfg,
 				goto done;
 			}
 		} else if (t.tier == TRIAGE_ASK && !r.sess) {
+			/* in a conversation a maybe is an answer (我妈还是
+			 * 头疼 in a follow-up): only a clear emergency
+			 * interrupts it */
 			em_ask(&r, (size_t)t.kind, t.words);
 			if (r.sess)
 				goto done;
-		} else if (t.tier == TRIAGE_ASK &&
-			   !is_word(bare, w_human, WL_ARRAY_LEN(w_human)) &&
-			   !is_word(bare, w_cancel, WL_ARRAY_LEN(w_cancel)) &&
-			   !is_word(bare, w_status, WL_ARRAY_LEN(w_status))) {
-			em_ask(&r, (size_t)t.kind, t.words);
-			goto done;
 		}
 	}
 	if (is_word(bare, w_human, WL_ARRAY_LEN(w_human))) {
