@@ -414,7 +414,7 @@ static int api_case_get(struct http_ctx *h)
 	const char *no = h->path + strlen("/api/v1/cases/");
 	char key[160];
 	const char *hget[] = {"HGETALL", key};
-	const char *xr[] = {"XRANGE", key, "-", "+", "COUNT", "1000"};
+	const char *tlv[] = {store_prefix(), no, "1000"};
 	redisReply *r = NULL, *t = NULL;
 	json_t *o, *tl;
 	size_t n = strlen(no);
@@ -448,9 +448,8 @@ static int api_case_get(struct http_ctx *h)
 			return WL_OK;
 		}
 	}
-	snprintf(key, sizeof(key), "%scase:%s:tl", store_prefix(), no);
 	tl = json_array();
-	if (store_command(&t, 6, xr, NULL) == WL_OK &&
+	if (store_eval(STORE_CASE_TIMELINE, 3, tlv, NULL, &t) == WL_OK &&
 	    t->type == REDIS_REPLY_ARRAY) {
 		for (size_t i = 0; i < t->elements; i++) {
 			const redisReply *e = t->element[i];

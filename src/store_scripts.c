@@ -26,7 +26,9 @@
  *   ob:depth                    messages queued and not yet done
  *   case:seq                    the last case number (starts at 1000)
  *   case:{no}                   hash: the case; v is its version
- *   case:{no}:tl                stream: the case's timeline (who, what, when)
+ *   case:{no}:tl                list of JSON {at, who, what, detail}: the
+ *                               case's timeline, oldest first (a stream
+ *                               in data written before; still read)
  *   cases                       zset: case number -> created (ms)
  *   cases:st:{status}           zset: case number -> created, per status
  *   cases:st:{status}:area:{a}  the same, the cases whose area is a
@@ -57,6 +59,7 @@ static const char *const store_script_names[STORE_SCRIPT_COUNT] = {
     [STORE_REPORT_FETCH] = "report_fetch",
     [STORE_CASE_INDEX] = "case_index",
     [STORE_CASE_REINDEX] = "case_reindex",
+    [STORE_CASE_TIMELINE] = "case_timeline",
 };
 
 const char *store_script_name(enum store_script s)

@@ -6,6 +6,7 @@
 -- Returns {"CREATED", no} | {"EXISTS", no}.
 --@include lib/enqueue.lua
 --@include lib/index.lua
+--@include lib/timeline.lua
 --@include lib/cases.lua
 local d = cjson.decode(ARGV[2])
 local ek = p .. 'case:ext:' .. d.ext_ref

@@ -10,6 +10,7 @@
 -- Returns {"OK", n_out, session case no or ""} | {"DUP"} | {"CONFLICT"}.
 --@include lib/enqueue.lua
 --@include lib/index.lua
+--@include lib/timeline.lua
 --@include lib/cases.lua
 local d = cjson.decode(ARGV[2])
 local now = d.now

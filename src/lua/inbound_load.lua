@@ -10,6 +10,7 @@
 --   the listed cases (hashes, oldest first),
 --   the count of each status in the list's scope ({} without a list):
 --   {new, claimed, resolved, closed, cancelled}}.
+--@include lib/timeline.lua
 local p = ARGV[1]
 --@include lib/index.lua
 local who = ARGV[2] .. ':' .. ARGV[3]
@@ -18,8 +19,7 @@ local s = redis.call('HMGET', p .. 'session:' .. who, 'v', 'data')
 local c, tl = {}, {}
 if ARGV[5] ~= '' then
   c = redis.call('HGETALL', p .. 'case:' .. ARGV[5])
-  tl = redis.call('XREVRANGE', p .. 'case:' .. ARGV[5] .. ':tl',
-    '+', '-', 'COUNT', 8)
+  tl = tl_read(ARGV[5], 8, true)
 end
 local mine = {}
 for _, no in ipairs(redis.call('ZREVRANGE', p .. 'case:open:' .. who,

@@ -6,6 +6,7 @@
 -- ARGV: 1 prefix, 2 kind ("case" | "visit"), 3 min score, 4 max score,
 --       5 offset, 6 count.
 -- Returns {{id, {field, value, ...}}, ...}.
+--@include lib/timeline.lua
 local p, kind = ARGV[1], ARGV[2]
 local z = p .. (kind == 'case' and 'cases' or 'visits')
 local ids = redis.call('ZRANGEBYSCORE', z, ARGV[3], ARGV[4],
@@ -20,8 +21,7 @@ for _, id in ipairs(ids) do
       if h[i] == 'feedback_at' then fb = true end
     end
     if st == 'closed' and not fb then
-      local tl = redis.call('XREVRANGE', p .. 'case:' .. id ..
-        ':tl', '+', '-', 'COUNT', 50)
+      local tl = tl_read(id, 50, true)
       for _, e in ipairs(tl) do
         local f, what, at = e[2], nil, nil
         for i = 1, #f, 2 do

@@ -331,8 +331,8 @@ def test_reports_over_the_admin_api(env):
     # ledger takes the time of the feedback event on the timeline.
     v1 = nos["visit"][0]
     at = int(hget(env, v1, "resolved_at")) + 3600 * 1000
-    env.redis.cmd("XADD", "wl:case:%s:tl" % v1, "*", "at", at, "who", "13900000009",
-                  "what", "feedback", "detail", "居民回访反馈")
+    env.redis.cmd("RPUSH", "wl:case:%s:tl" % v1, json.dumps(
+        {"at": str(at), "who": "13900000009", "what": "feedback", "detail": "居民回访反馈"}))
     env.redis.cmd("HSET", "wl:case:" + v1, "status", "closed", "solved", "是",
                   "satisfaction", "满意")
     status, body = d.admin("GET", "/api/v1/reports/problems" + q)

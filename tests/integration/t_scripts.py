@@ -118,6 +118,29 @@ def test_inbound_load_and_commit(env):
     assert s.cmd("XLEN", P + "inbox") == 1
 
 
+def test_case_timeline_list_and_legacy_stream(env):
+    s = Scripts(env.redis)
+    assert s("inbound_commit", commit_doc("m1", cases=[open_op()]))[0] == "OK"
+    raw = s.cmd("LRANGE", P + "case:1001:tl", 0, -1)
+    assert [json.loads(e)["what"] for e in raw] == ["created"], raw
+    log = {"op": "log", "no": "1001", "who": "sla", "what": "sla_warn", "detail": "x"}
+    assert s("inbound_commit", commit_doc("m2", expect=1, cases=[log]))[0] == "OK"
+    tl = s("case_timeline", "1001", 10)
+    assert [dict(zip(f[::2], f[1::2]))["what"] for _, f in tl] == ["created", "sla_warn"]
+    assert tl[0][0] == "%d-0" % NOW and tl[1][1][:2] == ["at", str(NOW)], tl
+    # Newest first, as the inbound load reads it.
+    r = s("inbound_load", "demo", "13900000001", "m3", "1001", "")
+    assert [dict(zip(f[::2], f[1::2]))["what"] for _, f in r[5]] == ["sla_warn", "created"]
+    # A timeline written as a stream before is read and appended to as one.
+    s.cmd("HSET", P + "case:900", "no", "900", "v", "1", "status", "new")
+    s.cmd("XADD", P + "case:900:tl", "*", "at", "1", "who", "w", "what", "created", "detail", "")
+    log["no"] = "900"
+    assert s("inbound_commit", commit_doc("m3", expect=2, cases=[log]))[0] == "OK"
+    assert s.cmd("XLEN", P + "case:900:tl") == 2
+    tl = s("case_timeline", "900", 10)
+    assert [dict(zip(f[::2], f[1::2]))["what"] for _, f in tl] == ["created", "sla_warn"]
+
+
 def test_outbox_pass(env):
     s = Scripts(env.redis)
     frm = "13900000002"
@@ -304,5 +327,6 @@ def test_daemon_runs_the_embedded_scripts(env):
 if __name__ == "__main__":
     run([test_every_file_states_its_contract, test_inbound_load_and_commit,
          test_case_index_pages_and_counts, test_case_reindex_builds_old_data,
+         test_case_timeline_list_and_legacy_stream,
          test_outbox_pass, test_case_create_and_list, test_sched_run_once,
          test_timer_pop_and_done, test_daemon_runs_the_embedded_scripts])

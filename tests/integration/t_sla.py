@@ -30,8 +30,8 @@ def new_case(d, ref, **kw):
 def sla_events(env, no):
     """The response-time alerts on a case's timeline: fire ids."""
     out = []
-    for _id, fields in env.redis.cmd("XRANGE", "wl:case:%s:tl" % no, "-", "+"):
-        f = dict(zip(fields[::2], fields[1::2]))
+    for raw in env.redis.cmd("LRANGE", "wl:case:%s:tl" % no, 0, -1):
+        f = json.loads(raw)
         if f["what"].startswith("sla_"):
             out.append(f["detail"])
     return out

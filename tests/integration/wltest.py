@@ -111,20 +111,23 @@ class Resp:
 class Redis:
     """A private redis-server in a temporary folder."""
 
-    def __init__(self, tmp, appendonly=True):
+    def __init__(self, tmp, appendonly=True, conf=None, fsync="always"):
         self.port = free_port()
         self.dir = os.path.join(tmp, "redis")
         os.makedirs(self.dir, exist_ok=True)
         self.appendonly = appendonly
+        self.conf = conf  # a redis.conf read first (deploy/redis.conf)
+        self.fsync = fsync
         self.proc = None
         self.start()
 
     def start(self):
-        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+        args = ["redis-server"] + ([self.conf] if self.conf else []) + [
+                "--port", str(self.port), "--bind", "127.0.0.1",
                 "--dir", self.dir, "--save", "", "--daemonize", "no",
                 "--logfile", "redis.log",
                 "--appendonly", "yes" if self.appendonly else "no",
-                "--appendfsync", "always"]
+                "--appendfsync", self.fsync]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
 
@@ -368,9 +371,9 @@ class Daemon:
 class Env:
     """One test's world: temp folder, redis, callback server, daemons."""
 
-    def __init__(self, appendonly=True):
+    def __init__(self, appendonly=True, redis_conf=None, fsync="always"):
         self.tmp = tempfile.mkdtemp(prefix="wl-it-")
-        self.redis = Redis(self.tmp, appendonly)
+        self.redis = Redis(self.tmp, appendonly, redis_conf, fsync)
         self.cb = Callback()
         self.daemons = []
 

@@ -22,8 +22,7 @@ local function replace(s, what, with)
   return s
 end
 local function timeline(no, now, who, what, detail)
-  redis.call('XADD', p .. 'case:' .. no .. ':tl', '*', 'at', now,
-    'who', who or '', 'what', what, 'detail', detail or '')
+  tl_add(no, now, who, what, detail)
 end
 local function set_fields(k, fields)
   if type(fields) ~= 'table' then return end
