@@ -268,7 +268,7 @@ static const struct opt opt_table[] = {
 	 * time: enough of them keep commits in flight while Redis fsyncs,
 	 * and threads waiting on Redis cost no CPU. */
 	{ .kind = K_TOP, .name = "workers", .type = T_INT, .min = 1,
-	  .max = 256, .def = 16, .at = CF(workers) },
+	  .max = 256, .def = 64, .at = CF(workers) },
 	/* false: this daemon only answers webhooks; the outbox sender and
 	 * the timer sweeper run in other daemons (DESIGN §6). */
 	{ .kind = K_TOP, .name = "background", .type = T_BOOL, .def = 1,

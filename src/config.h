@@ -105,7 +105,7 @@ struct wl_config {
 	char *path; /* the file it was loaded from */
 	char *listen_host;
 	int listen_port;
-	int workers;	   /* libmicrohttpd worker threads (default 16) */
+	int workers;	   /* libmicrohttpd worker threads (default 64) */
 	bool background;   /* run the outbox sender and the timer sweeper
 			      (default true) */
 	size_t body_limit; /* bytes (default 65536) */

@@ -60,6 +60,8 @@ static const struct wl_config *ob_cfg;
 static pthread_t ob_thread;
 static bool ob_started;
 static atomic_bool ob_stop;
+/* A commit queued messages since the sender last looked. */
+static atomic_bool ob_woken;
 static int ob_drain_ms;
 static CURLM *ob_multi;
 static char ob_owner[64];
@@ -89,6 +91,7 @@ long outbox_backoff_ms(const struct wl_outbox_conf *oc, int tries,
 
 void outbox_wake(void)
 {
+	atomic_store(&ob_woken, true);
 	if (ob_multi)
 		curl_multi_wakeup(ob_multi);
 }
@@ -478,8 +481,11 @@ static void *outbox_main(void *arg)
 			 * idle wait, or sooner when a commit wakes us. */
 			if (n < 0)
 				next_pass = now + OUTBOX_IDLE_MS;
-			else if (take && n == 0 &&
-				 json_array_size(ob_pending) == 0)
+			else if (take && json_array_size(ob_pending) == 0 &&
+				 inflight < ob_cfg->outbox.concurrency)
+				/* It took all there was: the next look is
+				 * when a send finishes, a commit wakes us,
+				 * or the idle wait ends (retries due). */
 				next_pop = now + OUTBOX_IDLE_MS;
 		}
 		curl_multi_perform(ob_multi, &running);
@@ -504,10 +510,13 @@ static void *outbox_main(void *arg)
 		}
 		if (json_array_size(ob_pending) > 0 && now >= next_pass)
 			continue;
-		if (curl_multi_poll(ob_multi, NULL, 0,
-				    inflight ? 50 : OUTBOX_IDLE_MS,
-				    NULL) == CURLM_OK &&
-		    !inflight)
+		if (atomic_exchange(&ob_woken, false)) {
+			next_pop = 0;
+			continue;
+		}
+		curl_multi_poll(ob_multi, NULL, 0,
+				inflight ? 50 : OUTBOX_IDLE_MS, NULL);
+		if (atomic_exchange(&ob_woken, false))
 			next_pop = 0;
 	}
 	/* Record what finished; sends still in flight keep their lease in

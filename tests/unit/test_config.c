@@ -255,7 +255,7 @@ static void test_defaults(void **state)
 	assert_int_equal(d.n, 0);
 	assert_string_equal(cfg->listen_host, "127.0.0.1");
 	assert_int_equal(cfg->listen_port, 8080);
-	assert_int_equal(cfg->workers, 16);
+	assert_int_equal(cfg->workers, 64);
 	assert_int_equal(cfg->body_limit, 65536);
 	assert_string_equal(cfg->redis_url, "redis://127.0.0.1:6379/0");
 	assert_string_equal(cfg->redis_host, "127.0.0.1");
