@@ -47,7 +47,7 @@ struct chan_msg {
 	char *from;	  /* sender id on the channel */
 	char *text;	  /* UTF-8; NULL when not text */
 	char *name;	  /* display name, optional */
-	char *kind;	  /* "text", "image", "voice", "event", ... */
+	char *kind;	  /* one of the closed list of chan_kind() */
 	char *attachment; /* a reference (media id, URL), optional */
 };
 
@@ -61,7 +61,12 @@ struct chan_inbound {
 };
 
 void chan_inbound_release(struct chan_inbound *in);
-/* Append a message; takes copies of the strings. */
+/* The message kind a platform's type maps to: one of text, image, voice,
+ * audio, video, file, sticker, location, contact, link, event, data and
+ * other (anything unknown; NULL is text). A static string. */
+const char *chan_kind(const char *platform_kind);
+/* Append a message; takes copies of the strings. kind goes through
+ * chan_kind(), so no gateway can produce a kind outside the list. */
 int chan_inbound_add(struct chan_inbound *in, const char *id, const char *from,
 		     const char *text, const char *name, const char *kind);
 

@@ -86,6 +86,25 @@ static int chan_dup(char **dst, const char *src)
 	return *dst ? WL_OK : WL_ENOMEM;
 }
 
+/* The closed list of kinds a gateway may produce. Timer fires and other
+ * internal events never come through an adapter (they have their own path,
+ * inbound_fire), so no platform type can name one: anything not listed
+ * here is "other", which the engine treats like any non-text message. */
+static const char *const chan_kinds[] = {
+    "text",	"image",   "voice", "audio", "video", "file",  "sticker",
+    "location", "contact", "link",  "event", "data",  "other",
+};
+
+const char *chan_kind(const char *platform_kind)
+{
+	if (!platform_kind)
+		return "text";
+	for (size_t i = 0; i < WL_ARRAY_LEN(chan_kinds); i++)
+		if (strcmp(chan_kinds[i], platform_kind) == 0)
+			return chan_kinds[i];
+	return "other";
+}
+
 int chan_inbound_add(struct chan_inbound *in, const char *id, const char *from,
 		     const char *text, const char *name, const char *kind)
 {
@@ -99,7 +118,7 @@ int chan_inbound_add(struct chan_inbound *in, const char *id, const char *from,
 	memset(m, 0, sizeof(*m));
 	if (chan_dup(&m->id, id) || chan_dup(&m->from, from) ||
 	    chan_dup(&m->text, text) || chan_dup(&m->name, name) ||
-	    chan_dup(&m->kind, kind ? kind : "text")) {
+	    chan_dup(&m->kind, chan_kind(kind))) {
 		chan_msg_release(m);
 		return WL_ENOMEM;
 	}

@@ -175,17 +175,6 @@ int engine_peek(const struct wl_config *cfg, const struct wl_channel_conf *ch,
 
 	no[0] = '\0';
 	*list = NULL;
-	if (msg->kind && strcmp(msg->kind, "timer") == 0 && msg->attachment &&
-	    msg->attachment[0] != '{') {
-		/* "<case>:<clock>:...|<version>": load that case. */
-		size_t n = strcspn(msg->attachment, ":");
-
-		if (n < no_size) {
-			memcpy(no, msg->attachment, n);
-			no[n] = '\0';
-		}
-		return WL_OK;
-	}
 	if (!msg->text)
 		return WL_OK;
 	st = config_staff_by_chat(cfg, ch->id, msg->from);
@@ -701,11 +690,13 @@ static int engine_effect(struct engine_run *r, const json_t *e)
 		return WL_OK;
 	}
 	if (strcmp(type, "timer") == 0) {
-		json_t *m =
-		    json_pack("{s:s, s:s, s:s, s:O, s:O}", "k", "session", "c",
-			      in->ch->id, "f", in->msg->from, "kind",
-			      json_object_get(e, "kind"), "v",
-			      json_object_get(e, "version"));
+		/* One member per conversation and kind, without the
+		 * version: the next step's timer replaces this one in the
+		 * set instead of leaving it behind, and the fire reads the
+		 * session's own deadlines (flow_timeout). */
+		json_t *m = json_pack("{s:s, s:s, s:s, s:O}", "k", "session",
+				      "c", in->ch->id, "f", in->msg->from,
+				      "kind", json_object_get(e, "kind"));
 		char *member =
 		    m ? json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 		json_t *t = member
@@ -866,39 +857,47 @@ static int engine_flow(struct engine_run *r, json_t *sess)
 	return rc;
 }
 
-/* An idle timer of a conversation fired: remind or expire it, if the
- * conversation is still the one the timer was set for. */
+/* A timer fired (never a gateway's message: only inbound_fire sets
+ * in->fire). A response-time fire alerts about the case loaded for it; a
+ * conversation's idle timer reminds or expires the conversation when its
+ * own deadlines say so. Anything stale commits nothing at all. */
 static int engine_timer(struct engine_run *r)
 {
 	const struct engine_in *in = r->in;
 	json_error_t err;
-	json_t *t =
-	    json_loads(in->msg->attachment ? in->msg->attachment : "", 0, &err);
-	json_t *sess = in->session[0] ? json_loads(in->session, 0, &err) : NULL;
+	json_t *t = NULL, *sess = NULL;
 	struct flow_result fr = {0};
 	int rc = WL_OK;
 
-	if (in->msg->attachment && in->msg->attachment[0] != '{') {
-		/* A response-time fire, about the case loaded for it. */
+	if (in->fire[0] != '{') {
 		r->out->session = strdup(in->session);
-		rc = r->out->session
-			 ? engine_sla_fire(in, r->out, in->msg->attachment)
-			 : WL_ENOMEM;
+		rc = r->out->session ? engine_sla_fire(in, r->out, in->fire)
+				     : WL_ENOMEM;
 		goto out;
 	}
-	if (!in->flows || !json_is_object(sess) || !t ||
-	    !json_equal(json_object_get(sess, "version"),
-			json_object_get(t, "v"))) {
-		r->out->session = strdup(in->session);
-		rc = r->out->session ? WL_OK : WL_ENOMEM;
+	t = json_loads(in->fire, 0, &err);
+	sess = in->session[0] ? json_loads(in->session, 0, &err) : NULL;
+	/* Members written before timers were keyed per conversation carry
+	 * the session version they were set for. */
+	if (!in->flows || !in->msg || !json_is_object(sess) || !t ||
+	    (json_object_get(t, "v") &&
+	     !json_equal(json_object_get(sess, "version"),
+			 json_object_get(t, "v")))) {
+		r->out->noop = true;
 		goto out;
 	}
 	r->old_session = sess;
 	rc = flow_timeout(in->flows, in->cfg, sess, in->now_ms, &fr);
+	if (rc == WL_OK && json_array_size(fr.effects) == 0 &&
+	    json_equal(fr.session, sess)) {
+		/* Nothing due yet (an older deadline): write nothing. */
+		r->out->noop = true;
+		goto out;
+	}
 	if (rc == WL_OK)
 		rc = engine_apply(r, &fr);
-	flow_result_release(&fr);
 out:
+	flow_result_release(&fr);
 	json_decref(t);
 	json_decref(sess);
 	return rc;
@@ -917,9 +916,9 @@ static int engine_step_inner(const struct engine_in *in, struct engine_out *out)
 		return WL_ENOMEM;
 	r.in = in;
 	r.out = out;
-	r.st = config_staff_by_chat(in->cfg, in->ch->id, m->from);
-	if (m->kind && strcmp(m->kind, "timer") == 0)
+	if (in->fire)
 		return engine_timer(&r);
+	r.st = config_staff_by_chat(in->cfg, in->ch->id, m->from);
 	if (m->kind && strcmp(m->kind, "event") == 0) {
 		/* Platform events (a user opened the app, a location ping)
 		 * are not messages: record nothing, answer nothing. */

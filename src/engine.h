@@ -31,8 +31,12 @@ struct engine_in {
 	const struct wl_config *cfg;
 	const struct flow_set *flows; /* NULL: the acknowledgement only */
 	const struct sla_conf *sla;   /* NULL: no response-time clocks */
+	/* The conversation: NULL for a response-time fire, which has none. */
 	const struct wl_channel_conf *ch;
 	const struct chan_msg *msg;
+	/* A due timer from the timer thread (inbound_fire), NULL for a
+	 * gateway's message. Only this says "fire": no message kind can. */
+	const char *fire;
 	const char *contact_name; /* from Redis, or NULL */
 	const char *session;	  /* the stored state, "" when none */
 	const json_t *kase;	  /* the case a command names, or NULL */

@@ -5,10 +5,12 @@
  * becomes an alert to the right people. Pure, like the rest of the step.
  *
  * Fires live in the "timers" sorted set as "<fire id>|<case version>";
- * one planned for an older version of the case is stale and does
- * nothing, and the fire id is the message id of the fire, so the dedupe
- * mark lets each (case, clock, kind, level, occurrence) alert out once
- * however many daemons sweep.
+ * the commit that re-plans a case removes the fires of the plan it
+ * replaces, and one planned for an older version that is still found is
+ * stale and does nothing. A fire that goes out is marked done under its
+ * id on the case (case:{no}:fired, kept as long as the case), so each
+ * (case, clock, kind, level, occurrence) alert goes out once however many
+ * daemons sweep and however often the case is re-planned.
  */
 #include "engine_sla.h"
 
@@ -115,6 +117,38 @@ static void engine_sla_stopped(const struct engine_in *in,
 	}
 }
 
+/* The members the stored plan (old, planned for version) may have put in
+ * the timers set, into op.untimers: the commit that re-plans removes
+ * them, so superseded fires do not wait in the set to be found stale.
+ * Planned as if at the epoch, so every warning the plan could have held
+ * is there; removing one that is not in the set costs nothing. */
+static int engine_sla_unplan(const struct sla_conf *conf, json_t *op,
+			     const struct sla_state *old, const char *no,
+			     long long version)
+{
+	struct sla_fire fires[SLA_PLAN_MAX];
+	char member[SLA_MEMBER_MAX + 1];
+	json_t *l;
+	size_t n = 0;
+	int rc;
+
+	if (sla_plan(conf, old, no, version, 0, fires, SLA_PLAN_MAX, &n) !=
+		WL_OK ||
+	    n == 0)
+		return WL_OK;
+	l = json_array();
+	if (!l || json_object_set_new(op, "untimers", l))
+		return WL_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		rc = sla_fire_member(&fires[i], member, sizeof(member));
+		if (rc != WL_OK)
+			return rc;
+		if (json_array_append_new(l, json_string(member)))
+			return WL_ENOMEM;
+	}
+	return WL_OK;
+}
+
 /* Plan the fires of st for version into op.timers and store st. */
 static int engine_sla_plan(const struct sla_conf *conf, json_t *op,
 			   const struct sla_state *st, const char *no,
@@ -214,6 +248,13 @@ int engine_sla_post(const struct engine_in *in, struct engine_out *out)
 			if (!stored || sla_state_load(stored, strlen(stored),
 						      &st) != WL_OK)
 				sla_state_init(&st);
+			/* The stored plan is the one made for the version
+			 * loaded; a later write in this step replaces the
+			 * plan this one makes, in the same commit. */
+			if (!prev)
+				rc = engine_sla_unplan(in->sla, op, &st, no, v);
+			if (rc != WL_OK)
+				break;
 			engine_sla_info(c, fields, &info);
 			before = st;
 			if (engine_sla_event(what, &ev) == WL_OK)
@@ -331,9 +372,12 @@ int engine_sla_fire(const struct engine_in *in, struct engine_out *out,
 	}
 	v = strtoll(case_get(c, "v") ? case_get(c, "v") : "0", NULL, 10);
 	if (!sla_fire_is_current(&f, v, &st) ||
-	    sla_fire_complete(in->sla, &st, &f) != WL_OK) {
-		/* Stale: the case moved on. Committing nothing keeps the fire
-		 * id free for the current plan's fire of the same alert. */
+	    sla_fire_complete(in->sla, &st, &f) != WL_OK ||
+	    sla_fire_superseded(in->sla, &st, &f, in->now_ms)) {
+		/* Stale (the case moved on), or a warning that is too late
+		 * or that a later one supersedes: committing nothing keeps the
+		 * fire id free for the current plan's fire of the same
+		 * alert. */
 		out->noop = true;
 		return WL_OK;
 	}

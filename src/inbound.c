@@ -10,6 +10,8 @@
  */
 #include "inbound.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +22,7 @@
 #include "engine.h"
 #include "log.h"
 #include "metrics.h"
+#include "sla.h"
 #include "store.h"
 #include "text.h"
 #include "wl.h"
@@ -100,25 +103,43 @@ static json_t *inbound_hashes(const redisReply *r, bool stream)
 	return a;
 }
 
+/* A timer fire being handled: the member as it came from the timers set,
+ * and for a response-time fire the case and the fire's own id, whose
+ * done mark lives with the case (case:{no}:fired). */
+struct inbound_fire_ref {
+	const char *member;
+	const char *no;	     /* NULL: a conversation's idle timer */
+	const char *fire_id; /* "<case>:<clock>:<kind>:<level>:<occ>" */
+};
+
+/* ch NULL: a response-time fire, which has no conversation. */
 static int inbound_load(const struct wl_config *cfg,
 			const struct wl_channel_conf *ch,
-			const struct chan_msg *msg, struct inbound_state *st)
+			const struct chan_msg *msg,
+			const struct inbound_fire_ref *fire,
+			struct inbound_state *st)
 {
 	char no[24], *list = NULL;
-	const char *argv[6];
+	const char *argv[7];
 	redisReply *r = NULL, *c;
 	int rc;
 
-	rc = engine_peek(cfg, ch, msg, no, sizeof(no), &list);
-	if (rc != WL_OK)
-		return rc;
+	no[0] = '\0';
+	if (fire && fire->no)
+		snprintf(no, sizeof(no), "%s", fire->no);
+	else if (!fire) {
+		rc = engine_peek(cfg, ch, msg, no, sizeof(no), &list);
+		if (rc != WL_OK)
+			return rc;
+	}
 	argv[0] = store_prefix();
-	argv[1] = ch->id;
-	argv[2] = msg->from;
-	argv[3] = msg->id;
+	argv[1] = ch ? ch->id : "";
+	argv[2] = msg ? msg->from : "";
+	argv[3] = msg && !fire ? msg->id : "";
 	argv[4] = no;
 	argv[5] = list ? list : "";
-	rc = store_eval(STORE_INBOUND_LOAD, 6, argv, NULL, &r);
+	argv[6] = fire && fire->no ? fire->fire_id : "";
+	rc = store_eval(STORE_INBOUND_LOAD, 7, argv, NULL, &r);
 	free(list);
 	if (rc != WL_OK)
 		return rc;
@@ -165,12 +186,11 @@ out:
 }
 
 /* Returns WL_OK (committed), WL_ECONFLICT, or an error; *dup on DUP. */
-static int inbound_commit(const struct wl_config *cfg,
-			  const struct wl_channel_conf *ch,
-			  const struct chan_msg *msg,
-			  const struct inbound_state *st,
-			  const struct engine_out *eo, int64_t now, int *dup,
-			  size_t *queued)
+static int
+inbound_commit(const struct wl_config *cfg, const struct wl_channel_conf *ch,
+	       const struct chan_msg *msg, const struct inbound_fire_ref *fire,
+	       const struct inbound_state *st, const struct engine_out *eo,
+	       int64_t now, int *dup, size_t *queued)
 {
 	json_t *doc;
 	char *body = NULL;
@@ -180,20 +200,31 @@ static int inbound_commit(const struct wl_config *cfg,
 
 	*dup = 0;
 	*queued = 0;
-	doc = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s, s:I, s:I, s:s, s:I, "
-			"s:O, s:O, s:O, s:s}",
-			"now", (json_int_t)now, "channel", ch->id, "from",
-			msg->from, "msg_id", msg->id, "name", msg->name, "text",
-			msg->text ? msg->text : "", "dedupe_ttl",
-			(json_int_t)cfg->dedupe_ttl_s, "expect",
-			(json_int_t)st->version, "session", eo->session,
-			/* The flow expires a conversation itself (and says
-			 * so); Redis only forgets it a day later. */
-			"session_ttl", (json_int_t)cfg->session_ttl_s + 86400,
-			"out", eo->out, "cases", eo->cases, "timers",
-			eo->timers, "kind", msg->kind ? msg->kind : "text");
+	doc = json_pack(
+	    "{s:I, s:s, s:s, s:s, s:s?, s:s, s:I, s:I, s:s, s:I, "
+	    "s:O, s:O, s:O, s:s}",
+	    "now", (json_int_t)now, "channel", ch ? ch->id : "", "from",
+	    msg ? msg->from : "", "msg_id", msg && !fire ? msg->id : "", "name",
+	    msg ? msg->name : NULL, "text", msg && msg->text ? msg->text : "",
+	    "dedupe_ttl", (json_int_t)cfg->dedupe_ttl_s, "expect",
+	    (json_int_t)st->version, "session", eo->session,
+	    /* The flow expires a conversation itself (and says
+	     * so); Redis only forgets it a day later. */
+	    "session_ttl", (json_int_t)cfg->session_ttl_s + 86400, "out",
+	    eo->out, "cases", eo->cases, "timers", eo->timers, "kind",
+	    msg && msg->kind ? msg->kind : "text");
 	if (!doc)
 		goto out;
+	/* A fire is no message: no dedupe mark, no inbox record, no
+	 * contact; a response-time fire is marked done on its case. */
+	if (fire && json_object_set_new(doc, "fire",
+					fire->no ? json_pack("{s:s, s:s}", "no",
+							     fire->no, "id",
+							     fire->fire_id)
+						 : json_object())) {
+		rc = WL_ENOMEM;
+		goto out;
+	}
 	body = json_dumps(doc, JSON_COMPACT);
 	if (!body)
 		goto out;
@@ -246,24 +277,28 @@ static void inbound_log(const struct wl_channel_conf *ch,
 	free(name);
 }
 
-int inbound_handle(const struct wl_config *cfg, int ch_idx,
-		   const struct chan_msg *msg, enum inbound_result *result)
+/* One message (fire NULL) or one timer fire: load, step, commit, and
+ * again on a version conflict. */
+static int inbound_run(const struct wl_config *cfg,
+		       const struct wl_channel_conf *ch,
+		       const struct chan_msg *msg,
+		       const struct inbound_fire_ref *fire,
+		       enum inbound_result *result, size_t *queued)
 {
-	const struct wl_channel_conf *ch = &cfg->channels[ch_idx];
 	struct inbound_state st = {0};
 	struct engine_out eo = {0};
 	int64_t t0;
-	size_t queued = 0;
 	int rc = WL_ECONFLICT, dup = 0;
 
 	*result = INBOUND_DONE;
+	*queued = 0;
 	for (int tries = 0; rc == WL_ECONFLICT && tries < INBOUND_MAX_CONFLICTS;
 	     tries++) {
 		struct engine_in in;
 
 		inbound_state_release(&st);
 		engine_out_release(&eo);
-		rc = inbound_load(cfg, ch, msg, &st);
+		rc = inbound_load(cfg, ch, msg, fire, &st);
 		if (rc != WL_OK)
 			break;
 		if (st.dup) {
@@ -281,6 +316,7 @@ int inbound_handle(const struct wl_config *cfg, int ch_idx,
 		in.counts = st.counts;
 		in.ch = ch;
 		in.msg = msg;
+		in.fire = fire ? fire->member : NULL;
 		in.contact_name = st.contact_name;
 		in.session = st.session;
 		in.now_ms = clock_now_ms();
@@ -293,8 +329,8 @@ int inbound_handle(const struct wl_config *cfg, int ch_idx,
 			break;
 		}
 		t0 = clock_mono_us();
-		rc = inbound_commit(cfg, ch, msg, &st, &eo, in.now_ms, &dup,
-				    &queued);
+		rc = inbound_commit(cfg, ch, msg, fire, &st, &eo, in.now_ms,
+				    &dup, queued);
 		if (rc == WL_OK)
 			metrics_commit_latency((double)(clock_mono_us() - t0) /
 					       1e6);
@@ -303,6 +339,19 @@ int inbound_handle(const struct wl_config *cfg, int ch_idx,
 		else if (rc == WL_OK)
 			inbound_metrics(eo.metrics);
 	}
+	inbound_state_release(&st);
+	engine_out_release(&eo);
+	return rc;
+}
+
+int inbound_handle(const struct wl_config *cfg, int ch_idx,
+		   const struct chan_msg *msg, enum inbound_result *result)
+{
+	const struct wl_channel_conf *ch = &cfg->channels[ch_idx];
+	size_t queued = 0;
+	int rc;
+
+	rc = inbound_run(cfg, ch, msg, NULL, result, &queued);
 	if (rc == WL_ECONFLICT)
 		log_warn("inbound", "gave up after conflicts channel=%s id=%s",
 			 ch->id, msg->id);
@@ -312,7 +361,52 @@ int inbound_handle(const struct wl_config *cfg, int ch_idx,
 	metrics_inbound(ch_idx, rc != WL_OK		       ? "unavailable"
 				: *result == INBOUND_DUPLICATE ? "duplicate"
 							       : "ok");
-	inbound_state_release(&st);
-	engine_out_release(&eo);
 	return rc;
+}
+
+int inbound_fire(const struct wl_config *cfg, const char *member,
+		 enum inbound_result *result)
+{
+	struct inbound_fire_ref ref = {.member = member};
+	const struct wl_channel_conf *ch = NULL;
+	struct chan_msg msg = {0};
+	struct sla_fire f;
+	json_error_t err;
+	json_t *t = NULL;
+	size_t queued = 0;
+	int rc = WL_OK;
+
+	*result = INBOUND_NOTHING;
+	if (member[0] == '{') {
+		/* A conversation's idle timer: about that contact. */
+		t = json_loads(member, 0, &err);
+		ch = config_channel(cfg,
+				    json_string_value(json_object_get(t, "c")));
+		msg.from = (char *)(uintptr_t)json_string_value(
+		    json_object_get(t, "f"));
+		msg.id = (char *)(uintptr_t) "";
+		if (!ch || !msg.from || !*msg.from)
+			goto bad;
+	} else {
+		/* A response-time fire "<case>:<clock>:...|<version>". */
+		if (sla_fire_parse(member, strlen(member), &f) != WL_OK)
+			goto bad;
+		ref.no = f.case_no;
+		ref.fire_id = f.id;
+	}
+	rc = inbound_run(cfg, ch, ch ? &msg : NULL, &ref, result, &queued);
+	if (rc == WL_OK && queued && inbound_on_queued)
+		inbound_on_queued();
+	log_info("timers", "fire %s%s result=%s", ref.no ? "case=" : "idle",
+		 ref.no ? ref.fire_id : "",
+		 rc != WL_OK			? wl_strerror(rc)
+		 : *result == INBOUND_DUPLICATE ? "done already"
+		 : *result == INBOUND_NOTHING	? "stale, nothing to do"
+						: "committed");
+	json_decref(t);
+	return rc;
+bad:
+	log_warn("timers", "dropping unreadable timer");
+	json_decref(t);
+	return WL_OK;
 }

@@ -27,6 +27,17 @@ enum inbound_result { INBOUND_DONE, INBOUND_DUPLICATE, INBOUND_NOTHING };
 int inbound_handle(const struct wl_config *cfg, int ch_idx,
 		   const struct chan_msg *msg, enum inbound_result *result);
 
+/* One due timer from the timer thread (timers.c): a response-time fire
+ * "<case>:<clock>:<kind>:<level>:<occ>|<version>" or a conversation's
+ * idle timer (JSON). Fires have their own path: they are no gateway's
+ * message, use no message id and take no dedupe mark; a response-time
+ * fire is marked done on its case for as long as the case lives, and a
+ * stale or already-done fire writes nothing (*result NOTHING or
+ * DUPLICATE). WL_OK when the fire is done with (an unreadable one is
+ * dropped); WL_EREDIS and the fire comes back after its lease. */
+int inbound_fire(const struct wl_config *cfg, const char *member,
+		 enum inbound_result *result);
+
 /* Set by the daemon: called after a commit that queued outbound
  * messages, so the sender wakes at once. */
 extern void (*inbound_on_queued)(void);

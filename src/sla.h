@@ -347,6 +347,14 @@ bool sla_fire_is_current(const struct sla_fire *f, int64_t case_version,
 int sla_fire_complete(const struct sla_conf *conf, const struct sla_state *st,
 		      struct sla_fire *f);
 
+/* A completed warning (sla_fire_complete) that must not go out at now:
+ * its deadline has passed (the breach says more), or a later warning of
+ * the same clock is already due and supersedes it (after downtime or a
+ * clock step, only the latest warning is sent). False for other kinds. */
+bool sla_fire_superseded(const struct sla_conf *conf,
+			 const struct sla_state *st, const struct sla_fire *f,
+			 int64_t now);
+
 /* The alert text, Chinese first then English, NUL-terminated in buf.
  * Returns the length it needed (snprintf's contract), or WL_EBADREQ. */
 int sla_fire_text(const struct sla_conf *conf, const struct sla_fire *f,

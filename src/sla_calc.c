@@ -1246,6 +1246,27 @@ int sla_fire_complete(const struct sla_conf *conf, const struct sla_state *st,
 	}
 }
 
+bool sla_fire_superseded(const struct sla_conf *conf,
+			 const struct sla_state *st, const struct sla_fire *f,
+			 int64_t now)
+{
+	const struct sla_clock_state *cs;
+	const struct sla_profile *prof;
+
+	if (!conf || !st || !f || f->kind != SLA_WARN ||
+	    (unsigned)f->clock >= SLA_N_CLOCKS)
+		return false;
+	cs = &st->clock[f->clock];
+	prof = profile_of(conf, cs);
+	if (now >= cs->deadline_ms)
+		return true;
+	for (size_t i = (size_t)f->level; i < prof->n_warn; i++)
+		if (cs->deadline_ms - prof->warn_ms[i] <= now &&
+		    cs->deadline_ms - prof->warn_ms[i] > cs->started_ms)
+			return true;
+	return false;
+}
+
 /* ------------------------------------------------------------------ */
 /* alert texts */
 

@@ -39,6 +39,9 @@
  *   visits, visit:{id}          zset by time, hash: visit records (附件1)
  *   timers                      zset: JSON timer -> when it is due
  *   timers:lease                zset: timers being handled -> lease expiry
+ *                               (Redis's clock)
+ *   case:{no}:fired             hash: response-time fire id -> when its
+ *                               alert went out; lives as long as the case
  *
  * A recipient's queue is either in ob:ready or in ob:lease, never both, so
  * only one message per recipient is in flight and order is kept.

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "channel.h"
 #include "clock.h"
@@ -30,118 +29,69 @@ static pthread_t tm_thread;
 static atomic_bool tm_stop;
 static bool tm_started;
 
-/* The message id of a fire: the same timer always gets the same id. */
-static void timers_id(const char *member, char out[48])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-
-	EVP_Digest(member, strlen(member), md, &len, EVP_sha256(), NULL);
-	memcpy(out, "timer:", 6);
-	for (unsigned int i = 0; i < 20; i++) {
-		out[6 + 2 * i] = hex[md[i] >> 4];
-		out[6 + 2 * i + 1] = hex[md[i] & 15];
-	}
-	out[46] = '\0';
-}
-
-static int timers_channel(const char *id)
-{
-	for (size_t i = 0; id && i < tm_cfg->n_channels; i++)
-		if (strcmp(tm_cfg->channels[i].id, id) == 0)
-			return (int)i;
-	return -1;
-}
-
-/* WL_OK when the fire is done with (handled, or impossible to handle). */
+/* WL_OK when the fire is done with (handled, stale, or impossible to
+ * handle); anything else and its lease brings it back. */
 static int timers_fire(const char *member)
 {
-	json_error_t err;
-	json_t *t = NULL;
-	const char *c = NULL, *f = NULL;
-	struct chan_msg msg = {0};
 	enum inbound_result res;
-	char id[160], from[96];
-	int ch_idx;
-	int rc = WL_OK;
 
 	if (strncmp(member, "sched:", 6) == 0)
 		return schedule_fire(tm_cfg, inbound_sla_conf(), member);
-	if (member[0] == '{') {
-		/* A conversation's idle timer: about that contact. */
-		t = json_loads(member, 0, &err);
-		c = json_string_value(json_object_get(t, "c"));
-		f = json_string_value(json_object_get(t, "f"));
-		timers_id(member, id);
-	} else {
-		/* A response-time fire "<case>:<clock>:...|<version>": the
-		 * fire id (without the version) is the message id, so each
-		 * alert goes out once. */
-		size_t n = strcspn(member, "|"), k = strcspn(member, ":");
-
-		if (n >= sizeof(id) - 4 || k >= sizeof(from) - 4)
-			goto bad;
-		snprintf(id, sizeof(id), "sla:%.*s", (int)n, member);
-		snprintf(from, sizeof(from), "sla:%.*s", (int)k, member);
-		f = from;
-		c = tm_cfg->n_channels ? tm_cfg->channels[0].id : NULL;
-	}
-	ch_idx = timers_channel(c);
-	if (ch_idx < 0 || !f)
-		goto bad;
-	msg.id = id;
-	msg.from = (char *)(uintptr_t)f;
-	msg.kind = (char *)(uintptr_t) "timer";
-	msg.attachment = (char *)(uintptr_t)member;
-	rc = inbound_handle(tm_cfg, ch_idx, &msg, &res);
-	json_decref(t);
-	return rc;
-bad:
-	log_warn("timers", "dropping unreadable timer");
-	json_decref(t);
-	return WL_OK;
+	return inbound_fire(tm_cfg, member, &res);
 }
 
-static void timers_done(const char *member)
+/* Releases the leases of the handled fires, in one round trip. */
+static void timers_done(const char **members, size_t n)
 {
-	const char *argv[] = {store_prefix(), member};
+	const char *argv[TIMERS_BATCH + 1];
 	redisReply *r = NULL;
 
-	if (store_eval(STORE_TIMER_DONE, 2, argv, NULL, &r) == WL_OK)
+	if (n == 0)
+		return;
+	argv[0] = store_prefix();
+	memcpy(argv + 1, members, n * sizeof(*members));
+	if (store_eval(STORE_TIMER_DONE, (int)n + 1, argv, NULL, &r) == WL_OK)
 		freeReplyObject(r);
 }
 
-static void timers_sweep(void)
+/* One batch; returns how many timers it leased (TIMERS_BATCH: there may
+ * be more due at once). */
+static size_t timers_sweep(void)
 {
 	char now[32], lease[32], max[16];
 	const char *argv[] = {store_prefix(), now, lease, max};
+	const char *done[TIMERS_BATCH];
 	redisReply *r = NULL;
+	size_t n_done = 0, n = 0;
 
 	snprintf(now, sizeof(now), "%lld", (long long)clock_now_ms());
 	snprintf(lease, sizeof(lease), "%d", TIMERS_LEASE_MS);
 	snprintf(max, sizeof(max), "%d", TIMERS_BATCH);
 	if (store_eval(STORE_TIMER_POP, 4, argv, NULL, &r) != WL_OK)
-		return;
-	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements;
-	     i++) {
+		return 0;
+	if (r->type == REDIS_REPLY_ARRAY)
+		n = r->elements;
+	for (size_t i = 0; i < n && i < TIMERS_BATCH; i++) {
 		const char *m = r->element[i]->str;
 
 		if (r->element[i]->type != REDIS_REPLY_STRING)
 			continue;
 		/* On failure the lease runs out and the fire comes back. */
 		if (timers_fire(m) == WL_OK)
-			timers_done(m);
+			done[n_done++] = m;
 	}
+	timers_done(done, n_done);
 	freeReplyObject(r);
+	return n;
 }
 
 static void *timers_main(void *arg)
 {
 	store_set_role("timers");
 	while (!atomic_load(&tm_stop)) {
-		timers_sweep();
-		usleep(TIMERS_TICK_MS * 1000);
+		/* A full batch means more may be due: sweep again at once. */
+		if (timers_sweep() < TIMERS_BATCH)
+			usleep(TIMERS_TICK_MS * 1000);
 	}
 	store_conn_close();
 	return NULL;

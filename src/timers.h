@@ -3,11 +3,13 @@
  * "timers" (a conversation's idle reminder and expiry today; response-time
  * deadlines build on the same set).
  *
- * A fire is handled as a message from the timer to the contact it is
- * about: it goes through inbound_handle() with the timer itself as the
- * message id, so the dedupe mark makes it happen once however many
- * daemons sweep, and the lease gives it back if a daemon dies mid-fire.
- * No scan over sessions or cases: only what is due is read.
+ * A fire is an event of its own, not a message: it goes through
+ * inbound_fire(), never through a gateway or a message id. A
+ * response-time fire is marked done on its case (so it happens once
+ * however many daemons sweep, for as long as the case lives), a stale one
+ * writes nothing, and the lease (kept on Redis's clock) gives a fire back
+ * if a daemon dies mid-fire. No scan over sessions or cases: only what is
+ * due is read, and a full batch is followed by the next at once.
  */
 #ifndef WL_TIMERS_H
 #define WL_TIMERS_H

@@ -3,7 +3,11 @@
 -- KEYS: none; every key is built inside from the prefix ARGV[1].
 -- ARGV: 1 prefix, 2 channel, 3 from, 4 msgid, 5 case no ("" for none),
 --       6 list: "" for none, else an index query (JSON, see lib/index.lua:
---         {statuses, areas, holder, limit}) for a staff command's list.
+--         {statuses, areas, holder, limit}) for a staff command's list,
+--       7 fire id (optional).
+-- A timer fire has no msgid (it takes no dedupe mark); a response-time fire
+-- has no channel (no conversation) and its fire id: dup is then the fire's
+-- done mark on its case (case:{no}:fired).
 -- Returns {dup 0|1, session version, session data, contact hash,
 --   the case hash (or {}), its last timeline entries (newest first),
 --   the sender's open cases (hashes, newest first),
@@ -14,17 +18,29 @@
 local p = ARGV[1]
 --@include lib/index.lua
 local who = ARGV[2] .. ':' .. ARGV[3]
-local dup = redis.call('EXISTS', p .. 'dedupe:' .. ARGV[2] .. ':' .. ARGV[4])
-local s = redis.call('HMGET', p .. 'session:' .. who, 'v', 'data')
+local fid = ARGV[7] or ''
+local dup = 0
+if ARGV[4] ~= '' then
+  dup = redis.call('EXISTS', p .. 'dedupe:' .. ARGV[2] .. ':' .. ARGV[4])
+elseif fid ~= '' then
+  dup = redis.call('HEXISTS', p .. 'case:' .. ARGV[5] .. ':fired', fid)
+end
+local s, contact = {false, false}, {}
+if ARGV[2] ~= '' then
+  s = redis.call('HMGET', p .. 'session:' .. who, 'v', 'data')
+  contact = redis.call('HGETALL', p .. 'contact:' .. who)
+end
 local c, tl = {}, {}
 if ARGV[5] ~= '' then
   c = redis.call('HGETALL', p .. 'case:' .. ARGV[5])
   tl = tl_read(ARGV[5], 8, true)
 end
 local mine = {}
-for _, no in ipairs(redis.call('ZREVRANGE', p .. 'case:open:' .. who,
-    0, 4)) do
-  mine[#mine + 1] = redis.call('HGETALL', p .. 'case:' .. no)
+if ARGV[2] ~= '' then
+  for _, no in ipairs(redis.call('ZREVRANGE', p .. 'case:open:' .. who,
+      0, 4)) do
+    mine[#mine + 1] = redis.call('HGETALL', p .. 'case:' .. no)
+  end
 end
 local list, counts = {}, {}
 if ARGV[6] ~= '' then
@@ -34,4 +50,4 @@ if ARGV[6] ~= '' then
     list[#list + 1] = redis.call('HGETALL', p .. 'case:' .. e[1])
   end
 end
-return {dup, s[1] or '0', s[2] or '', redis.call('HGETALL', p .. 'contact:' .. who), c, tl, mine, list, counts}
+return {dup, s[1] or '0', s[2] or '', contact, c, tl, mine, list, counts}

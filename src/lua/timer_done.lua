@@ -1,5 +1,6 @@
--- timer_done.lua — a leased timer was handled: drop its lease.
+-- timer_done.lua — leased timers were handled: drop their leases (a batch
+-- in one call).
 -- KEYS: none; every key is built inside from the prefix ARGV[1].
--- ARGV: 1 prefix, 2 member.
--- Returns 1, or 0 when it held no lease.
-return redis.call('ZREM', ARGV[1] .. 'timers:lease', ARGV[2])
+-- ARGV: 1 prefix, 2.. members.
+-- Returns how many leases it dropped.
+return redis.call('ZREM', ARGV[1] .. 'timers:lease', unpack(ARGV, 2))

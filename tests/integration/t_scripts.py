@@ -116,6 +116,17 @@ def test_inbound_load_and_commit(env):
     # The reply and the duty notice are queued, one per recipient.
     assert s.cmd("GET", P + "ob:depth") == "2"
     assert s.cmd("XLEN", P + "inbox") == 1
+    # A response-time fire: no conversation, no dedupe mark; done on its
+    # case, once.
+    fire = json.loads(commit_doc(""))
+    fire.update({"channel": "", "from": "", "fire": {"no": "1001", "id": "1001:respond:breach:0:1"},
+                 "out": []})
+    assert s("inbound_load", "", "", "", "1001", "", "1001:respond:breach:0:1")[0] == 0
+    assert s("inbound_commit", json.dumps(fire))[0] == "OK"
+    assert s("inbound_commit", json.dumps(fire)) == ["DUP"]
+    assert s("inbound_load", "", "", "", "1001", "", "1001:respond:breach:0:1")[0] == 1
+    assert s.cmd("HEXISTS", P + "case:1001:fired", "1001:respond:breach:0:1") == 1
+    assert s.cmd("EXISTS", P + "session::") == 0 and s.cmd("XLEN", P + "inbox") == 1
 
 
 def test_case_timeline_list_and_legacy_stream(env):
@@ -307,9 +318,14 @@ def test_timer_pop_and_done(env):
     assert s("timer_pop", NOW, 5000, 10) == []
     assert s("timer_done", "t-due") == 1
     assert s("timer_done", "t-due") == 0
-    # An expired lease makes the timer due again.
-    assert s("timer_pop", NOW + 60000, 1000, 10) == ["t-later"]
-    assert s("timer_pop", NOW + 61000, 1000, 10) == ["t-later"]
+    # Leases run on Redis's clock: a daemon whose clock is far ahead does
+    # not take a fire another still holds; an expired lease makes it due.
+    assert s("timer_pop", NOW + 60000, 5000, 10) == ["t-later"]
+    assert s("timer_pop", NOW + 3600000, 5000, 10) == []
+    s.cmd("ZADD", P + "timers", NOW, "t-2", NOW, "t-3")
+    assert sorted(s("timer_pop", NOW, 0, 10)) == ["t-2", "t-3"]
+    assert sorted(s("timer_pop", NOW, 5000, 10)) == ["t-2", "t-3"]
+    assert s("timer_done", "t-2", "t-3", "t-x") == 2
 
 
 def test_daemon_runs_the_embedded_scripts(env):

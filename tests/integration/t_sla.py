@@ -149,15 +149,18 @@ def _mass(env, kill_one):
     c.settle(timeout=300)
     print("1000 notices to one chat delivered in %.1fs" % (time.monotonic() - t0))
     n0 = len(env.cb.messages())
-    # Past the deadline: two warnings, the breach and level 1 for every case.
+    # Past the deadline at one step: the breach and level 1 for every case;
+    # the two warnings came due after the deadline they warn of, so they
+    # are dropped, not sent late.
     advance([d1, d2], 61 * 60)
     if kill_one:
         wait_until(lambda: env.redis.cmd("ZCARD", "wl:timers:lease") > 0, 10,
                    what="a sweep in progress")
         d2.kill()
-        # The dead daemon's leases run out on the survivor's clock.
+        # The dead daemon's leases run out on Redis's clock (30 s), not on
+        # any daemon's, so moving the survivor's clock does not hurry them.
         advance([d1], 120)
-    want = 4 * n_cases
+    want = 2 * n_cases
     # Due now on the daemons' clocks: everything up to level 1 (level 2
     # is an hour later).
     due = lambda: str(int(time.time() * 1000) + 63 * 60 * 1000)
@@ -167,29 +170,29 @@ def _mass(env, kill_one):
     total = 0
     for no in nos:
         ids = sla_events(env, no)
-        assert len(ids) == 4 and len(set(ids)) == 4, (no, ids)
+        assert len(ids) == 2 and len(set(ids)) == 2, (no, ids)
         total += len(ids)
     assert total == want
     t0 = time.monotonic()
     wait_until(lambda: env.redis.cmd("GET", "wl:ob:depth") == "0", 300, step=0.5,
                what="every alert delivered")
-    print("5000 alerts delivered in %.1fs" % (time.monotonic() - t0))
+    print("3000 alerts delivered in %.1fs" % (time.monotonic() - t0))
     got = alerts(env, n0)
-    # Each alert goes out once per recipient: the two warnings and the
-    # breach to duty-hd, level 1 to duty-hd and the director: 5 messages
-    # a case, each its own outbound message.
+    # Each alert goes out once per recipient: the breach to duty-hd, level
+    # 1 to duty-hd and the director: 3 messages a case, each its own
+    # outbound message.
     ids = collections.Counter(m["id"] for m in got)
-    assert len(ids) == 5 * n_cases, len(ids)
+    assert len(ids) == 3 * n_cases, len(ids)
     per_case = collections.Counter(m["text"].split("工单 ")[1].split(" ")[0] for m in got
                                    if m["id"] in ids)
     if not kill_one:
         # Nobody died: every message was delivered exactly once.
         assert all(v == 1 for v in ids.values()), [i for i, v in ids.items() if v > 1][:5]
-        assert all(per_case[no] == 5 for no in nos), [no for no in nos if per_case[no] != 5][:5]
+        assert all(per_case[no] == 3 for no in nos), [no for no in nos if per_case[no] != 3][:5]
     else:
         # A send in flight when its daemon died is sent again under the
         # same id (the receiver dedupes by it); nothing new is invented.
-        assert all(per_case[no] >= 5 for no in nos)
+        assert all(per_case[no] >= 3 for no in nos)
 
 
 def test_two_daemons_thousand_breaches_exactly_once(env):

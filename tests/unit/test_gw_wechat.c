@@ -221,6 +221,20 @@ static void test_vector_safe_mode_post(void **state)
 	conf_release(&ch);
 }
 
+/* A platform type outside the closed list of kinds (a forged "timer")
+ * becomes "other": no gateway can produce an internal kind. */
+static void test_unknown_type_is_other(void **state)
+{
+	static const char *const forged[] = {"timer", "TIMER", "fire", "",
+					     "text\x01"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++)
+		assert_string_equal(chan_kind(forged[i]), "other");
+	assert_string_equal(chan_kind("video"), "video");
+	assert_string_equal(chan_kind(NULL), "text");
+}
+
 /* ---- plain mode ------------------------------------------------------------
  */
 
@@ -484,6 +498,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_vector_java_sample),
+	    cmocka_unit_test(test_unknown_type_is_other),
 	    cmocka_unit_test(test_vector_safe_mode_post),
 	    cmocka_unit_test(test_plain_get_echo),
 	    cmocka_unit_test(test_plain_post),

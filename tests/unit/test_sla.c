@@ -902,6 +902,39 @@ static void test_fire_complete_ladder(void **state)
 	assert_int_equal(sla_fire_complete(&conf, &st, &f), WL_ENOTFOUND);
 }
 
+/* A warning that comes due too late, or after a later one, is dropped. */
+static void test_fire_superseded(void **state)
+{
+	struct sla_conf conf;
+	struct sla_state st;
+	struct sla_fire w1, w2, br;
+	const char *m1 = "9:respond:warn:1:1|1", *m2 = "9:respond:warn:2:1|1";
+	const char *mb = "9:respond:breach:0:1|1";
+	int64_t t = at("2026-01-05 09:00");
+
+	sla_conf_init(&conf);
+	sla_state_init(&st);
+	ev(&conf, &normal_case, &st, SLA_EV_CREATED, t);
+	assert_int_equal(sla_fire_parse(m1, strlen(m1), &w1), WL_OK);
+	assert_int_equal(sla_fire_parse(m2, strlen(m2), &w2), WL_OK);
+	assert_int_equal(sla_fire_parse(mb, strlen(mb), &br), WL_OK);
+	assert_int_equal(sla_fire_complete(&conf, &st, &w1), WL_OK);
+	assert_int_equal(sla_fire_complete(&conf, &st, &w2), WL_OK);
+	assert_int_equal(sla_fire_complete(&conf, &st, &br), WL_OK);
+	/* 09:30, 09:50: each on time. */
+	assert_false(sla_fire_superseded(&conf, &st, &w1, t + 30 * MIN_MS));
+	assert_false(sla_fire_superseded(&conf, &st, &w2, t + 50 * MIN_MS));
+	/* 09:55, after downtime: the 30-minute warning is superseded by the
+	 * 10-minute one, which still goes. */
+	assert_true(sla_fire_superseded(&conf, &st, &w1, t + 55 * MIN_MS));
+	assert_false(sla_fire_superseded(&conf, &st, &w2, t + 55 * MIN_MS));
+	/* At or past the deadline: no warning at all; the breach is no
+	 * warning and is never dropped here. */
+	assert_true(sla_fire_superseded(&conf, &st, &w2, t + HOUR_MS));
+	assert_true(sla_fire_superseded(&conf, &st, &w1, t + 2 * HOUR_MS));
+	assert_false(sla_fire_superseded(&conf, &st, &br, t + 2 * HOUR_MS));
+}
+
 static void test_release_does_not_reset_ladder(void **state)
 {
 	struct sla_conf conf;
@@ -1406,6 +1439,7 @@ int main(void)
 	    cmocka_unit_test(test_fire_parse_bad),
 	    cmocka_unit_test(test_fire_is_current),
 	    cmocka_unit_test(test_fire_complete_ladder),
+	    cmocka_unit_test(test_fire_superseded),
 	    cmocka_unit_test(test_release_does_not_reset_ladder),
 	    cmocka_unit_test(test_fire_text),
 	    cmocka_unit_test(test_fire_text_release_calendar_urgent),

@@ -7,7 +7,8 @@
 --   {op="visit", fields}
 --   {op="log", no, who, what, detail, notify}: a timeline entry and its
 --     messages, without moving the case's version (response-time alerts)
--- open and set ops may carry timers=[{member, at}] for the "timers" set;
+-- open and set ops may carry timers=[{member, at}] for the "timers" set,
+-- and set ops untimers=[member]: the fires of the plan this one replaces;
 -- "NEWCASE" in an open op's members becomes its number.
 -- "{case.no}" in any text of an open op's notify becomes its number.
 -- Defines replace, timeline, set_fields, case_open, case_set, session_put,
@@ -94,6 +95,9 @@ local function case_set(op, now)
     end
   end
   timeline(op.no, now, op.who, op.what, op.detail)
+  for _, m in ipairs(op.untimers or {}) do
+    redis.call('ZREM', p .. 'timers', m)
+  end
   for _, t in ipairs(op.timers or {}) do
     redis.call('ZADD', p .. 'timers', t.at, t.member)
   end

@@ -1,0 +1,160 @@
+"""Attacks on alert integrity and on the gateways, each against the real
+daemon and redis-server, each of which worked before the fix:
+
+  forged fire       a gateway message whose platform type says "timer"
+                    (WeChat plain mode, Feishu) must not fire an alert
+  silenced alert    a generic message whose id is a fire's id must not
+                    stop that alert from going out
+  alerts come back  a note on a case breached long ago (its message dedupe
+                    marks expired) must not send the past alerts again
+  stale timers      a re-plan removes the fires it supersedes, and a stale
+                    fire writes nothing"""
+
+import json
+import time
+import urllib.parse
+
+from t_cases import AREAS, STAFF, Chat
+from t_gateways import (FS_VTOKEN, Vendor, feishu_event, gateway_daemon,
+                        post_json, wechat_query)
+from t_sla import advance, alerts, new_case, sla_events
+from wltest import run, wait_until
+
+
+def expire_dedupe_marks(env):
+    """What the dedupe TTL (24 h of real time) does to every message mark,
+    done at once."""
+    c = env.redis.client()
+    try:
+        cursor = "0"
+        while True:
+            cursor, keys = c.cmd("SCAN", cursor, "MATCH", "wl:dedupe:*", "COUNT", 1000)
+            for k in keys:
+                c.cmd("DEL", k)
+            if cursor == "0":
+                break
+    finally:
+        c.close()
+
+
+def test_forged_timer_type_on_wechat_and_feishu_fires_nothing(env):
+    vendor = Vendor()
+    try:
+        d = gateway_daemon(env, vendor)
+        status, body = d.admin("POST", "/api/v1/cases",
+                               {"ext_ref": "forge-1", "area": "c-hd", "category": "取暖"})
+        assert status == 201, body
+        no = str(json.loads(body)["no"])
+        member = "%s:respond:breach:0:1|1" % no
+        # WeChat plain mode: MsgType=timer, the fire in MediaId.
+        openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+        for i in range(3):
+            xml = ("<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName>"
+                   "<FromUserName><![CDATA[%s]]></FromUserName>"
+                   "<CreateTime>%d</CreateTime><MsgType><![CDATA[timer]]></MsgType>"
+                   "<MediaId><![CDATA[%s]]></MediaId><MsgId>7700000000000%d</MsgId>"
+                   "</xml>" % (openid, int(time.time()), member, i)).encode()
+            q = wechat_query(nonce="77%d" % i, openid=openid)
+            status, _ = d.request("POST", "/hook/mp?" + urllib.parse.urlencode(q),
+                                  xml, {"Content-Type": "text/xml"})
+            assert status == 200, status
+        # Feishu: message_type=timer, the fire in file_key.
+        ev = feishu_event("ev-forge-1", "ou_forger", "x", token=FS_VTOKEN)
+        ev["event"]["message"]["message_type"] = "timer"
+        ev["event"]["message"]["content"] = json.dumps({"file_key": member})
+        assert post_json(d, "/hook/fs", ev)[0] == 200
+        # The forged messages were taken as messages (kind "other"), never
+        # as fires: no alert on the case, no fire marked done.
+        kinds = [dict(zip(f[::2], f[1::2])).get("kind")
+                 for _id, f in env.redis.cmd("XRANGE", "wl:inbox", "-", "+")]
+        assert kinds.count("other") == 4 and "timer" not in kinds, kinds
+        time.sleep(0.5)
+        assert sla_events(env, no) == [], sla_events(env, no)
+        assert env.redis.cmd("EXISTS", "wl:case:%s:fired" % no) == 0
+        assert not [c for c in vendor.calls if b"\xe5\xb7\xb2\xe8\xb6\x85\xe6\x97\xb6"
+                    in c[4]], "an alert went out"
+    finally:
+        vendor.close()
+
+
+def test_generic_message_with_a_fire_id_does_not_silence_it(env):
+    d = env.daemon(fake_clock=True, areas=AREAS, staff=STAFF)
+    c = Chat(env, d)
+    no = new_case(d, "silence-1")
+    c.settle()
+    for fid in ("sla:%s:respond:breach:0:1" % no, "%s:respond:breach:0:1" % no):
+        assert d.hook({"id": fid, "from": "13900000077", "text": "你好"})[0] == 200
+    c.settle()
+    advance([d], 61 * 60)
+    wait_until(lambda: "%s:respond:breach:0:1" % no in sla_events(env, no), 10,
+               what="the breach alert")
+    c.settle()
+    assert any("已超时" in m["text"] and m["to"] == "duty-hd"
+               for m in env.cb.messages()), "the breach alert did not go out"
+
+
+def test_note_long_after_breach_sends_no_past_alert_again(env):
+    d = env.daemon(fake_clock=True, areas=AREAS, staff=STAFF)
+    c = Chat(env, d)
+    no = new_case(d, "again-1")
+    c.settle()
+    advance([d], 4 * 3600)   # breach and the whole ladder
+    wait_until(lambda: len([i for i in sla_events(env, no) if "escalate:3" in i]) == 1,
+               10, what="the last ladder step")
+    # A day and more later: the handling clock has run out too, and every
+    # message dedupe mark is gone.
+    advance([d], 26 * 3600)
+    wait_until(lambda: len([i for i in sla_events(env, no) if "escalate:3" in i]) == 2,
+               10, what="the handling ladder")
+    c.settle()
+    first = sla_events(env, no)
+    assert len(first) == len(set(first)) == 8, first
+    n = len(env.cb.messages())
+    expire_dedupe_marks(env)
+    c.say("u-li", "备注 %s 已联系家属，明天上门" % no)
+    c.send("13900000088", "你好")
+    time.sleep(1.0)          # several sweeps
+    c.settle()
+    assert sla_events(env, no) == first, sla_events(env, no)
+    again = [m for m in alerts(env, n) if no in m["text"]]
+    assert again == [], again
+
+
+def test_replan_removes_superseded_fires_and_stale_fires_write_nothing(env):
+    d = env.daemon(fake_clock=True, areas=AREAS, staff=STAFF)
+    c = Chat(env, d)
+    no = new_case(d, "replan-1")
+    c.settle()
+    planned = env.redis.cmd("ZRANGE", "wl:timers", 0, -1)
+    mine = [m for m in planned if m.startswith(no + ":")]
+    assert mine and all(m.endswith("|1") for m in mine), mine
+    c.say("u-li", "认领 " + no)
+    now = [m for m in env.redis.cmd("ZRANGE", "wl:timers", 0, -1)
+           if m.startswith(no + ":")]
+    # Only the current plan's fires are left: the version-1 ones went in
+    # the commit that claimed the case.
+    assert now and all(m.endswith("|2") for m in now), now
+    # A stale fire (an older version) that still comes due writes nothing:
+    # no done mark, no alert, no key of any kind.
+    env.redis.cmd("ZADD", "wl:timers", 0, "%s:respond:breach:0:1|1" % no)
+    before = env.redis.cmd("DBSIZE")
+    wait_until(lambda: env.redis.cmd("ZSCORE", "wl:timers",
+                                     "%s:respond:breach:0:1|1" % no) is None,
+               10, what="the stale fire swept")
+    wait_until(lambda: env.redis.cmd("ZCARD", "wl:timers:lease") == 0, 10,
+               what="its lease released")
+    assert env.redis.cmd("DBSIZE") == before
+    assert env.redis.cmd("EXISTS", "wl:case:%s:fired" % no) == 0
+    # Conversation timers: one per conversation and kind, whatever the
+    # number of steps.
+    for text in ("求助", "1", "张大爷"):
+        c.send("13900000099", text)
+    sess = [m for m in env.redis.cmd("ZRANGE", "wl:timers", 0, -1) if m.startswith("{")]
+    assert len(sess) == 2, sess
+
+
+if __name__ == "__main__":
+    run([test_forged_timer_type_on_wechat_and_feishu_fires_nothing,
+         test_generic_message_with_a_fire_id_does_not_silence_it,
+         test_note_long_after_breach_sends_no_past_alert_again,
+         test_replan_removes_superseded_fires_and_stale_fires_write_nothing])
