@@ -20,6 +20,7 @@
 
 #include "case.h"
 #include "sla.h"
+#include "text.h"
 #include "wl.h"
 
 /* The case number of a case opened in this commit, replaced by the
@@ -357,8 +358,9 @@ int engine_sla_fire(const struct engine_in *in, struct engine_out *out,
 	const struct wl_addr *to[16];
 	struct sla_fire f;
 	struct sla_state st;
-	char text[1024], summary[1400];
-	char *line = NULL;
+	char text[1024], summary[1800];
+	char *line = NULL, *words, *masked;
+	size_t cut;
 	const char *holder;
 	json_t *op;
 	long long v;
@@ -390,9 +392,19 @@ int engine_sla_fire(const struct engine_in *in, struct engine_out *out,
 		if (strcmp(in->cfg->staff[i].id, case_get(c, "claimed_by")) ==
 		    0)
 			holder = in->cfg->staff[i].name;
-	snprintf(summary, sizeof(summary), "%s\n%s%s%s", text, line ? line : "",
+	/* What the resident said, so the alert can be acted on as read;
+	 * numbers masked, as alerts go to duty groups too. */
+	words = case_words(c);
+	masked = words ? text_mask_numbers(words) : NULL;
+	cut = masked ? text_utf8_prefix(masked, strlen(masked), 60) : 0;
+	snprintf(summary, sizeof(summary), "%s\n%s%s%.*s%s%s%s", text,
+		 line ? line : "", masked ? "\n居民说：" : "", (int)cut,
+		 masked ? masked : "",
+		 masked && cut < strlen(masked) ? "…" : "",
 		 holder ? "\n办理人：" : "\n尚无人认领", holder ? holder : "");
 	free(line);
+	free(words);
+	free(masked);
 	/* The alert goes on the timeline without moving the version, so the
 	 * rest of the plan stays current. */
 	op = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[]}", "op", "log", "no",

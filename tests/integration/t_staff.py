@@ -124,7 +124,8 @@ def test_digest_reads_every_open_case(env):
     newer closed ones: the morning digest counts all 300."""
     d = env.daemon(fake_clock=True, areas=AREAS, staff=STAFF, name="first")
     status, body = d.admin("POST", "/api/v1/cases",
-                           {"ext_ref": "dg-0", "area": "c-hd", "category": "取暖"})
+                           {"ext_ref": "dg-0", "area": "c-hd", "category": "取暖",
+                            "detail": "暖气不热 家里只有十度"})
     assert status == 201, body
     first = str(json.loads(body)["no"])
     sla = env.redis.cmd("HGET", "wl:case:" + first, "sla")
@@ -157,6 +158,8 @@ def test_digest_reads_every_open_case(env):
               if m["text"].startswith("【") and "时限" in m["text"]]
     assert alerts and all(("工单 " + first) in t and "Case" not in t
                           and "案件" not in t for t in alerts), alerts
+    # ... and carry the resident's own words.
+    assert all("居民说：暖气不热 家里只有十度" in t for t in alerts), alerts
     # 逾期 in chat counts the same way.
     assert "共 301 件" in c.say("u-chen", "逾期")
 
