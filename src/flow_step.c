@@ -36,6 +36,8 @@ enum msg {
 	MSG_STEP_CAP,
 	MSG_PICK,
 	MSG_EM_REPLY,
+	MSG_UNREADABLE,
+	MSG_TOO_LONG,
 	MSG_YES,
 	MSG_NO,
 	MSG_NONE,
@@ -92,6 +94,16 @@ static const struct msg_text msgs[MSG_COUNT] = {
     [MSG_EM_REPLY] = {"已通知值班人员，会马上与您联系。",
 		      "Staff on duty have been told and will "
 		      "contact you at once."},
+    [MSG_UNREADABLE] = {"您好，没能看懂这条消息。请用文字简单说说需要什么帮助，"
+			"如：家里没有暖气。\n紧急情况请直接拨打120或119。",
+			"Hello, we could not read that message. Please tell "
+			"us in a few words what help you need.\nIn an "
+			"emergency call 120 or 119."},
+    [MSG_TOO_LONG] = {"您好，消息太长了，请用一两句话说说需要什么帮助。\n"
+		      "紧急情况请直接拨打120或119。",
+		      "Hello, that message is too long. Please tell us "
+		      "in a sentence or two what help you need.\nIn an "
+		      "emergency call 120 or 119."},
     [MSG_YES] = {"是", "yes"},
     [MSG_NO] = {"否", "no"},
     [MSG_NONE] = {"无", "none"},
@@ -1262,7 +1274,8 @@ static void em_ask(struct run *r, size_t k, const char *words)
  * Returns true when it paged; else the question is dropped. */
 static bool em_confirm(struct run *r)
 {
-	json_t *q = json_object_get(r->sess, "emq");
+	/* held: the strings below outlive the session ended before paging */
+	json_t *q = json_incref(json_object_get(r->sess, "emq"));
 	const char *first = json_string_value(json_object_get(q, "text"));
 	const char *kid = json_string_value(json_object_get(q, "kind"));
 	const char *words = json_string_value(json_object_get(q, "words"));
@@ -1309,7 +1322,28 @@ out:
 	}
 	free(bare);
 	buf_release(&b);
+	json_decref(q);
 	return paged;
+}
+
+/* Characters an opening message may have before it is a wall of text
+ * rather than a request (a forwarded 12345 order is a few hundred). */
+#define OPENING_MAX_CHARS 1000
+
+/* MSG_UNREADABLE when an opening message has nothing to read (empty,
+ * emoji, punctuation), MSG_TOO_LONG for a wall of text, else MSG_COUNT. */
+static enum msg opening_bad(const char *raw, const char *clean)
+{
+	char *f = triage_fold(NULL, clean);
+	bool empty = f && f[0] == '\0';
+
+	free(f);
+	if (empty)
+		return MSG_UNREADABLE;
+	if ((raw && strlen(raw) > FLOW_INPUT_MAX) ||
+	    text_utf8_chars(clean, strlen(clean)) > OPENING_MAX_CHARS)
+		return MSG_TOO_LONG;
+	return MSG_COUNT;
 }
 
 /* ---- the entry points ---- */
@@ -1421,6 +1455,16 @@ int flow_step(const struct flow_set *fs, const struct wl_config *cfg,
 			em_ask(&r, (size_t)t.kind, t.words);
 			if (r.sess)
 				goto done;
+		}
+	}
+	/* Nothing to read (empty, emoji, punctuation) or a wall of text
+	 * opening no conversation: a kind answer, nothing else changes. */
+	if (!r.sess && !in->is_staff) {
+		enum msg why = opening_bad(in->text, clean);
+
+		if (why != MSG_COUNT) {
+			say(&r, msg(&r, why));
+			goto done;
 		}
 	}
 	if (is_word(bare, w_human, WL_ARRAY_LEN(w_human))) {
