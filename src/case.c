@@ -509,6 +509,23 @@ static const char *case_field_str(const json_t *fields, const char *k,
 	return NULL;
 }
 
+/* A case the place could not put in a grid lands with the community's
+ * duty chat: name the areas below, which 转派 takes. */
+static void case_notice_children(struct buf *b, const struct wl_config *cfg,
+				 int area, const char *no)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; area >= 0 && i < cfg->n_areas; i++) {
+		if (cfg->areas[i].parent != area)
+			continue;
+		buf_adds(b, n++ ? "、" : "\n可转派到：");
+		buf_adds(b, cfg->areas[i].name);
+	}
+	if (n)
+		buf_addf(b, "\n回复“转派 %s 区域名”派给下级。", no);
+}
+
 char *case_notice(const struct wl_config *cfg, const json_t *fields,
 		  const char *no, const char *urgency, int area)
 {
@@ -576,6 +593,7 @@ char *case_notice(const struct wl_config *cfg, const json_t *fields,
 		free(m);
 	}
 	buf_addf(&b, "回复“认领 %s”接单。", no);
+	case_notice_children(&b, cfg, area, no);
 	free(path);
 	return buf_detach(&b, NULL);
 }

@@ -401,6 +401,9 @@ static const struct opt opt_table[] = {
 	  .max = 32, .imax = 64, .at = AR(aliases), .at_n = AR(n_aliases) },
 	{ .kind = K_AREA, .name = "duty", .type = T_OBJ, .child = K_DUTY,
 	  .at = AR(duty) },
+	/* What residents say (小区, 楼号 ranges, villages); finish_area
+	 * reads and checks it. */
+	{ .kind = K_AREA, .name = "places", .type = T_ANY },
 	{ .kind = K_AREA, .name = "children", .type = T_LIST,
 	  .flags = F_LATE, .max = CONFIG_MAX_AREAS, .child = K_AREA },
 
@@ -1656,6 +1659,159 @@ static void area_word(struct loader *ld, size_t idx, const char *word,
 	index_put(ld, kind, word, NULL, idx);
 }
 
+/* "1-6,8,10-12" into p's ranges; false when it does not read so. */
+static bool parse_buildings(const char *s, struct wl_place *p)
+{
+	const char *c = s;
+
+	p->n_ranges = 0;
+	while (*c) {
+		long a = 0, b;
+		size_t k = 0;
+
+		while (c[k] >= '0' && c[k] <= '9' && k < 5)
+			a = a * 10 + (c[k++] - '0');
+		if (k == 0 || (c[k] >= '0' && c[k] <= '9'))
+			return false;
+		c += k;
+		b = a;
+		if (*c == '-') {
+			c++;
+			b = 0;
+			k = 0;
+			while (c[k] >= '0' && c[k] <= '9' && k < 5)
+				b = b * 10 + (c[k++] - '0');
+			if (k == 0 || (c[k] >= '0' && c[k] <= '9'))
+				return false;
+			c += k;
+		}
+		if (a < 1 || b < a || b > 9999 ||
+		    p->n_ranges == WL_PLACE_RANGES)
+			return false;
+		p->from[p->n_ranges] = (int)a;
+		p->to[p->n_ranges++] = (int)b;
+		if (*c == ',')
+			c++;
+		else if (*c)
+			return false;
+	}
+	return p->n_ranges > 0;
+}
+
+static bool places_overlap(const struct wl_place *a, const struct wl_place *b)
+{
+	if (a->n_ranges == 0 || b->n_ranges == 0)
+		return true;
+	for (size_t i = 0; i < a->n_ranges; i++)
+		for (size_t j = 0; j < b->n_ranges; j++)
+			if (a->from[i] <= b->to[j] && b->from[j] <= a->to[i])
+				return true;
+	return false;
+}
+
+/* "places": ["张家庄", {"name": "惠丰小区", "buildings": "1-6,8"}]. A
+ * place said in two areas must split its buildings between them, or
+ * the same words would lead to two grids. */
+static void area_places(struct loader *ld, json_t *obj, struct wl_area *a,
+			const char *path)
+{
+	json_t *arr = json_object_get(obj, "places"), *it;
+	size_t idx = (size_t)(a - ld->cfg->areas), i;
+	char sub[CONFIG_PATH_LEN], at[CONFIG_PATH_LEN], q[CONFIG_QUOTE_LEN];
+
+	if (!arr)
+		return;
+	path_key(sub, sizeof(sub), path, "places");
+	if (!json_is_array(arr) || json_array_size(arr) > 256) {
+		ld_diag(ld, sub,
+			"must be a list (at most 256) of names or "
+			"{\"name\": …, \"buildings\": \"1-6,8\"}");
+		return;
+	}
+	a->places = calloc(json_array_size(arr) + 1, sizeof(*a->places));
+	if (!a->places) {
+		ld->oom = true;
+		return;
+	}
+	json_array_foreach(arr, i, it)
+	{
+		struct wl_place *p = &a->places[a->n_places];
+		json_t *nm =
+		    json_is_string(it) ? it : json_object_get(it, "name");
+		json_t *bd = json_object_get(it, "buildings");
+		const char *k;
+		json_t *v;
+		bool bad = false;
+
+		path_index(at, sizeof(at), sub, i);
+		json_object_foreach(json_is_object(it) ? it : NULL, k, v)
+		{
+			char kk[CONFIG_PATH_LEN];
+
+			if (!strcmp(k, "name") || !strcmp(k, "buildings") ||
+			    k[0] == '#')
+				continue;
+			path_key(kk, sizeof(kk), at, k);
+			ld_diag(ld, kk, "unknown key");
+			bad = true;
+		}
+		if (!json_is_string(nm) || json_string_length(nm) == 0 ||
+		    text_utf8_chars(json_string_value(nm),
+				    json_string_length(nm)) > 64) {
+			ld_diag(ld, at,
+				"must be a name of 1 to 64 characters or "
+				"{\"name\": …, \"buildings\": \"1-6,8\"}");
+			continue;
+		}
+		if (bd && (!json_is_string(bd) ||
+			   !parse_buildings(json_string_value(bd), p))) {
+			char bb[CONFIG_PATH_LEN];
+
+			path_key(bb, sizeof(bb), at, "buildings");
+			ld_diag(ld, bb,
+				"must be building numbers such as \"1-6,8\" "
+				"(1 to 9999, at most %d ranges)",
+				WL_PLACE_RANGES);
+			continue;
+		}
+		if (bad)
+			continue;
+		p->name = ld_strdup(ld, json_string_value(nm));
+		if (!p->name)
+			return;
+		/* the same place in another area (or twice here) */
+		for (size_t j = 0; j < ld->cfg->n_areas; j++) {
+			const struct wl_area *o = &ld->cfg->areas[j];
+			size_t np = j == idx ? a->n_places : o->n_places;
+
+			for (size_t m = 0; m < np; m++) {
+				if (!o->places[m].name ||
+				    strcmp(o->places[m].name, p->name) != 0 ||
+				    !places_overlap(&o->places[m], p))
+					continue;
+				got(q, p->name);
+				ld_diag(
+				    ld, at,
+				    "place %s is also in %s%s; give each "
+				    "area its own buildings (\"buildings\": "
+				    "\"1-6\")",
+				    q, ld->area_path[j],
+				    j == idx ? " (this area)" : "");
+				bad = true;
+				break;
+			}
+			if (bad)
+				break;
+		}
+		if (!bad)
+			a->n_places++;
+		else {
+			free(p->name);
+			p->name = NULL;
+		}
+	}
+}
+
 static void finish_area(struct loader *ld, json_t *obj, struct wl_area *a,
 			const char *path)
 {
@@ -1699,6 +1855,7 @@ static void finish_area(struct loader *ld, json_t *obj, struct wl_area *a,
 		path_index(al, sizeof(al), sub, i);
 		area_word(ld, idx, a->aliases[i], "alias", al, 'l');
 	}
+	area_places(ld, obj, a, path);
 }
 
 static void finish_staff(struct loader *ld, struct wl_staff *s,
@@ -1902,6 +2059,9 @@ void config_free(struct wl_config *cfg)
 		for (size_t j = 0; j < a->n_aliases; j++)
 			free(a->aliases[j]);
 		free(a->aliases);
+		for (size_t j = 0; j < a->n_places; j++)
+			free(a->places[j].name);
+		free(a->places);
 		addr_release(&a->duty);
 	}
 	free(cfg->areas);

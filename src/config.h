@@ -57,12 +57,23 @@ struct wl_addr {
 	char *to;      /* the recipient id on that channel */
 };
 
+/* What residents call a place inside an area: a 小区, a natural village,
+ * a street; with 楼号 ranges when a 小区 is split between grids. */
+#define WL_PLACE_RANGES 16
+struct wl_place {
+	char *name;
+	size_t n_ranges; /* 0: the whole place */
+	int from[WL_PLACE_RANGES], to[WL_PLACE_RANGES];
+};
+
 struct wl_area {
 	char *id;
 	char *name;
 	enum wl_level level;
 	char **aliases;
 	size_t n_aliases;
+	struct wl_place *places; /* optional "places" */
+	size_t n_places;
 	struct wl_addr duty; /* duty.channel NULL when none */
 	int parent;	     /* index into cfg->areas, -1 for a root */
 };

@@ -237,6 +237,37 @@ static const char *engine_session_case(const struct engine_run *r)
 }
 
 /* Fields from a flow are JSON values; a case hash holds strings. */
+static bool engine_joinable(const json_t *a)
+{
+	size_t i;
+	const json_t *x;
+
+	json_array_foreach(a, i, x)
+	{
+		if (!json_is_string(x))
+			return false;
+	}
+	return true;
+}
+
+static json_t *engine_join(const json_t *a)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+	const json_t *x;
+	json_t *out;
+
+	json_array_foreach(a, i, x)
+	{
+		if (i)
+			buf_adds(&b, "、");
+		buf_adds(&b, json_string_value(x));
+	}
+	out = b.oom ? NULL : json_string(b.s ? b.s : "");
+	buf_release(&b);
+	return out;
+}
+
 static json_t *engine_fields(const json_t *f)
 {
 	json_t *o = json_object();
@@ -257,7 +288,11 @@ static json_t *engine_fields(const json_t *f)
 		else if (json_is_true(v) || json_is_false(v))
 			json_object_set_new(
 			    o, k, json_string(json_is_true(v) ? "是" : "否"));
-		else if (!json_is_null(v)) {
+		else if (json_is_array(v) && engine_joinable(v)) {
+			/* several ticks (低保、特殊困难老年人), as staff read
+			 * them */
+			json_object_set_new(o, k, engine_join(v));
+		} else if (!json_is_null(v)) {
 			char *s = json_dumps(v, JSON_COMPACT);
 
 			if (s)
@@ -499,9 +534,10 @@ static int engine_handover(struct engine_run *r, const json_t *e)
 	}
 	/* No case yet: asking for a person is itself a case for the duty
 	 * chat, with whatever the flow had collected. */
-	open = json_pack("{s:s, s:O?, s:s, s:s}", "type", "case_open", "fields",
-			 json_object_get(e, "answers"), "urgency", "normal",
-			 "source", "handover");
+	open = json_pack("{s:s, s:O?, s:s, s:s, s:O?}", "type", "case_open",
+			 "fields", json_object_get(e, "answers"), "urgency",
+			 "normal", "source", "handover", "area",
+			 json_object_get(e, "area"));
 	if (!open)
 		return WL_ENOMEM;
 	if (!json_object_get(open, "fields"))

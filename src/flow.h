@@ -46,10 +46,11 @@
  *       update the session's case: merge the fields; urgency only ever
  *       raised; area when the session learnt a place.
  *   {"type":"handover","reason":"asked|invalid_input|flow",
- *    "flow":"<id>"|null,"answers":{...},"note":"…"?}
+ *    "flow":"<id>"|null,"answers":{...},"note":"…"?,"area":"<id>"?}
  *       a person is needed (人工, too many invalid answers, or a flow's
  *       handover action with its note); the session has ended except
- *       after a flow's action.
+ *       after a flow's action. area: the place already known (answered,
+ *       or named in what the sender said), for routing.
  *   {"type":"emergency","kind":"<the words that decided, 煤炉+头晕>",
  *    "class":"<kind id>","name":"<kind name, zh>",
  *    "text":"<the resident's words>"}

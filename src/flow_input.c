@@ -9,9 +9,11 @@
  * lenient about form and strict about meaning: an answer that could mean
  * two things is refused and asked again rather than guessed.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "flow_int.h"
 #include "text.h"
 #include "wl.h"
@@ -331,6 +333,74 @@ out:
 	return rc;
 }
 
+static bool starts_with_any(const char *s, const char *const *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(s, w[i], strlen(w[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Where the first clause of s ends: the first comma, stop, colon or
+ * space after some text; NULL when s is one clause. */
+static const char *clause_end(const char *s)
+{
+	static const char *const seps[] = {"，", "。", "；", "：", "、",
+					   "！", ",",  ".",  ";",  ":",
+					   "!",	 " ",  "\n", "\t"};
+	const char *best = NULL;
+
+	for (size_t i = 0; i < WL_ARRAY_LEN(seps); i++) {
+		const char *h = strstr(s, seps[i]);
+
+		if (h && h > s && (!best || h < best))
+			best = h;
+	}
+	return best;
+}
+
+enum flow_parse flow_parse_yesno_note(const char *s, bool *out,
+				      const char **note)
+{
+	static const char *const yn_starts[] = {
+	    "是", "否", "有", "没", "无", "不", "对", "存在", "需",
+	    "要", "好", "嗯", "y",  "Y",  "n",	"N",  "o",    "O"};
+	const char *end, *rest;
+	char *head;
+	enum flow_parse rc;
+
+	*note = NULL;
+	while (*s == ' ')
+		s++;
+	end = clause_end(s);
+	if (!end)
+		return flow_parse_yesno(s, out);
+	head = strndup(s, (size_t)(end - s));
+	if (!head)
+		return FP_INVALID;
+	/* the first clause alone decides (是，…煤不够 is a yes), and it must
+	 * open with a yes or a no: 煤不够，… is a note, not a no */
+	rc = text_utf8_chars(head, strlen(head)) <= 6 &&
+		     starts_with_any(head, yn_starts, WL_ARRAY_LEN(yn_starts))
+		 ? flow_parse_yesno(head, out)
+		 : FP_INVALID;
+	free(head);
+	if (rc != FP_OK)
+		return FP_INVALID;
+	rest = end;
+	for (;;) {
+		uint32_t cp;
+		size_t k = text_utf8_decode(rest, strlen(rest), &cp);
+
+		if (k == 0 || !is_punct_cp(cp))
+			break;
+		rest += k;
+	}
+	if (*rest)
+		*note = rest;
+	return FP_OK;
+}
+
 static bool is_numeral_cp(uint32_t cp)
 {
 	static const char numerals[] =
@@ -347,14 +417,6 @@ static bool is_numeral_cp(uint32_t cp)
 		return false;
 	enc[k] = '\0';
 	return strstr(numerals, enc) != NULL;
-}
-
-static bool starts_with_any(const char *s, const char *const *w, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(s, w[i], strlen(w[i])) == 0)
-			return true;
-	return false;
 }
 
 enum flow_parse flow_parse_number(const char *s, long long *out)
@@ -542,8 +604,114 @@ static size_t area_match(const struct wl_area *a, const char *bare,
 	return best;
 }
 
+/* A building number said in bare: 3号楼, 三栋, 12幢, looked for right
+ * at from first, then anywhere. 0 when none. */
+static int building_no(const char *bare, const char *from)
+{
+	static const char *const units[] = {"号楼", "栋", "幢", "座", "号院"};
+	const char *starts[2] = {from, bare};
+
+	for (int pass = 0; pass < 2; pass++) {
+		const char *p = starts[pass];
+		size_t len = strlen(p), i = 0;
+
+		while (i < len) {
+			uint32_t cp;
+			size_t k = text_utf8_decode(p + i, len - i, &cp);
+			size_t st = i;
+			char num[32];
+			long long v;
+
+			if (k == 0)
+				break;
+			if (!is_numeral_cp(cp)) {
+				if (pass == 0)
+					break; /* only right after the place */
+				i += k;
+				continue;
+			}
+			while (i < len &&
+			       (k = text_utf8_decode(p + i, len - i, &cp)) &&
+			       is_numeral_cp(cp))
+				i += k;
+			if (i - st < sizeof(num) &&
+			    starts_with_any(p + i, units,
+					    WL_ARRAY_LEN(units))) {
+				memcpy(num, p + st, i - st);
+				num[i - st] = '\0';
+				if (text_parse_int(num, &v) && v > 0 &&
+				    v < 10000)
+					return (int)v;
+			}
+			if (pass == 0)
+				break;
+		}
+	}
+	return 0;
+}
+
+/* The area at level among a and its ancestors; -1 when a is above it. */
+static int area_at_level(const struct wl_config *cfg, int a, int level)
+{
+	while (a >= 0 && (int)cfg->areas[a].level > level)
+		a = cfg->areas[a].parent;
+	return a >= 0 && (int)cfg->areas[a].level == level ? a : -1;
+}
+
+/* Places residents name (小区, villages) count for their area like a
+ * name; a 小区 split between grids by 楼号 counts for the grid holding
+ * the building said, else for the area above (the community), which
+ * can pass the case on. */
+static bool place_hits(const struct wl_config *cfg, const char *bare, int level,
+		       size_t *len)
+{
+	for (size_t i = 0; i < cfg->n_areas; i++) {
+		const struct wl_area *a = &cfg->areas[i];
+
+		for (size_t j = 0; j < a->n_places; j++) {
+			const struct wl_place *p = &a->places[j];
+			char *w = flow_bare(p->name);
+			const char *h;
+			int target = (int)i, b;
+			size_t l;
+
+			if (!w)
+				return false;
+			h = w[0] ? strstr(bare, w) : NULL;
+			l = strlen(w) + 1;
+			if (h && p->n_ranges) {
+				bool in = false;
+
+				b = building_no(bare, h + strlen(w));
+				for (size_t k = 0; b && k < p->n_ranges; k++)
+					if (b >= p->from[k] && b <= p->to[k])
+						in = true;
+				if (!in) {
+					target = a->parent;
+					l--;
+				}
+			}
+			free(w);
+			if (!h)
+				continue;
+			if (level >= 0 && target >= 0)
+				target = area_at_level(cfg, target, level);
+			if (target >= 0 && len[target] < l)
+				len[target] = l;
+		}
+	}
+	return true;
+}
+
 enum flow_parse flow_parse_location(const struct wl_config *cfg, const char *s,
 				    size_t *idx, size_t *picks, size_t *n_picks)
+{
+	return flow_parse_location_at(cfg, s, -1, idx, picks, n_picks);
+}
+
+enum flow_parse flow_parse_location_at(const struct wl_config *cfg,
+				       const char *s, int level, size_t *idx,
+				       size_t *picks, size_t *n_picks)
 {
 	enum flow_parse rc = FP_INVALID;
 	char *bare = flow_bare(s);
@@ -558,12 +726,18 @@ enum flow_parse flow_parse_location(const struct wl_config *cfg, const char *s,
 	if (!len)
 		goto out;
 	for (size_t i = 0; i < n; i++)
-		if ((len[i] = area_match(&cfg->areas[i], bare, false)))
+		if (level < 0 || (int)cfg->areas[i].level == level)
+			len[i] = area_match(&cfg->areas[i], bare, false);
+	if (!place_hits(cfg, bare, level, len))
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (len[i])
 			count++;
 	if (count == 0 && text_utf8_chars(bare, strlen(bare)) >= 2) {
 		reverse = true;
 		for (size_t i = 0; i < n; i++)
-			if ((len[i] = area_match(&cfg->areas[i], bare, true)))
+			if ((level < 0 || (int)cfg->areas[i].level == level) &&
+			    (len[i] = area_match(&cfg->areas[i], bare, true)))
 				count++;
 	}
 	if (count == 0)
@@ -618,4 +792,488 @@ out:
 	free(score);
 	free(bare);
 	return rc;
+}
+
+/* ---- several ticks, days, and what a first message already says ---- */
+
+static bool is_list_sep(uint32_t cp)
+{
+	return is_punct_cp(cp) || cp == 0x548c /* 和 */ ||
+	       cp == 0x53ca /* 及 */ || cp == 0x4e0e /* 与 */ ||
+	       cp == 0x8fd8 /* 还 */;
+}
+
+/* Marks the options named in one token: a number, digits one by one
+ * ("13" with at most nine options), else words, longest first, each
+ * word taken out before the next is looked for (低保边缘户 is not also
+ * 低保). */
+static enum flow_parse choices_token(const struct flow_node *n, char *tok,
+				     bool *marks)
+{
+	long long v;
+	bool any = false;
+	size_t len = strlen(tok);
+
+	if (text_parse_int(tok, &v)) {
+		bool digits = true;
+
+		for (size_t i = 0; i < len; i++)
+			if (tok[i] < '0' || tok[i] > '9')
+				digits = false;
+		if (v >= 1 && (unsigned long long)v <= n->n_options) {
+			marks[v - 1] = true;
+			return FP_OK;
+		}
+		if (!digits || n->n_options > 9)
+			return FP_INVALID;
+		for (size_t i = 0; i < len; i++) {
+			if (tok[i] == '0' ||
+			    (size_t)(tok[i] - '0') > n->n_options)
+				return FP_INVALID;
+			marks[tok[i] - '1'] = true;
+		}
+		return FP_OK;
+	}
+	for (;;) {
+		size_t best = 0, best_len = 0, best_at = 0;
+		bool tie = false;
+
+		for (size_t i = 0; i < n->n_options; i++) {
+			const struct flow_option *o = &n->options[i];
+			const char *words[3 + FLOW_ALIASES_MAX];
+			size_t nw = 0;
+
+			words[nw++] = o->key;
+			words[nw++] = o->text.zh;
+			for (size_t a = 0;
+			     a < o->n_aliases && nw < WL_ARRAY_LEN(words); a++)
+				words[nw++] = o->aliases[a];
+			for (size_t w = 0; w < nw; w++) {
+				char *b = flow_bare(words[w]);
+				const char *h =
+				    b && b[0] ? strstr(tok, b) : NULL;
+
+				if (h && strlen(b) > best_len) {
+					best_len = strlen(b);
+					best = i;
+					best_at = (size_t)(h - tok);
+					tie = false;
+				} else if (h && strlen(b) == best_len &&
+					   best != i) {
+					tie = true;
+				}
+				free(b);
+			}
+		}
+		if (best_len == 0)
+			break;
+		if (tie)
+			return FP_AMBIGUOUS;
+		marks[best] = true;
+		any = true;
+		memmove(tok + best_at, tok + best_at + best_len,
+			strlen(tok + best_at + best_len) + 1);
+	}
+	return any ? FP_OK : FP_INVALID;
+}
+
+enum flow_parse flow_parse_choices(const struct flow_node *n, const char *s,
+				   bool *marks)
+{
+	char *norm = text_normalize(s ? s : "");
+	char *tok = NULL;
+	size_t len, i = 0, o = 0, tokens = 0;
+	enum flow_parse rc = FP_INVALID;
+
+	for (size_t k = 0; k < n->n_options; k++)
+		marks[k] = false;
+	if (!norm)
+		return FP_INVALID;
+	len = strlen(norm);
+	tok = malloc(len + 1);
+	if (!tok)
+		goto out;
+	while (i <= len) {
+		uint32_t cp = 0;
+		size_t k =
+		    i < len ? text_utf8_decode(norm + i, len - i, &cp) : 0;
+
+		if (i == len || k == 0 || is_list_sep(cp)) {
+			tok[o] = '\0';
+			if (o) {
+				enum flow_parse t;
+
+				for (size_t c = 0; tok[c]; c++)
+					if (tok[c] >= 'A' && tok[c] <= 'Z')
+						tok[c] = (char)(tok[c] + 32);
+				t = choices_token(n, tok, marks);
+				if (t != FP_OK) {
+					rc = t;
+					goto out;
+				}
+				tokens++;
+			}
+			o = 0;
+			i += k ? k : 1;
+			continue;
+		}
+		memcpy(tok + o, norm + i, k);
+		o += k;
+		i += k;
+	}
+	rc = tokens ? FP_OK : FP_INVALID;
+out:
+	free(tok);
+	free(norm);
+	return rc;
+}
+
+static bool day_ok(int y, int m, int d)
+{
+	int32_t day;
+	int yy, mm, dd;
+
+	if (y < 2000 || y > 2100 || m < 1 || m > 12 || d < 1 || d > 31)
+		return false;
+	day = sla_day_from_civil(y, m, d);
+	sla_civil_from_day(day, &yy, &mm, &dd);
+	return yy == y && mm == m && dd == d;
+}
+
+/* The numbers of s in order (ASCII digit runs, or Chinese numerals
+ * followed by 年 月 日 号), with the unit after each ('\0', 'y', 'm',
+ * 'd'). */
+static size_t date_numbers(const char *s, long long *v, char *unit, size_t max)
+{
+	size_t len = strlen(s), i = 0, n = 0;
+
+	while (i < len && n < max) {
+		uint32_t cp;
+		size_t k = text_utf8_decode(s + i, len - i, &cp), st = i;
+		char num[32];
+
+		if (k == 0)
+			break;
+		if (!is_numeral_cp(cp)) {
+			i += k;
+			continue;
+		}
+		while (i < len && (k = text_utf8_decode(s + i, len - i, &cp)) &&
+		       is_numeral_cp(cp))
+			i += k;
+		if (i - st >= sizeof(num))
+			continue;
+		memcpy(num, s + st, i - st);
+		num[i - st] = '\0';
+		unit[n] =
+		    starts_with_any(s + i, (const char *const[]){"年"}, 1) ? 'y'
+		    : starts_with_any(s + i, (const char *const[]){"月"}, 1)
+			? 'm'
+		    : starts_with_any(s + i, (const char *const[]){"日", "号"},
+				      2)
+			? 'd'
+			: '\0';
+		if (!(num[0] >= '0' && num[0] <= '9') && unit[n] == '\0')
+			continue; /* 一 in 一早 is not a date */
+		if (!text_parse_int(num, &v[n]))
+			return 0;
+		n++;
+	}
+	return n;
+}
+
+enum flow_parse flow_parse_date(const char *s, int64_t now_ms,
+				int32_t utc_offset_s, char *out, size_t size)
+{
+	static const char *const rel[] = {"大前天", "前天",	"昨天", "昨日",
+					  "今天",   "今日",	"今早", "今晚",
+					  "today",  "yesterday"};
+	static const int rel_days[] = {-3, -2, -1, -1, 0, 0, 0, 0, 0, -1};
+	char *norm = text_normalize(s ? s : "");
+	int32_t today = sla_local_day(now_ms, utc_offset_s, NULL), day = 0;
+	int ty, tm, td, y = 0, m = 0, d = 0;
+	long long v[4];
+	char unit[4];
+	size_t n;
+	bool found = false;
+	enum flow_parse rc = FP_INVALID;
+
+	if (!norm)
+		return FP_INVALID;
+	sla_civil_from_day(today, &ty, &tm, &td);
+	for (size_t i = 0; i < WL_ARRAY_LEN(rel) && !found; i++)
+		if (strstr(norm, rel[i])) {
+			day = today + rel_days[i];
+			found = true;
+		}
+	n = found ? 0 : date_numbers(norm, v, unit, WL_ARRAY_LEN(v));
+	if (!found && n >= 3 && v[0] >= 1000) {
+		y = (int)v[0];
+		m = (int)v[1];
+		d = (int)v[2];
+	} else if (!found && n >= 2 && unit[0] != 'y' && unit[0] != 'd' &&
+		   v[0] <= 12) {
+		m = (int)v[0];
+		d = (int)v[1];
+	} else if (!found && n == 1 && unit[0] == 'd') {
+		m = tm;
+		d = (int)v[0];
+	} else if (!found && !strstr(norm, "上午") && !strstr(norm, "下午") &&
+		   !strstr(norm, "刚才") && !strstr(norm, "中午")) {
+		goto out;
+	} else if (!found) {
+		day = today; /* 上午, 下午: today's */
+		found = true;
+	}
+	if (!found) {
+		if (y == 0) {
+			/* the year (or month) that puts the day nearest today
+			 */
+			int32_t best = 0;
+			bool have = false;
+
+			for (int dy = -1; dy <= 1; dy++) {
+				int yy = ty + dy, mm = m;
+
+				if (n == 1 && unit[0] == 'd') {
+					yy = ty;
+					mm = tm + dy;
+					if (mm < 1) {
+						mm = 12;
+						yy--;
+					} else if (mm > 12) {
+						mm = 1;
+						yy++;
+					}
+				}
+				if (!day_ok(yy, mm, d))
+					continue;
+				int32_t c = sla_day_from_civil(yy, mm, d);
+
+				if (!have || labs((long)(c - today)) <
+						 labs((long)(best - today))) {
+					best = c;
+					have = true;
+				}
+			}
+			if (!have)
+				goto out;
+			day = best;
+		} else {
+			if (!day_ok(y, m, d))
+				goto out;
+			day = sla_day_from_civil(y, m, d);
+		}
+	}
+	sla_civil_from_day(day, &y, &m, &d);
+	if (snprintf(out, size, "%04d-%02d-%02d", y, m, d) < (int)size)
+		rc = FP_OK;
+out:
+	free(norm);
+	return rc;
+}
+
+bool flow_find_age(const char *s, long long *out)
+{
+	static const char *const age_units[] = {"岁", "多岁", "来岁", "周岁"};
+	char *bare = flow_bare(s);
+	size_t len, i = 0;
+	bool ok = false;
+
+	if (!bare)
+		return false;
+	len = strlen(bare);
+	while (i < len && !ok) {
+		uint32_t cp;
+		size_t k = text_utf8_decode(bare + i, len - i, &cp), st = i;
+
+		if (k == 0)
+			break;
+		if (!is_numeral_cp(cp)) {
+			i += k;
+			continue;
+		}
+		while (i < len &&
+		       (k = text_utf8_decode(bare + i, len - i, &cp)) &&
+		       is_numeral_cp(cp))
+			i += k;
+		if (starts_with_any(bare + i, age_units,
+				    WL_ARRAY_LEN(age_units))) {
+			char c = bare[i];
+
+			bare[i] = '\0';
+			ok = text_parse_int(bare + st, out) && *out <= 120;
+			bare[i] = c;
+		}
+	}
+	free(bare);
+	return ok;
+}
+
+bool flow_find_phone(const char *s, char *out, size_t size)
+{
+	bool ok = false;
+
+	/* line by line: "…电话15900003333" and the next answer "1号楼" must
+	 * not run together into one number */
+	while (s && *s && !ok) {
+		const char *nl = strchr(s, '\n');
+		char *line = strndup(s, nl ? (size_t)(nl - s) : strlen(s));
+		char *norm = line ? text_normalize(line) : NULL;
+
+		ok = norm && (text_parse_phone(norm, out, size) ||
+			      try_runs(norm, "0123456789+-. ()", 7,
+				       text_parse_phone, out, size));
+		free(norm);
+		free(line);
+		s = nl ? nl + 1 : NULL;
+	}
+	return ok;
+}
+
+char *flow_find_address(const char *s, size_t max_chars)
+{
+	static const char *const marks[] = {"号楼", "栋",   "幢",   "单元",
+					    "室",   "小区", "号院", "胡同",
+					    "巷",   "组",   "号"};
+	static const char *const lead[] = {"家住在", "家住", "住在", "住",
+					   "地址是", "地址", "在"};
+	char *norm = text_normalize(s ? s : "");
+	char *res = NULL;
+	size_t len, i = 0;
+
+	if (!norm)
+		return NULL;
+	len = strlen(norm);
+	while (i < len && !res) {
+		size_t st = i, end;
+		bool digit = false, mark = false;
+
+		while (i < len) {
+			uint32_t cp;
+			size_t k = text_utf8_decode(norm + i, len - i, &cp);
+
+			if (k == 0 ||
+			    (is_punct_cp(cp) && cp != '-' && cp != '#'))
+				break;
+			if (is_numeral_cp(cp))
+				digit = true;
+			i += k;
+		}
+		end = i;
+		for (size_t m = 0; m < WL_ARRAY_LEN(marks); m++) {
+			const char *h = strstr(norm + st, marks[m]);
+
+			if (h && (size_t)(h - norm) < end)
+				mark = true;
+		}
+		if (digit && mark && end > st) {
+			size_t skip = 0;
+			char *c;
+
+			/* 一个人住惠丰小区3号楼: the address starts after 住 */
+			for (size_t l = 0; l < WL_ARRAY_LEN(lead) && !skip;
+			     l++) {
+				const char *h = strstr(norm + st, lead[l]);
+
+				if (h && (size_t)(h - norm) < end &&
+				    (size_t)(h - norm) + strlen(lead[l]) < end)
+					skip = (size_t)(h - norm) - st +
+					       strlen(lead[l]);
+			}
+			c = strndup(norm + st + skip, end - st - skip);
+			if (c && c[0]) {
+				c[text_utf8_prefix(c, strlen(c), max_chars)] =
+				    '\0';
+				res = c;
+			} else {
+				free(c);
+			}
+		}
+		if (i < len) {
+			uint32_t cp;
+			size_t k = text_utf8_decode(norm + i, len - i, &cp);
+
+			i += k ? k : 1;
+		}
+	}
+	free(norm);
+	return res;
+}
+
+bool flow_find_deadline(const char *s, int64_t now_ms, int32_t utc_offset_s,
+			char *out, size_t size)
+{
+	static const char *const within[] = {"天内", "日内", "天之内"};
+	static const char *const before[] = {"前", "之前", "以前", "截止",
+					     "为止"};
+	char *norm = text_normalize(s ? s : "");
+	size_t len, i = 0;
+	bool ok = false;
+
+	if (!norm)
+		return false;
+	len = strlen(norm);
+	while (i < len && !ok) {
+		size_t st = i, end;
+		char *cl;
+
+		while (i < len) {
+			uint32_t cp;
+			size_t k = text_utf8_decode(norm + i, len - i, &cp);
+
+			if (k == 0 || (is_punct_cp(cp) && cp != '-' &&
+				       cp != '/' && cp != '.'))
+				break;
+			i += k;
+		}
+		end = i;
+		cl = strndup(norm + st, end - st);
+		if (cl && bare_has(cl, before, WL_ARRAY_LEN(before)) &&
+		    flow_parse_date(cl, now_ms, utc_offset_s, out, size) ==
+			FP_OK)
+			ok = true;
+		/* 三天内: today plus that many days */
+		for (size_t w = 0; cl && !ok && w < WL_ARRAY_LEN(within); w++) {
+			char *h = strstr(cl, within[w]);
+			size_t b;
+			long long v;
+			uint32_t cp;
+
+			if (!h)
+				continue;
+			b = (size_t)(h - cl);
+			while (b > 0) {
+				size_t p = b - 1;
+
+				while (p > 0 && (cl[p] & 0xc0) == 0x80)
+					p--;
+				if (!text_utf8_decode(cl + p, b - p, &cp) ||
+				    !is_numeral_cp(cp))
+					break;
+				b = p;
+			}
+			*h = '\0';
+			if (cl[b] && text_parse_int(cl + b, &v) && v > 0 &&
+			    v <= 366) {
+				int32_t day =
+				    sla_local_day(now_ms, utc_offset_s, NULL) +
+				    (int32_t)v;
+				int y, m, d;
+
+				sla_civil_from_day(day, &y, &m, &d);
+				ok = snprintf(out, size, "%04d-%02d-%02d", y, m,
+					      d) < (int)size;
+			}
+		}
+		free(cl);
+		if (i < len) {
+			uint32_t cp;
+			size_t k = text_utf8_decode(norm + i, len - i, &cp);
+
+			i += k ? k : 1;
+		}
+	}
+	free(norm);
+	return ok;
 }

@@ -50,6 +50,19 @@ enum flow_input_kind {
 	FI_RESIDENT_ID,
 	FI_TEXT,
 	FI_LOCATION,
+	FI_DATE,    /* a day: 今天, 12月3日, 2026-12-03 → "YYYY-MM-DD" */
+	FI_CHOICES, /* several ticks: "1 3", "残疾、慢性病" → [keys] */
+};
+
+/* Where an ask may take its answer from what the sender already said
+ * (the first message and every answer since). */
+enum flow_prefill {
+	PF_NONE,
+	PF_YES,	    /* by input type: choice words, a place, N岁, a
+		     * phone number; any ask already answered is skipped */
+	PF_ADDRESS, /* text: the clause that reads like an address */
+	PF_MESSAGE, /* text: the first message itself, when it says more
+		     * than a keyword */
 };
 
 struct flow_option {
@@ -86,6 +99,7 @@ enum flow_op_kind {
 	FO_HANDOVER,
 	FO_START_FLOW,
 	FO_EMIT,
+	FO_RESET, /* forget the answers (keep the first message, params) */
 };
 
 struct flow_op {
@@ -112,7 +126,12 @@ struct flow_node {
 	size_t n_options;
 	struct flow_text hint; /* zh NULL: the input type's default hint */
 	int max_tries;
-	bool prefill, optional;
+	enum flow_prefill prefill;
+	bool optional;
+	int level;	/* location: only areas of this level (enum wl_level),
+			 * stored as the area's configured name; -1: any,
+			 * stored as the id */
+	char *note_var; /* yesno: the words after 是/否 go to this var */
 	bool has_min, has_max;
 	long long min, max;
 	size_t max_len;
@@ -205,6 +224,29 @@ enum flow_parse {
 enum flow_parse flow_parse_choice(const struct flow_node *n, const char *s,
 				  bool words_only, size_t *idx);
 enum flow_parse flow_parse_yesno(const char *s, bool *out);
+/* The same, for an answer that goes on after the yes or no
+ * ("是，缺棉被，煤不够"): the first clause decides, whatever words the
+ * rest holds, and *note points into s at the rest (NULL when none). */
+enum flow_parse flow_parse_yesno_note(const char *s, bool *out,
+				      const char **note);
+/* Several options: numbers or words separated by spaces, 、，和 及 /;
+ * marks[i] set for every option named. */
+enum flow_parse flow_parse_choices(const struct flow_node *n, const char *s,
+				   bool *marks);
+/* A day in the local calendar (utc_offset_s) relative to now_ms:
+ * 今天 昨天 前天 (with 上午/下午…), 12月3日, 3日, 12.3, 2026-12-03,
+ * 2026年12月3日. A month and day without a year take the year that puts
+ * the day nearest to today. out gets "YYYY-MM-DD" (11 bytes). */
+enum flow_parse flow_parse_date(const char *s, int64_t now_ms,
+				int32_t utc_offset_s, char *out, size_t size);
+/* Prefill helpers over free text: an age said as N岁; a phone number
+ * anywhere (not 本机); the clause that reads like an address. */
+bool flow_find_age(const char *s, long long *out);
+bool flow_find_phone(const char *s, char *out, size_t size);
+char *flow_find_address(const char *s, size_t max_chars);
+/* A deadline said in free text: 12月5日前, 三天内 (from today). */
+bool flow_find_deadline(const char *s, int64_t now_ms, int32_t utc_offset_s,
+			char *out, size_t size);
 /* A number anywhere in a short answer: 七十二, 72岁, 今年八十多岁了. */
 enum flow_parse flow_parse_number(const char *s, long long *out);
 /* Phone: out at least 24 bytes. from is the sender (本机 = this number). */
@@ -219,5 +261,9 @@ bool flow_is_skip(const char *s);
 enum flow_parse flow_parse_location(const struct wl_config *cfg, const char *s,
 				    size_t *idx, size_t *picks,
 				    size_t *n_picks);
+/* The same, only among areas of one level (level < 0: any). */
+enum flow_parse flow_parse_location_at(const struct wl_config *cfg,
+				       const char *s, int level, size_t *idx,
+				       size_t *picks, size_t *n_picks);
 
 #endif

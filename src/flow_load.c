@@ -29,7 +29,8 @@ struct loader {
 	struct wl_diag *diag;
 	const struct wl_config *cfg;
 	size_t errors;
-	bool sms; /* warn about lines longer than one SMS segment */
+	bool sms; /* residents read this file's texts, maybe over SMS */
+	bool em;  /* the emergency list: long lines are warnings */
 };
 
 __attribute__((format(printf, 4, 0))) static void
@@ -126,6 +127,7 @@ static void node_free(struct flow_node *n)
 	text_free(&n->text);
 	free(n->var);
 	free(n->field);
+	free(n->note_var);
 	for (size_t i = 0; i < n->n_options; i++) {
 		free(n->options[i].key);
 		text_free(&n->options[i].text);
@@ -364,6 +366,56 @@ static void check_sms(struct loader *L, const char *text, const char *path,
 	buf_release(&b);
 }
 
+/* One message a resident may get: with its variables at six characters
+ * each and its option lines, it must fit one SMS segment (70 Chinese
+ * characters), or an SMS reader gets it in pieces, out of order on some
+ * phones. */
+static void check_prompt(struct loader *L, const struct flow_text *t,
+			 const struct flow_node *n, const char *path)
+{
+	char p[PATH_LEN];
+
+	if (!L->sms || L->em)
+		return;
+	for (int i = 0; i < 2; i++) {
+		const char *text = i == 0 ? t->zh : t->en;
+		struct buf b = BUF_INIT;
+		size_t pos = 0, last = 0, start, vlen, seg;
+
+		if (!text)
+			continue;
+		while (flow_tpl_next(text, &pos, &start, &vlen)) {
+			buf_add(&b, text + last, start - last);
+			buf_adds(&b, i == 1 ? "xxxxxx" : "字字字字字字");
+			last = start + vlen;
+		}
+		buf_adds(&b, text + last);
+		for (size_t k = 0; n && k < n->n_options; k++) {
+			const char *o = i == 1 && n->options[k].text.en
+					    ? n->options[k].text.en
+					    : n->options[k].text.zh;
+
+			buf_addf(&b, "\n%zu %s", k + 1, o ? o : "");
+		}
+		if (b.oom) {
+			buf_release(&b);
+			continue;
+		}
+		seg = text_sms_segments(b.s);
+		join(p, path, i == 0 ? "zh" : "en");
+		if (seg > 1)
+			lerr(L, p,
+			     "prompt is %zu characters%s and needs %zu SMS "
+			     "segments; a resident's prompt must fit one (%d "
+			     "Chinese or 160 plain characters, a variable "
+			     "counts as 6)",
+			     text_utf8_chars(b.s, strlen(b.s)),
+			     n && n->n_options ? " with its options" : "", seg,
+			     FLOW_SMS_LINE);
+		buf_release(&b);
+	}
+}
+
 static bool text_len_ok(struct loader *L, const char *s, const char *path)
 {
 	if (text_utf8_chars(s, strlen(s)) > FLOW_TEXT_MAX) {
@@ -412,7 +464,7 @@ static bool load_text(struct loader *L, json_t *v, const char *path,
 		lerr(L, path, "out of memory");
 		return false;
 	}
-	if (L->sms) {
+	if (L->sms && L->em) {
 		char *tmp;
 
 		for (int i = 0; i < 2; i++) {
@@ -520,6 +572,7 @@ static const char *const input_kinds[] = {
     [FI_INTEGER] = "integer", [FI_AGE] = "age",
     [FI_PHONE] = "phone",     [FI_RESIDENT_ID] = "resident_id",
     [FI_TEXT] = "text",	      [FI_LOCATION] = "location",
+    [FI_DATE] = "date",	      [FI_CHOICES] = "choices",
 };
 
 static const struct key_spec say_spec[] = {
@@ -533,9 +586,10 @@ static const struct key_spec ask_spec[] = {
     {"input", JT_STR, true},	  {"var", JT_STR, true},
     {"next", JT_STR, false},	  {"options", JT_ARR, false},
     {"max_tries", JT_INT, false}, {"hint", JT_TEXT, false},
-    {"field", JT_STR, false},	  {"prefill", JT_BOOL, false},
+    {"field", JT_STR, false},	  {"prefill", JT_ANY, false},
     {"optional", JT_BOOL, false}, {"min", JT_INT, false},
     {"max", JT_INT, false},	  {"max_len", JT_INT, false},
+    {"level", JT_STR, false},	  {"note", JT_STR, false},
 };
 
 static const struct key_spec route_spec[] = {
@@ -654,7 +708,7 @@ static void load_options(struct loader *L, struct flow *f, struct flow_node *n,
 				     san(b, sizeof(b), opt->key));
 		join(q, p, "text");
 		/* the prompt shows "12 label" on a line */
-		load_text(L, json_object_get(o, "text"), q, &opt->text, 3);
+		load_text(L, json_object_get(o, "text"), q, &opt->text, 0);
 		al = json_object_get(o, "aliases");
 		if (al) {
 			join(q, p, "aliases");
@@ -697,8 +751,8 @@ static void load_ask(struct loader *L, struct flow *f, struct flow_node *n,
 	join(p, path, "input");
 	if (k == WL_ARRAY_LEN(input_kinds)) {
 		lerr(L, p,
-		     "unknown input \"%s\" (choice, yesno, integer, age, "
-		     "phone, resident_id, text, location)",
+		     "unknown input \"%s\" (choice, choices, yesno, integer, "
+		     "age, phone, resident_id, text, location, date)",
 		     san(b, sizeof(b), input));
 		return;
 	}
@@ -716,10 +770,10 @@ static void load_ask(struct loader *L, struct flow *f, struct flow_node *n,
 		n->field = strdup(json_string_value(v));
 	}
 	join(p, path, "options");
-	if (n->input == FI_CHOICE && !opts)
+	if ((n->input == FI_CHOICE || n->input == FI_CHOICES) && !opts)
 		lerr(L, p, "missing required key (input choice needs options)");
-	else if (n->input != FI_CHOICE && opts)
-		lerr(L, p, "only allowed with input choice");
+	else if (n->input != FI_CHOICE && n->input != FI_CHOICES && opts)
+		lerr(L, p, "only allowed with input choice or choices");
 	else if (opts)
 		load_options(L, f, n, opts, p);
 	for (size_t i = 0; i < n->n_options; i++)
@@ -742,15 +796,51 @@ static void load_ask(struct loader *L, struct flow *f, struct flow_node *n,
 		join(p, path, "hint");
 		load_text(L, v, p, &n->hint, 0);
 	}
-	n->prefill = json_is_true(json_object_get(o, "prefill"));
-	if (n->prefill && n->input != FI_CHOICE && n->input != FI_LOCATION) {
-		join(p, path, "prefill");
-		lerr(L, p, "only allowed with input choice or location");
+	v = json_object_get(o, "prefill");
+	join(p, path, "prefill");
+	n->prefill = PF_NONE;
+	if (json_is_true(v)) {
+		n->prefill = PF_YES;
+	} else if (json_is_string(v) &&
+		   strcmp(json_string_value(v), "address") == 0) {
+		n->prefill = PF_ADDRESS;
+	} else if (json_is_string(v) &&
+		   strcmp(json_string_value(v), "message") == 0) {
+		n->prefill = PF_MESSAGE;
+	} else if (v && !json_is_false(v)) {
+		lerr(L, p, "must be true, false, \"address\" or \"message\"");
+	}
+	if ((n->prefill == PF_ADDRESS || n->prefill == PF_MESSAGE) &&
+	    n->input != FI_TEXT)
+		lerr(L, p, "\"%s\" is only allowed with input text",
+		     n->prefill == PF_ADDRESS ? "address" : "message");
+	n->level = -1;
+	if ((v = json_object_get(o, "level"))) {
+		static const char *const lv[] = {"street", "community", "grid"};
+
+		join(p, path, "level");
+		for (size_t i = 0; i < WL_ARRAY_LEN(lv); i++)
+			if (strcmp(json_string_value(v), lv[i]) == 0)
+				n->level = (int)i;
+		if (n->input != FI_LOCATION)
+			lerr(L, p, "only allowed with input location");
+		else if (n->level < 0)
+			lerr(L, p, "must be street, community or grid");
+	}
+	if ((v = json_object_get(o, "note"))) {
+		join(p, path, "note");
+		if (n->input != FI_YESNO)
+			lerr(L, p, "only allowed with input yesno");
+		else if (!name_ok(json_string_value(v)))
+			lerr(L, p, "must match ^[a-z][a-z0-9_]{0,39}$");
+		else
+			n->note_var = strdup(json_string_value(v));
 	}
 	n->optional = json_is_true(json_object_get(o, "optional")) ||
 		      n->input == FI_RESIDENT_ID;
 	if (json_is_true(json_object_get(o, "optional")) &&
-	    (n->input == FI_CHOICE || n->input == FI_YESNO)) {
+	    (n->input == FI_CHOICE || n->input == FI_CHOICES ||
+	     n->input == FI_YESNO)) {
 		join(p, path, "optional");
 		lerr(L, p,
 		     "not allowed with input choice or yesno (add an "
@@ -914,6 +1004,7 @@ static void load_op(struct loader *L, struct flow *f, struct flow_node *n,
 	    [FO_HANDOVER] = "handover",
 	    [FO_START_FLOW] = "start_flow",
 	    [FO_EMIT] = "emit",
+	    [FO_RESET] = "reset",
 	};
 	struct flow_op *op = &n->ops[n->n_ops];
 	const char *key = NULL, *k;
@@ -936,7 +1027,7 @@ static void load_op(struct loader *L, struct flow *f, struct flow_node *n,
 	if (cnt != 1) {
 		lerr(L, path,
 		     "needs exactly one of set, urgency, open_case, "
-		     "update_case, handover, start_flow, emit");
+		     "update_case, handover, start_flow, emit, reset");
 		return;
 	}
 	for (i = 0; i < WL_ARRAY_LEN(ops); i++)
@@ -1070,6 +1161,12 @@ static void load_op(struct loader *L, struct flow *f, struct flow_node *n,
 		}
 		op->str = strdup(json_string_value(v));
 		break;
+	case FO_RESET:
+		if (!json_is_true(v)) {
+			lerr(L, p, "must be true");
+			return;
+		}
+		break;
 	}
 	n->n_ops++;
 }
@@ -1148,13 +1245,20 @@ static void load_node(struct loader *L, struct flow *f, struct flow_node *n,
 		if (!check_keys(L, o, path, say_spec, WL_ARRAY_LEN(say_spec)))
 			return;
 		join(p, path, "text");
-		load_text(L, json_object_get(o, "text"), p, &n->text, 0);
+		if (load_text(L, json_object_get(o, "text"), p, &n->text, 0))
+			check_prompt(L, &n->text, NULL, p);
 		n->next = opt_ref(L, f, o, "next", path);
 		break;
 	case FN_ASK:
 		if (!check_keys(L, o, path, ask_spec, WL_ARRAY_LEN(ask_spec)))
 			return;
 		load_ask(L, f, n, o, path, flow_tries);
+		join(p, path, "text");
+		if (n->text.zh)
+			check_prompt(L, &n->text, n, p);
+		join(p, path, "hint");
+		if (n->hint.zh)
+			check_prompt(L, &n->hint, NULL, p);
 		break;
 	case FN_ROUTE:
 		if (!check_keys(L, o, path, route_spec,
@@ -1173,7 +1277,8 @@ static void load_node(struct loader *L, struct flow *f, struct flow_node *n,
 			return;
 		if ((t = json_object_get(o, "text"))) {
 			join(p, path, "text");
-			load_text(L, t, p, &n->text, 0);
+			if (load_text(L, t, p, &n->text, 0))
+				check_prompt(L, &n->text, NULL, p);
 		}
 		break;
 	}
@@ -1378,6 +1483,7 @@ static void check_vars(struct loader *L, const struct flow *f)
 	    [FO_HANDOVER] = "handover",
 	    [FO_START_FLOW] = "start_flow",
 	    [FO_EMIT] = "emit",
+	    [FO_RESET] = "reset",
 	};
 	char p[PATH_LEN], q[PATH_LEN], r[PATH_LEN], b[64];
 
@@ -1856,6 +1962,7 @@ static bool load_emergency(struct loader *L, struct flow_set *fs, json_t *root)
 	char p[PATH_LEN];
 
 	L->sms = true;
+	L->em = true;
 	if (fs->em) {
 		lerr(L, "(root)", "a second emergency list");
 		return false;
@@ -2042,7 +2149,8 @@ int flow_set_load_mem(const struct flow_src *src, size_t n,
 			lerr(&L, where, "invalid JSON: %s", jerr.text);
 			continue;
 		}
-		if (strcmp(bn, "emergency.json") == 0) {
+		L.em = strcmp(bn, "emergency.json") == 0;
+		if (L.em) {
 			load_emergency(&L, fs, root);
 			em_file = src[i].name;
 		} else {

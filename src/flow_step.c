@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "calendar.h"
 #include "flow_int.h"
 #include "text.h"
 #include "wl.h"
@@ -51,6 +52,9 @@ enum msg {
 	H_LOCATION,
 	H_LOCATION_VAGUE,
 	H_CHOICE_AMBIGUOUS,
+	H_DATE,
+	H_CHOICES,
+	H_YESNO_NOTE,
 	MSG_COUNT
 };
 
@@ -131,6 +135,14 @@ static const struct msg_text msgs[MSG_COUNT] = {
 			    "的数字。",
 			    "That matches several options. "
 			    "Please reply with its number."},
+    [H_DATE] = {"请回复日期，如：今天、12月3日。",
+		"Please reply with a date, e.g. today or 3 Dec."},
+    [H_CHOICES] = {"请回复选项前的数字，可选多项，如：1 3。",
+		   "Reply with the numbers of the options; several "
+		   "are allowed, e.g. 1 3."},
+    [H_YESNO_NOTE] = {"请先回答“是”或“否”，再写说明，如：是，缺棉被。",
+		      "Please start with yes or no, then the note, e.g. "
+		      "yes, no quilt."},
 };
 
 /* Whole answers that mean the same at any point of any flow. */
@@ -236,6 +248,22 @@ static void add_answer(struct run *r, struct buf *b, const char *var,
 
 	if (!v)
 		return;
+	if (json_is_array(v)) {
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			const char *k = json_string_value(json_array_get(v, i));
+
+			for (size_t j = 0; n && k && j < n->n_options; j++)
+				if (strcmp(n->options[j].key, k) == 0) {
+					k = flow_text_get(&n->options[j].text,
+							  lang);
+					break;
+				}
+			if (i)
+				buf_adds(b, "、");
+			buf_adds(b, k ? k : "");
+		}
+		return;
+	}
 	if (json_is_null(v)) {
 		buf_adds(b, msg_get(MSG_NONE, lang));
 	} else if (json_is_boolean(v)) {
@@ -408,7 +436,8 @@ static char *prompt(struct run *r, const struct flow_node *n)
 		buf_adds(&b, t ? t : "");
 		free(t);
 	}
-	if (!json_array_size(pick) && n->input == FI_CHOICE) {
+	if (!json_array_size(pick) &&
+	    (n->input == FI_CHOICE || n->input == FI_CHOICES)) {
 		for (size_t i = 0; i < n->n_options; i++)
 			buf_addf(&b, "\n%zu %s", i + 1,
 				 flow_text_get(&n->options[i].text, r->lang));
@@ -441,6 +470,8 @@ static void end_session(struct run *r)
 	r->sess = NULL;
 }
 
+static char *heard(struct run *r);
+
 static void handover(struct run *r, const char *reason, const char *note)
 {
 	const struct flow *f = cur_flow(r);
@@ -459,6 +490,22 @@ static void handover(struct run *r, const char *reason, const char *note)
 						: json_object()));
 	if (note)
 		note_oom(r, json_object_set_new(e, "note", json_string(note)));
+	/* a place already known (answered, or said before its question
+	 * came up) goes with it, so the right grid gets it */
+	if (json_is_string(json_object_get(r->sess, "area"))) {
+		note_oom(r, json_object_set(e, "area",
+					    json_object_get(r->sess, "area")));
+	} else if (r->sess && r->cfg && !(f && f->staff_only)) {
+		size_t idx, picks[FLOW_PICK_MAX], np;
+		char *t = heard(r);
+
+		if (t &&
+		    flow_parse_location(r->cfg, t, &idx, picks, &np) == FP_OK)
+			note_oom(r, json_object_set_new(
+					e, "area",
+					json_string(r->cfg->areas[idx].id)));
+		free(t);
+	}
 	effect(r, e);
 }
 
@@ -489,6 +536,18 @@ static json_t *case_area(struct run *r, const struct flow_op *op)
 		v = s[0] ? json_string(s) : json_null();
 		free(s);
 		return v;
+	}
+	if (!a && r->cfg && !(f && f->staff_only)) {
+		/* a place said before its question came up (张家庄的老人…) */
+		size_t idx, picks[FLOW_PICK_MAX], np;
+		char *t = r->sess ? heard(r) : NULL;
+
+		if ((t && flow_parse_location(r->cfg, t, &idx, picks, &np) ==
+			      FP_OK) ||
+		    (r->text && flow_parse_location(r->cfg, r->text, &idx,
+						    picks, &np) == FP_OK))
+			a = r->cfg->areas[idx].id;
+		free(t);
 	}
 	if (!a && r->in && r->in->contact_area && r->in->contact_area[0])
 		a = r->in->contact_area;
@@ -601,6 +660,13 @@ static bool cond_match(const struct flow_case *c, json_t *v)
 		return (v && !json_is_null(v)) == json_is_true(c->value);
 	if (!v || json_is_null(v))
 		return false;
+	if (json_is_array(v) && (c->kind == FC_EQUALS || c->kind == FC_IN)) {
+		/* several ticks: the case holds when one of them is meant */
+		for (size_t i = 0; i < json_array_size(v); i++)
+			if (cond_match(c, json_array_get(v, i)))
+				return true;
+		return false;
+	}
 	switch (c->kind) {
 	case FC_EQUALS: return json_equal(v, c->value);
 	case FC_IN:
@@ -656,6 +722,29 @@ static int switch_flow(struct run *r, int idx)
 	return r->fs->flows[idx].start;
 }
 
+/* Forgets the answers, as 重新开始 does: the first message and what
+ * flow_start() gave stay; a question prefilled once is asked now. */
+static void reset_answers(struct run *r)
+{
+	const struct flow *f = cur_flow(r);
+	json_t *old = json_object_get(r->sess, "answers"), *v;
+	json_t *answers = json_object();
+
+	if (!answers || !f) {
+		json_decref(answers);
+		r->oom = true;
+		return;
+	}
+	if ((v = json_object_get(old, "trigger_text")))
+		note_oom(r, json_object_set(answers, "trigger_text", v));
+	for (size_t i = 0; i < f->n_params; i++)
+		if ((v = json_object_get(old, f->params[i])))
+			note_oom(r, json_object_set(answers, f->params[i], v));
+	note_oom(r, json_object_set_new(r->sess, "answers", answers));
+	json_object_del(r->sess, "fields");
+	json_object_del(r->sess, "heard");
+}
+
 /* Runs an action node; returns the next node. */
 static int action(struct run *r, const struct flow_node *n)
 {
@@ -690,10 +779,36 @@ static int action(struct run *r, const struct flow_node *n)
 			free(s);
 			break;
 		case FO_EMIT: emit(r, op); break;
+		case FO_RESET: reset_answers(r); break;
 		case FO_START_FLOW: return switch_flow(r, op->flow_idx);
 		}
 	}
 	return n->next;
+}
+
+/* A place named in free text (an address: 惠丰小区3号楼) moves the
+ * session's area down to the grid it names, never up or sideways. */
+static void refine_area(struct run *r, const char *text)
+{
+	const char *cur = json_string_value(json_object_get(r->sess, "area"));
+	size_t idx, picks[FLOW_PICK_MAX], np;
+	int c = cur ? config_area_index(r->cfg, cur) : -1;
+	int p;
+
+	if (!r->cfg || !text ||
+	    flow_parse_location(r->cfg, text, &idx, picks, &np) != FP_OK)
+		return;
+	if (cur) {
+		if (c < 0 || (size_t)c == idx)
+			return;
+		for (p = r->cfg->areas[idx].parent; p >= 0 && p != c;
+		     p = r->cfg->areas[p].parent)
+			;
+		if (p != c)
+			return;
+	}
+	note_oom(r, json_object_set_new(r->sess, "area",
+					json_string(r->cfg->areas[idx].id)));
 }
 
 static void record(struct run *r, const struct flow_node *n, json_t *v)
@@ -705,48 +820,204 @@ static void record(struct run *r, const struct flow_node *n, json_t *v)
 		r->oom = true;
 		return;
 	}
+	if (n->input == FI_LOCATION && n->level >= 0 && json_is_string(v)) {
+		/* a form's 乡镇/村: the configured name, not the routing */
+		const struct wl_area *a = area_by_id(r, json_string_value(v));
+
+		if (a) {
+			json_decref(v);
+			v = json_string(a->name);
+			if (!v) {
+				r->oom = true;
+				return;
+			}
+		}
+	} else if (n->input == FI_LOCATION && json_is_string(v)) {
+		note_oom(r, json_object_set(r->sess, "area", v));
+	} else if (n->input == FI_TEXT && json_is_string(v) && cur_flow(r) &&
+		   !cur_flow(r)->staff_only) {
+		refine_area(r, json_string_value(v));
+	}
 	if (n->field)
 		note_oom(r,
 			 json_object_set(sess_obj(r, "fields"), n->field, v));
-	if (n->input == FI_LOCATION && json_is_string(v))
-		note_oom(r, json_object_set(r->sess, "area", v));
 	note_oom(r, json_object_set_new(answers, n->var, v));
 	json_object_del(r->sess, "tries");
 	json_object_del(r->sess, "pick");
 }
 
-/* An ask with prefill takes its answer from the message that started
- * the flow when that message names one option or one place (烟囱堵了
- * answers "which hazard"). Once per question: after 否, 重新填写 the
- * resident is asked. */
-static bool try_prefill(struct run *r, const struct flow_node *n, int *next)
+/* Everything the sender has said in this conversation: the first
+ * message and every answer since (capped), where prefill looks. */
+static char *heard(struct run *r)
 {
 	const char *t = json_string_value(json_object_get(
 	    json_object_get(r->sess, "answers"), "trigger_text"));
-	json_t *done = json_object_get(r->sess, "pf");
-	size_t idx, picks[FLOW_PICK_MAX], np, i;
-	json_t *v = NULL;
+	const char *h = json_string_value(json_object_get(r->sess, "heard"));
+	struct buf b = BUF_INIT;
 
-	if (!t)
-		return false;
-	for (i = 0; i < json_array_size(done); i++) {
+	buf_adds(&b, t ? t : "");
+	if (h) {
+		buf_adds(&b, "\n");
+		buf_adds(&b, h);
+	}
+	if (b.oom) {
+		buf_release(&b);
+		r->oom = true;
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+#define HEARD_MAX 2000
+
+static void hear(struct run *r, const char *text)
+{
+	const char *h = json_string_value(json_object_get(r->sess, "heard"));
+	struct buf b = BUF_INIT;
+
+	if (!text || !text[0])
+		return;
+	if (h) {
+		buf_adds(&b, h);
+		buf_adds(&b, "\n");
+	}
+	buf_adds(&b, text);
+	if (b.oom) {
+		buf_release(&b);
+		r->oom = true;
+		return;
+	}
+	if (b.len <= HEARD_MAX)
+		note_oom(
+		    r, json_object_set_new(r->sess, "heard", json_string(b.s)));
+	buf_release(&b);
+}
+
+static bool pf_done(struct run *r, const char *var)
+{
+	json_t *done = json_object_get(r->sess, "pf");
+
+	for (size_t i = 0; i < json_array_size(done); i++) {
 		const char *d = json_string_value(json_array_get(done, i));
 
-		if (d && strcmp(d, n->var) == 0)
-			return false;
+		if (d && strcmp(d, var) == 0)
+			return true;
 	}
-	if (n->input == FI_CHOICE &&
-	    flow_parse_choice(n, t, true, &idx) == FP_OK) {
-		v = json_string(n->options[idx].key);
-		*next =
-		    n->options[idx].next >= 0 ? n->options[idx].next : n->next;
-	} else if (n->input == FI_LOCATION &&
-		   flow_parse_location(r->cfg, t, &idx, picks, &np) == FP_OK) {
-		v = json_string(r->cfg->areas[idx].id);
-		*next = n->next;
+	return false;
+}
+
+/* What the sender already said that answers ask n: the option or place
+ * a message names (烟囱堵了 answers "which hazard"), an age said as
+ * N岁, a phone number, the clause that reads like an address, or the
+ * first message itself as the description. */
+static json_t *prefill_value(struct run *r, const struct flow_node *n,
+			     const char *t, int *next)
+{
+	size_t idx, picks[FLOW_PICK_MAX], np;
+	long long num;
+	char out[64];
+	char *a;
+	json_t *v = NULL;
+
+	switch (n->input) {
+	case FI_CHOICE:
+		if (n->prefill == PF_YES &&
+		    flow_parse_choice(n, t, true, &idx) == FP_OK) {
+			v = json_string(n->options[idx].key);
+			if (n->options[idx].next >= 0)
+				*next = n->options[idx].next;
+		}
+		break;
+	case FI_LOCATION:
+		if (flow_parse_location_at(r->cfg, t, n->level, &idx, picks,
+					   &np) == FP_OK)
+			v = json_string(r->cfg->areas[idx].id);
+		break;
+	case FI_AGE:
+	case FI_INTEGER:
+		if (flow_find_age(t, &num) && !((n->has_min && num < n->min) ||
+						(n->has_max && num > n->max)))
+			v = json_integer(num);
+		break;
+	case FI_PHONE:
+		if (flow_find_phone(t, out, sizeof(out)))
+			v = json_string(out);
+		break;
+	case FI_TEXT:
+		if (n->prefill == PF_ADDRESS) {
+			a = flow_find_address(t, n->max_len);
+			if (a)
+				v = json_string(a);
+			free(a);
+		} else if (n->prefill == PF_MESSAGE) {
+			const char *first = json_string_value(
+			    json_object_get(json_object_get(r->sess, "answers"),
+					    "trigger_text"));
+			char *bare = first ? flow_bare(first) : NULL;
+
+			/* more than a keyword (求助, 我要帮助) */
+			if (bare && text_utf8_chars(bare, strlen(bare)) >= 8)
+				v = json_stringn(first,
+						 text_utf8_prefix(first,
+								  strlen(first),
+								  n->max_len));
+			free(bare);
+		}
+		break;
+	case FI_DATE: {
+		int32_t off = 8 * 3600;
+
+		if (r->cfg && r->cfg->timezone)
+			(void)sla_tz_offset(r->cfg->timezone, &off);
+		if (flow_find_deadline(t, r->in->now_ms, off, out, sizeof(out)))
+			v = json_string(out);
+		break;
 	}
+	case FI_YESNO:
+	case FI_RESIDENT_ID:
+	case FI_CHOICES: break;
+	}
+	return v;
+}
+
+/* An ask with prefill is not asked when it is already answered (a
+ * yes/no's note, an earlier answer) or when what the sender said so far
+ * answers it; each question is prefilled once, so after 否, 重新填写 the
+ * sender is asked. */
+static bool try_prefill(struct run *r, const struct flow_node *n, int *next)
+{
+	json_t *answers = json_object_get(r->sess, "answers");
+	json_t *done, *v;
+	char *t;
+
+	*next = n->next;
+	if (json_object_get(answers, n->var) && n->input != FI_LOCATION &&
+	    n->input != FI_CHOICE)
+		return true;
+	if (json_object_get(answers, n->var) &&
+	    !json_is_null(json_object_get(answers, n->var))) {
+		json_t *cur = json_object_get(answers, n->var);
+
+		/* an answered choice still goes where its option leads */
+		for (size_t i = 0; n->input == FI_CHOICE && i < n->n_options;
+		     i++)
+			if (json_is_string(cur) &&
+			    strcmp(n->options[i].key, json_string_value(cur)) ==
+				0 &&
+			    n->options[i].next >= 0)
+				*next = n->options[i].next;
+		return true;
+	}
+	if (pf_done(r, n->var))
+		return false;
+	t = heard(r);
+	if (!t)
+		return false;
+	v = prefill_value(r, n, t, next);
+	free(t);
 	if (!v)
 		return false;
+	done = json_object_get(r->sess, "pf");
 	if (!json_is_array(done)) {
 		done = json_array();
 		note_oom(r, json_object_set_new(r->sess, "pf", done));
@@ -783,7 +1054,7 @@ static void run_from(struct run *r, int idx)
 				end_session(r);
 				return;
 			}
-			if (n->prefill && try_prefill(r, n, &idx))
+			if (n->prefill != PF_NONE && try_prefill(r, n, &idx))
 				break;
 			wait_at(r, n);
 			return;
@@ -818,6 +1089,7 @@ static void invalid(struct run *r, const struct flow_node *n,
 	    [FI_INTEGER] = H_INTEGER, [FI_AGE] = H_AGE,
 	    [FI_PHONE] = H_PHONE,     [FI_RESIDENT_ID] = H_RESIDENT_ID,
 	    [FI_TEXT] = H_TEXT,	      [FI_LOCATION] = H_LOCATION,
+	    [FI_DATE] = H_DATE,	      [FI_CHOICES] = H_CHOICES,
 	};
 	json_int_t tries =
 	    json_integer_value(json_object_get(r->sess, "tries")) + 1;
@@ -831,8 +1103,11 @@ static void invalid(struct run *r, const struct flow_node *n,
 		return;
 	}
 	note_oom(r, json_object_set_new(r->sess, "tries", json_integer(tries)));
-	if (why == FP_AMBIGUOUS && n->input == FI_CHOICE) {
+	if (why == FP_AMBIGUOUS &&
+	    (n->input == FI_CHOICE || n->input == FI_CHOICES)) {
 		buf_adds(&b, msg(r, H_CHOICE_AMBIGUOUS));
+	} else if (n->input == FI_YESNO && n->note_var && !n->hint.zh) {
+		buf_adds(&b, msg(r, H_YESNO_NOTE));
 	} else if (n->hint.zh) {
 		p = render(r, flow_text_get(&n->hint, r->lang), r->lang);
 		buf_adds(&b, p ? p : "");
@@ -850,13 +1125,15 @@ static void invalid(struct run *r, const struct flow_node *n,
 	} else {
 		buf_adds(&b, msg(r, hints[n->input]));
 	}
-	p = prompt(r, n);
-	buf_addf(&b, "\n%s", p ? p : "");
-	free(p);
 	if (b.oom)
 		r->oom = true;
+	/* the hint and the question go as two messages, so that each fits
+	 * one SMS segment */
 	say(r, b.s);
 	buf_release(&b);
+	p = prompt(r, n);
+	say(r, p);
+	free(p);
 }
 
 /* 1..n picks one of the places listed after a vague location. */
@@ -901,10 +1178,57 @@ static void answer(struct run *r, const struct flow_node *n)
 			break;
 		case FI_YESNO: {
 			bool yes;
+			const char *note = NULL;
 
-			p = flow_parse_yesno(r->text, &yes);
+			p = flow_parse_yesno_note(r->text, &yes, &note);
 			if (p == FP_OK)
 				v = json_boolean(yes);
+			/* 是，缺棉被，煤不够: the note is kept whatever it says
+			 */
+			if (p == FP_OK && note && n->note_var) {
+				const struct flow_node *nn =
+				    flow_var_node(cur_flow(r), n->note_var);
+				size_t max = nn && nn->input == FI_TEXT
+						 ? nn->max_len
+						 : FLOW_TEXT_LEN_DEFAULT;
+				json_t *nv = json_stringn(
+				    note,
+				    text_utf8_prefix(note, strlen(note), max));
+
+				if (nn)
+					record(r, nn, nv);
+				else
+					note_oom(r, json_object_set_new(
+							sess_obj(r, "answers"),
+							n->note_var, nv));
+			}
+			break;
+		}
+		case FI_DATE: {
+			int32_t off = 8 * 3600;
+
+			if (r->cfg && r->cfg->timezone)
+				(void)sla_tz_offset(r->cfg->timezone, &off);
+			p = flow_parse_date(r->text, r->in->now_ms, off, out,
+					    sizeof(out));
+			if (p == FP_OK)
+				v = json_string(out);
+			break;
+		}
+		case FI_CHOICES: {
+			bool marks[FLOW_OPTIONS_MAX];
+
+			p = flow_parse_choices(n, r->text, marks);
+			if (p == FP_OK) {
+				v = json_array();
+				for (size_t i = 0; v && i < n->n_options; i++)
+					if (marks[i])
+						note_oom(
+						    r, json_array_append_new(
+							   v, json_string(
+								  n->options[i]
+								      .key)));
+			}
 			break;
 		}
 		case FI_INTEGER:
@@ -945,8 +1269,8 @@ static void answer(struct run *r, const struct flow_node *n)
 			break;
 		}
 		case FI_LOCATION:
-			p = flow_parse_location(r->cfg, r->text, &idx, picks,
-						&np);
+			p = flow_parse_location_at(r->cfg, r->text, n->level,
+						   &idx, picks, &np);
 			if (p == FP_OK)
 				v = json_string(r->cfg->areas[idx].id);
 			break;
@@ -954,6 +1278,9 @@ static void answer(struct run *r, const struct flow_node *n)
 	if (p == FP_SKIP)
 		v = json_null();
 	if (p == FP_OK || p == FP_SKIP) {
+		/* 不清楚 to one question says nothing about the others */
+		if (p == FP_OK)
+			hear(r, r->text);
 		record(r, n, v);
 		run_from(r, next);
 		return;
@@ -1509,6 +1836,7 @@ int flow_step(const struct flow_set *fs, const struct wl_config *cfg,
 		}
 		note_oom(&r, json_object_set_new(r.sess, "answers", answers));
 		json_object_del(r.sess, "fields");
+		json_object_del(r.sess, "heard");
 		say(&r, msg(&r, MSG_RESTART));
 		run_from(&r, f->start);
 		goto done;

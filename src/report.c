@@ -25,7 +25,7 @@
 #define RP_FEN_MAX   10000000000000LL
 
 static const char *const rp_kind_names[REPORT_KIND_COUNT] = {
-    "weekly", "visits", "problems", "needs"};
+    "weekly", "visits", "problems", "needs", "forms"};
 
 int report_kind_parse(const char *s)
 {
@@ -50,6 +50,8 @@ int report_format_parse(const char *s)
 		return REPORT_XLSX;
 	if (strcmp(s, "json") == 0)
 		return REPORT_JSON;
+	if (strcmp(s, "html") == 0)
+		return REPORT_HTML;
 	return -1;
 }
 
@@ -57,7 +59,8 @@ const char *report_format_name(enum report_format f)
 {
 	static const char *const names[] = {[REPORT_CSV] = "csv",
 					    [REPORT_XLSX] = "xlsx",
-					    [REPORT_JSON] = "json"};
+					    [REPORT_JSON] = "json",
+					    [REPORT_HTML] = "html"};
 
 	return (unsigned)f < WL_ARRAY_LEN(names) ? names[f] : "?";
 }
@@ -226,6 +229,29 @@ static const char *rp_text(const json_t *o, const char *k, char *buf,
 	}
 	if (json_is_boolean(v))
 		return json_is_true(v) ? "是" : "否";
+	if (json_is_array(v) && json_array_size(v)) {
+		/* several ticks: 残疾、慢性病 */
+		size_t i, used = 0;
+		const json_t *x;
+
+		buf[0] = '\0';
+		json_array_foreach(v, i, x)
+		{
+			const char *e = json_string_value(x);
+			int n;
+
+			if (!e)
+				continue;
+			n = snprintf(buf + used, size - used, "%s%s",
+				     used ? "、" : "", e);
+			if (n < 0 || (size_t)n >= size - used) {
+				buf[used] = '\0';
+				break;
+			}
+			used += (size_t)n;
+		}
+		return used ? buf : NULL;
+	}
 	return NULL;
 }
 
@@ -341,6 +367,19 @@ int report_person_kind(const char *category)
 	    {"防返贫监测户", REPORT_OTHERS},
 	};
 
+	const char *sep = category ? strstr(category, "、") : NULL;
+
+	/* several ticks (低保、特殊困难老年人): the first one known counts,
+	 * in the form's order */
+	if (sep) {
+		char first[64];
+		int k;
+
+		snprintf(first, sizeof(first), "%.*s", (int)(sep - category),
+			 category);
+		k = report_person_kind(first);
+		return k >= 0 ? k : report_person_kind(sep + strlen("、"));
+	}
 	for (size_t i = 0; category && i < WL_ARRAY_LEN(words); i++)
 		if (strcmp(category, words[i].word) == 0)
 			return (int)words[i].kind;
@@ -617,10 +656,13 @@ static int rp_visit_events(const struct wl_config *cfg,
 		row = rp_row_of(cfg, q, u, rp_visit_area(cfg, data));
 		if (row < 0)
 			continue;
+		char cat[128];
+
 		if (rp_event_add(
 			ev, rp_person_key(data, "visit", rp_str(v, "id"), row),
 			at, row,
-			report_person_kind(rp_str(data, "person_category"))))
+			report_person_kind(rp_text(data, "person_category", cat,
+						   sizeof(cat)))))
 			return WL_ENOMEM;
 	}
 	return WL_OK;
@@ -826,6 +868,7 @@ static const struct report_col rp_visit_cols[] = {
     {"problems", NULL, "存在问题", REPORT_TEXT, 24},
     {"measures", NULL, "解决措施及时限", REPORT_TEXT, 24},
     {"staff", NULL, "走访排查人", REPORT_TEXT, 10},
+    {"deadline", NULL, "整改时限", REPORT_TEXT, 12},
 };
 
 static const struct report_col rp_need_cols[] = {
@@ -1010,6 +1053,31 @@ static void rp_time_text(int64_t ms, const struct report_query *q, char *buf,
 		snprintf(buf, size, "?");
 }
 
+/* 填报人 and 联系电话: the street's civil-affairs staff member (the one
+ * with a phone first) of the street the report is for. */
+static void rp_signer(const struct wl_config *cfg, const struct report_query *q,
+		      struct report_table *t)
+{
+	int street = q->area;
+	const struct wl_staff *best = NULL;
+
+	while (street >= 0 && cfg->areas[street].parent >= 0)
+		street = cfg->areas[street].parent;
+	for (size_t i = 0; i < cfg->n_staff; i++) {
+		const struct wl_staff *s = &cfg->staff[i];
+		int a = s->area_idx;
+
+		if (s->role != ROLE_STREET_STAFF || a < 0 ||
+		    (street >= 0 && a != street) || cfg->areas[a].parent >= 0)
+			continue;
+		if (!best || (!best->phone && s->phone))
+			best = s;
+	}
+	rp_copy(t->signer, sizeof(t->signer), best ? best->name : "");
+	rp_copy(t->signer_phone, sizeof(t->signer_phone),
+		best && best->phone ? best->phone : "");
+}
+
 static void rp_table_head(const struct wl_config *cfg,
 			  const struct report_query *q, struct report_table *t)
 {
@@ -1032,6 +1100,7 @@ static void rp_table_head(const struct wl_config *cfg,
 		buf_release(&u);
 	}
 	rp_time_text(q->now_ms, q, t->made, sizeof(t->made));
+	rp_signer(cfg, q, t);
 	if (q->bounded) {
 		rp_date_text(q->from_day, t->from, sizeof(t->from), false);
 		rp_date_text(q->to_day, t->to, sizeof(t->to), false);
@@ -1093,7 +1162,8 @@ static const char *rp_staff_name(const struct wl_config *cfg, const char *id)
 /* 特殊困难老年人（独居） */
 static int rp_set_category(struct report_table *t, size_t col, const json_t *o)
 {
-	const char *cat = rp_str(o, "person_category");
+	char buf[160];
+	const char *cat = rp_text(o, "person_category", buf, sizeof(buf));
 	const char *sub = rp_str(o, "person_sub");
 
 	if (cat && sub && strcmp(sub, "其他"))
@@ -1141,7 +1211,7 @@ static int rp_visit_table(const struct wl_config *cfg,
 	json_array_foreach(d->visits, i, v)
 	{
 		const json_t *data = json_object_get(v, "data");
-		char tmp[32];
+		char tmp[128];
 		long long at;
 
 		if (!rp_ll(v, "at", &at) || !rp_in(at, q) ||
@@ -1170,6 +1240,7 @@ static int rp_visit_table(const struct wl_config *cfg,
 		rc |=
 		    rp_set_answer(t, 13, data, "q4_service_need", "q4_detail");
 		rc |= rp_set(t, 17, rp_staff_name(cfg, rp_str(data, "staff")));
+		rc |= rp_set(t, 18, rp_str(data, "deadline"));
 		if (rc)
 			return WL_ENOMEM;
 	}
@@ -1323,8 +1394,18 @@ static int64_t rp_deadline(const struct wl_config *cfg, const json_t *c)
 {
 	long long dl, created;
 
+	const char *own = rp_str(c, "deadline");
+	int32_t day, off = 8 * 3600;
+
 	if (rp_ll(c, "ext_deadline_ms", &dl) && dl > 0)
 		return dl;
+	/* the worker's own deadline on the visit form (12月5日前): the end
+	 * of that day */
+	if (own && sla_date_parse(own, &day) == 0) {
+		if (cfg->timezone)
+			(void)sla_tz_offset(cfg->timezone, &off);
+		return sla_local_to_utc(day + 1, 0, off) - 1;
+	}
 	if (!rp_ll(c, "created", &created))
 		return 0;
 	return created + (int64_t)cfg->sla.handle_s * 1000;
@@ -1420,6 +1501,11 @@ int report_build(const struct wl_config *cfg, const struct report_data *d,
 	switch (q->kind) {
 	case REPORT_WEEKLY: rc = rp_weekly_table(cfg, d, q, t); break;
 	case REPORT_VISITS: rc = rp_visit_table(cfg, d, q, t); break;
+	case REPORT_FORMS:
+		rc = rp_visit_table(cfg, d, q, t);
+		t->title = "困难群众走访排查记录表";
+		t->sheet = "走访排查记录表";
+		break;
 	case REPORT_NEEDS: rc = rp_need_table(cfg, d, q, t); break;
 	case REPORT_PROBLEMS: rc = rp_problem_table(cfg, d, q, t); break;
 	default: rc = WL_EINTERNAL; break;

@@ -46,10 +46,16 @@ enum report_kind {
 	REPORT_VISITS,	   /* 走访排查台账 (附件1 rows) */
 	REPORT_PROBLEMS,   /* 问题台账 / 整改台账 */
 	REPORT_NEEDS,	   /* 困难群众过冬需求台账 */
+	REPORT_FORMS, /* 附件1 走访排查记录表, one form per visit */
 	REPORT_KIND_COUNT
 };
 
-enum report_format { REPORT_CSV = 0, REPORT_XLSX, REPORT_JSON };
+enum report_format {
+	REPORT_CSV = 0,
+	REPORT_XLSX,
+	REPORT_JSON,
+	REPORT_HTML /* the printable forms (附件1) only */
+};
 
 /* "weekly" ... → the kind, or -1. */
 int report_kind_parse(const char *s);
@@ -191,6 +197,9 @@ struct report_table {
 	char period[160]; /* "2025年11月19日至2025年11月25日" or "全部" */
 	char from[11], to[11]; /* YYYY-MM-DD or "" when unbounded */
 	char made[17];	       /* local "YYYY-MM-DD HH:MM" */
+	/* 填报人 and 联系电话 of the footer: the street's 民政办 staff
+	 * member (role street_staff) from the config, "" when none */
+	char signer[REPORT_NAME_MAX], signer_phone[64];
 	const struct report_col *cols;
 	size_t n_cols;
 	char **cells; /* n_rows * n_cols, row-major; NULL is empty */
@@ -207,6 +216,29 @@ const char *report_cell(const struct report_table *t, size_t row, size_t col);
 
 /* The header as one flat line per column: "其他救助方式-救助方式". */
 int report_col_header(const struct report_col *c, char *buf, size_t size);
+
+/* One printed 附件1 (a visit of a REPORT_FORMS table) as a grid of six
+ * columns: cells with their span and what they are. The XLSX writer and
+ * report_html() both draw from it. Release with report_form_release(). */
+enum report_form_style { RF_TITLE, RF_LINE, RF_LABEL, RF_VALUE, RF_SIGN };
+struct report_form_cell {
+	int row, col, rows, cols;
+	enum report_form_style style;
+	char *text; /* owned */
+};
+#define REPORT_FORM_CELLS 48
+struct report_form {
+	struct report_form_cell cells[REPORT_FORM_CELLS];
+	size_t n;
+	int rows;
+	const char *staff; /* borrowed from the table */
+};
+int report_form_layout(const struct report_table *t, size_t row,
+		       struct report_form *f);
+void report_form_release(struct report_form *f);
+/* The forms as one HTML page, a form per printed page (print to PDF).
+ * WL_EBADREQ for any other kind of table. */
+int report_html(const struct report_table *t, struct buf *out);
 
 /* UTF-8 with a BOM, CRLF line ends (RFC 4180), the flat header, then the
  * rows. */

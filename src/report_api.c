@@ -34,6 +34,7 @@ static const char *const ra_types[] = {
     [REPORT_XLSX] = ("application/vnd.openxmlformats-officedocument."
 		     "spreadsheetml.sheet"),
     [REPORT_JSON] = "application/json; charset=utf-8",
+    [REPORT_HTML] = "text/html; charset=utf-8",
 };
 
 /* The query arguments and the shared tail of both routes: the period,
@@ -72,11 +73,11 @@ static int ra_serve(struct http_ctx *h, enum report_kind kind,
 			snprintf(h->filename, sizeof(h->filename),
 				 "warmline-%s-%04d%02d%02d-%04d%02d%02d.%s",
 				 report_kind_name(kind), y1, m1, d1, y2, m2, d2,
-				 fmt == REPORT_XLSX ? "xlsx" : "csv");
+				 report_format_name(fmt));
 		else
 			snprintf(h->filename, sizeof(h->filename),
 				 "warmline-%s.%s", report_kind_name(kind),
-				 fmt == REPORT_XLSX ? "xlsx" : "csv");
+				 report_format_name(fmt));
 	}
 	return WL_OK;
 }

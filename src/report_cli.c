@@ -2,9 +2,9 @@
  * report_cli.c — `warmline report`: the weekly table and the ledgers from
  * the Redis a config points at, to a file or to stdout.
  *
- *   warmline report weekly|visits|problems|needs -c CONFIG
+ *   warmline report weekly|visits|problems|needs|forms -c CONFIG
  *       [--from YYYY-MM-DD --to YYYY-MM-DD | --week YYYY-MM-DD]
- *       [--area ID] [--format csv|xlsx|json] [-o FILE]
+ *       [--area ID] [--format csv|xlsx|json|html] [-o FILE]
  *
  * It only reads. It never starts the embedded redis-server: with an
  * embedded config it connects to that server's port, so the daemon (or
@@ -25,14 +25,16 @@
 
 static void rc_usage(void)
 {
-	fputs("用法 usage: warmline report weekly|visits|problems|needs "
+	fputs("用法 usage: warmline report weekly|visits|problems|needs|forms "
 	      "-c CONFIG\n"
 	      "    [--from YYYY-MM-DD --to YYYY-MM-DD | --week YYYY-MM-DD]\n"
-	      "    [--area 区域ID] [--format csv|xlsx|json] [-o 文件]\n"
+	      "    [--area 区域ID] [--format csv|xlsx|json|html] [-o 文件]\n"
 	      "  weekly   保障困难群众温暖过冬情况统计表（附件2，周三至周二）\n"
 	      "  visits   走访排查台账（附件1）\n"
 	      "  problems 问题整改台账\n"
 	      "  needs    困难群众过冬需求台账\n"
+	      "  forms    困难群众走访排查记录表（附件1，每人一页，可打印；"
+	      "xlsx 或 html）\n"
 	      "  不给日期时：weekly 为上一个完整的统计周，台账为全部记录。\n"
 	      "  CSV 不给 -o 时写到标准输出。\n",
 	      stderr);
@@ -129,14 +131,14 @@ int report_main(int argc, char **argv)
 	kind = report_kind_parse(a.kind);
 	if (kind < 0) {
 		fprintf(stderr,
-			"不认识的报表：%s（weekly、visits、problems 或 "
-			"needs）\n",
+			"不认识的报表：%s（weekly、visits、problems、needs 或 "
+			"forms）\n",
 			a.kind);
 		return 2;
 	}
 	fmt = report_format_parse(a.format ? a.format : "csv");
 	if (fmt < 0) {
-		fprintf(stderr, "--format 应为 csv、xlsx 或 json\n");
+		fprintf(stderr, "--format 应为 csv、xlsx、json 或 html\n");
 		return 2;
 	}
 	if (fmt == REPORT_XLSX && !a.out && isatty(STDOUT_FILENO)) {

@@ -135,7 +135,8 @@ int report_load(const struct wl_config *cfg, const struct report_query *q,
 	rc = report_fetch("case", q->kind == REPORT_WEEKLY ? 0 : q->from_ms,
 			  q->to_ms, REPORT_MAX_RECORDS, d->cases);
 	if (rc == WL_OK &&
-	    (q->kind == REPORT_WEEKLY || q->kind == REPORT_VISITS))
+	    (q->kind == REPORT_WEEKLY || q->kind == REPORT_VISITS ||
+	     q->kind == REPORT_FORMS))
 		rc = report_fetch("visit", q->from_ms, q->to_ms,
 				  REPORT_MAX_RECORDS, d->visits);
 	if (rc != WL_OK)
@@ -173,6 +174,14 @@ int report_make(const struct wl_config *cfg, const struct report_query *q,
 		case REPORT_CSV: rc = report_csv(&t, out); break;
 		case REPORT_JSON: rc = report_json(&t, out); break;
 		case REPORT_XLSX: rc = report_xlsx_buf(&t, out); break;
+		case REPORT_HTML:
+			rc = report_html(&t, out);
+			if (rc == WL_EBADREQ)
+				snprintf(
+				    err, err_size,
+				    "HTML 只用于附件1 走访排查记录表（forms）"
+				    "（html is for the forms report only）");
+			break;
 		default: rc = WL_EBADREQ; break;
 		}
 	}

@@ -227,13 +227,29 @@ static int xl_sheet(lxw_workbook *wb, const struct report_table *t)
 				     t->cols[c].width, NULL);
 	worksheet_set_row(ws, 0, 36, NULL);
 	e = xl_range(ws, 0, 0, 0, last, t->title, f.title);
-	snprintf(line, sizeof(line), "填报单位（盖章）：%s", t->unit);
-	if (!e)
-		e = xl_range(ws, 1, 0, 1, mid - 1, line, f.line_left);
-	snprintf(line, sizeof(line), "统计时段：%s　　填报日期：%.10s",
-		 t->period, t->made);
-	if (!e)
-		e = xl_range(ws, 1, mid, 1, last, line, f.line_right);
+	if (t->kind == REPORT_WEEKLY && t->n_cols >= 9) {
+		int y = 0, m = 0, d = 0;
+
+		/* the lines of 附件2: 单位：（盖章） and 日期：年 月 日 */
+		(void)sscanf(t->made, "%4d-%2d-%2d", &y, &m, &d);
+		snprintf(line, sizeof(line), "单位：%s（盖章）", t->unit);
+		if (!e)
+			e = xl_range(ws, 1, 0, 1, 3, line, f.line_left);
+		snprintf(line, sizeof(line), "统计时段：%s", t->period);
+		if (!e)
+			e = xl_range(ws, 1, 4, 1, 8, line, f.line_left);
+		snprintf(line, sizeof(line), "日期：%d年%d月%d日", y, m, d);
+		if (!e)
+			e = xl_range(ws, 1, 9, 1, last, line, f.line_right);
+	} else {
+		snprintf(line, sizeof(line), "填报单位（盖章）：%s", t->unit);
+		if (!e)
+			e = xl_range(ws, 1, 0, 1, mid - 1, line, f.line_left);
+		snprintf(line, sizeof(line), "统计时段：%s　　填报日期：%.10s",
+			 t->period, t->made);
+		if (!e)
+			e = xl_range(ws, 1, mid, 1, last, line, f.line_right);
+	}
 	worksheet_set_row(ws, 1, 22, NULL);
 	if (!e)
 		e = xl_header(ws, t, head, two, &f);
@@ -253,7 +269,19 @@ static int xl_sheet(lxw_workbook *wb, const struct report_table *t)
 	row = body + (lxw_row_t)t->n_rows;
 	for (size_t i = 0; t->notes && t->notes[i] && !e; i++) {
 		worksheet_set_row(ws, row, 20, NULL);
-		e = xl_range(ws, row, 0, row, last, t->notes[i], f.note);
+		if (strncmp(t->notes[i], "填报人：", strlen("填报人：")) == 0) {
+			/* who fills it in and their phone, from the config */
+			snprintf(line, sizeof(line), "填报人：%s", t->signer);
+			e = xl_range(ws, row, 0, row, mid - 1, line, f.note);
+			snprintf(line, sizeof(line), "联系电话：%s",
+				 t->signer_phone);
+			if (!e)
+				e = xl_range(ws, row, mid, row, last, line,
+					     f.note);
+		} else {
+			e = xl_range(ws, row, 0, row, last, t->notes[i],
+				     f.note);
+		}
 		row++;
 	}
 	if (e) {
@@ -270,6 +298,77 @@ static int xl_sheet(lxw_workbook *wb, const struct report_table *t)
 	return WL_OK;
 }
 
+/* 附件1: a sheet per visit, laid out like the paper form, A4 portrait
+ * on one page, ready to print and sign. */
+static int xl_forms(lxw_workbook *wb, const struct report_table *t)
+{
+	static const double widths[6] = {14, 16, 12, 16, 12, 22};
+	struct xl_formats f;
+	lxw_format *label, *value, *sign;
+	lxw_error e = LXW_NO_ERROR;
+	int rc = WL_OK;
+
+	if (xl_formats_init(wb, &f) != WL_OK)
+		return WL_ENOMEM;
+	label = xl_format(wb, 10.5, false, true, LXW_ALIGN_CENTER);
+	value = xl_format(wb, 10.5, false, true, LXW_ALIGN_LEFT);
+	sign = xl_format(wb, 11, false, false, LXW_ALIGN_LEFT);
+	if (!label || !value || !sign)
+		return WL_ENOMEM;
+	for (size_t r = 0; r < t->n_rows && rc == WL_OK && !e; r++) {
+		struct report_form form;
+		char name[32];
+		lxw_worksheet *ws;
+
+		/* sheet names: unique, at most 31 characters */
+		snprintf(name, sizeof(name), "记录表%zu", r + 1);
+		ws = workbook_add_worksheet(wb, name);
+		if (!ws)
+			return WL_ENOMEM;
+		rc = report_form_layout(t, r, &form);
+		if (rc != WL_OK)
+			break;
+		for (lxw_col_t c = 0; c < 6; c++)
+			worksheet_set_column(ws, c, c, widths[c], NULL);
+		for (int row = 0; row < form.rows; row++)
+			worksheet_set_row(ws, (lxw_row_t)row,
+					  row == 0    ? 36
+					  : row >= 10 ? 60
+					  : row >= 6  ? 42
+						      : 24,
+					  NULL);
+		for (size_t i = 0; i < form.n && !e; i++) {
+			const struct report_form_cell *c = &form.cells[i];
+			lxw_format *fm = c->style == RF_TITLE	? f.title
+					 : c->style == RF_LINE	? f.line_left
+					 : c->style == RF_LABEL ? label
+					 : c->style == RF_SIGN	? sign
+								: value;
+
+			e = xl_range(ws, (lxw_row_t)c->row, (lxw_col_t)c->col,
+				     (lxw_row_t)(c->row + c->rows - 1),
+				     (lxw_col_t)(c->col + c->cols - 1), c->text,
+				     fm);
+		}
+		report_form_release(&form);
+		worksheet_set_portrait(ws);
+		worksheet_set_paper(ws, XL_PAPER_A4);
+		worksheet_fit_to_pages(ws, 1, 1);
+		worksheet_center_horizontally(ws);
+		worksheet_set_margins(ws, 0.6, 0.6, 0.8, 0.8);
+	}
+	if (rc == WL_OK && !e && t->n_rows == 0) {
+		/* an empty period still opens as a workbook */
+		lxw_worksheet *ws = workbook_add_worksheet(wb, "记录表");
+
+		if (!ws)
+			return WL_ENOMEM;
+		e = worksheet_write_string(ws, 0, 0, "本时段没有走访记录。",
+					   f.note);
+	}
+	return rc != WL_OK ? rc : e ? WL_EIO : WL_OK;
+}
+
 int report_xlsx_file(const struct report_table *t, const char *path)
 {
 	lxw_workbook *wb = workbook_new(path);
@@ -282,7 +381,7 @@ int report_xlsx_file(const struct report_table *t, const char *path)
 	props.title = (char *)(uintptr_t)(t->title ? t->title : "");
 	props.author = (char *)(uintptr_t) "warmline 暖冬热线";
 	workbook_set_properties(wb, &props);
-	rc = xl_sheet(wb, t);
+	rc = t->kind == REPORT_FORMS ? xl_forms(wb, t) : xl_sheet(wb, t);
 	/* Close even after an error: it frees the workbook. */
 	if (workbook_close(wb) != LXW_NO_ERROR && rc == WL_OK)
 		rc = WL_EIO;
@@ -329,6 +428,77 @@ out:
 }
 
 #else /* !WL_HAVE_XLSX */
+
+/* 附件1: a sheet per visit, laid out like the paper form, A4 portrait
+ * on one page, ready to print and sign. */
+static int xl_forms(lxw_workbook *wb, const struct report_table *t)
+{
+	static const double widths[6] = {14, 16, 12, 16, 12, 22};
+	struct xl_formats f;
+	lxw_format *label, *value, *sign;
+	lxw_error e = LXW_NO_ERROR;
+	int rc = WL_OK;
+
+	if (xl_formats_init(wb, &f) != WL_OK)
+		return WL_ENOMEM;
+	label = xl_format(wb, 10.5, false, true, LXW_ALIGN_CENTER);
+	value = xl_format(wb, 10.5, false, true, LXW_ALIGN_LEFT);
+	sign = xl_format(wb, 11, false, false, LXW_ALIGN_LEFT);
+	if (!label || !value || !sign)
+		return WL_ENOMEM;
+	for (size_t r = 0; r < t->n_rows && rc == WL_OK && !e; r++) {
+		struct report_form form;
+		char name[32];
+		lxw_worksheet *ws;
+
+		/* sheet names: unique, at most 31 characters */
+		snprintf(name, sizeof(name), "记录表%zu", r + 1);
+		ws = workbook_add_worksheet(wb, name);
+		if (!ws)
+			return WL_ENOMEM;
+		rc = report_form_layout(t, r, &form);
+		if (rc != WL_OK)
+			break;
+		for (lxw_col_t c = 0; c < 6; c++)
+			worksheet_set_column(ws, c, c, widths[c], NULL);
+		for (int row = 0; row < form.rows; row++)
+			worksheet_set_row(ws, (lxw_row_t)row,
+					  row == 0    ? 36
+					  : row >= 10 ? 60
+					  : row >= 6  ? 42
+						      : 24,
+					  NULL);
+		for (size_t i = 0; i < form.n && !e; i++) {
+			const struct report_form_cell *c = &form.cells[i];
+			lxw_format *fm = c->style == RF_TITLE	? f.title
+					 : c->style == RF_LINE	? f.line_left
+					 : c->style == RF_LABEL ? label
+					 : c->style == RF_SIGN	? sign
+								: value;
+
+			e = xl_range(ws, (lxw_row_t)c->row, (lxw_col_t)c->col,
+				     (lxw_row_t)(c->row + c->rows - 1),
+				     (lxw_col_t)(c->col + c->cols - 1), c->text,
+				     fm);
+		}
+		report_form_release(&form);
+		worksheet_set_portrait(ws);
+		worksheet_set_paper(ws, XL_PAPER_A4);
+		worksheet_fit_to_pages(ws, 1, 1);
+		worksheet_center_horizontally(ws);
+		worksheet_set_margins(ws, 0.6, 0.6, 0.8, 0.8);
+	}
+	if (rc == WL_OK && !e && t->n_rows == 0) {
+		/* an empty period still opens as a workbook */
+		lxw_worksheet *ws = workbook_add_worksheet(wb, "记录表");
+
+		if (!ws)
+			return WL_ENOMEM;
+		e = worksheet_write_string(ws, 0, 0, "本时段没有走访记录。",
+					   f.note);
+	}
+	return rc != WL_OK ? rc : e ? WL_EIO : WL_OK;
+}
 
 int report_xlsx_file(const struct report_table *t, const char *path)
 {

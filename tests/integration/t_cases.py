@@ -72,12 +72,12 @@ def case(env, no):
         env.redis.cmd("HGET", "wl:case:%s" % no, "claimed_by")
 
 
-HELP = ["求助", "1", "张大爷", "3", "1", "七十二", "惠丰", "幸福小区3号楼2单元",
-        "1", "暖气片不热，老人怕冷", "2"]
+HELP = ["求助", "1", "惠丰", "幸福小区3号楼2单元", "1", "暖气片不热，老人怕冷", "2",
+        "本机", "3", "1", "七十二", "张大爷"]
 
 
 def open_help_case(c, frm="13900000001"):
-    for t in HELP + ["本机"]:
+    for t in HELP:
         c.send(frm, t)
     out = c.send(frm, "是")
     text = "\n".join(m["text"] for m in out if m["to"] == frm)

@@ -198,11 +198,12 @@ def check_xlsx(path, want, week):
     cells, sheet, styles, wb = xlsx_cells(path)
     cols = "ABCDEFGHIJKL"
     assert cells["A1"] == "保障困难群众温暖过冬情况统计表", cells.get("A1")
-    assert cells["A2"] == "填报单位（盖章）：太行东街街道", cells.get("A2")
+    assert cells["A2"] == "单位：太行东街街道（盖章）", cells.get("A2")
     end = week + datetime.timedelta(days=6)
     period = "%d年%d月%d日至%d年%d月%d日" % (week.year, week.month, week.day,
                                         end.year, end.month, end.day)
-    assert period in cells["G2"], cells.get("G2")
+    assert period in cells["E2"], cells.get("E2")
+    assert re.match(r"^日期：\d{4}年\d{1,2}月\d{1,2}日$", cells["J2"]), cells.get("J2")
     # The two-level header: 其他救助方式 over 救助方式 and 救助人次.
     assert cells["I3"] == "其他救助方式" and cells["I4"] == "救助方式" \
         and cells["J4"] == "救助人次", (cells.get("I3"), cells.get("I4"))

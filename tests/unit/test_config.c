@@ -785,6 +785,42 @@ static void test_areas(void **state)
 		 "\"street\", \"duty\": {\"channel\": \"x\", \"to\": \"d\"}}]}",
 		 "t.json: areas[0].duty.channel: unknown channel \"x\"");
 
+	/* Places: what residents say, a 小区 split between grids by 楼号. */
+	cfg = load_ok("{\"areas\": [{\"id\": \"c\", \"name\": \"惠丰社区\", "
+		      "\"level\": \"community\", \"children\": [{\"id\": "
+		      "\"g1\", \"name\": \"一网格\", \"level\": \"grid\", "
+		      "\"places\": [\"张家庄\", {\"name\": \"惠丰小区\", "
+		      "\"buildings\": \"1-6,8\"}]}, {\"id\": \"g2\", "
+		      "\"name\": \"二网格\", \"level\": \"grid\", "
+		      "\"places\": [{\"name\": \"惠丰小区\", \"buildings\": "
+		      "\"7,9-12\"}]}]}]}",
+		      &d);
+	assert_int_equal(cfg->areas[1].n_places, 2);
+	assert_string_equal(cfg->areas[1].places[0].name, "张家庄");
+	assert_int_equal(cfg->areas[1].places[0].n_ranges, 0);
+	assert_int_equal(cfg->areas[1].places[1].n_ranges, 2);
+	assert_int_equal(cfg->areas[1].places[1].from[1], 8);
+	assert_int_equal(cfg->areas[2].places[0].to[1], 12);
+	config_free(cfg);
+	diag_release(&d);
+	load_bad("{\"areas\": [{\"id\": \"g1\", \"name\": \"一\", "
+		 "\"level\": \"grid\", \"places\": [{\"name\": \"惠丰小区\", "
+		 "\"buildings\": \"1-6\"}]}, {\"id\": \"g2\", \"name\": "
+		 "\"二\", \"level\": \"grid\", \"places\": [{\"name\": "
+		 "\"惠丰小区\", \"buildings\": \"6-9\"}]}]}",
+		 "t.json: areas[1].places[0]: place \"惠丰小区\" is also in "
+		 "areas[0]; give each area its own buildings (\"buildings\": "
+		 "\"1-6\")");
+	load_bad("{\"areas\": [{\"id\": \"g1\", \"name\": \"一\", "
+		 "\"level\": \"grid\", \"places\": [{\"name\": \"惠丰小区\", "
+		 "\"buildings\": \"6-1\"}]}]}",
+		 "t.json: areas[0].places[0].buildings: must be building "
+		 "numbers such as \"1-6,8\" (1 to 9999, at most 16 ranges)");
+	load_bad("{\"areas\": [{\"id\": \"g1\", \"name\": \"一\", "
+		 "\"level\": \"grid\", \"places\": [3]}]}",
+		 "t.json: areas[0].places[0]: must be a name of 1 to 64 "
+		 "characters or {\"name\": …, \"buildings\": \"1-6,8\"}");
+
 	/* A deep chain of children is refused without deep recursion. */
 	len = (size_t)snprintf(json, sizeof(json), "{\"areas\": ");
 	for (int i = 0; i < 20; i++)

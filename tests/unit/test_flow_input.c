@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -160,6 +162,203 @@ static void test_yesno(void **state)
 					  "的老人冬天取暖的问题",
 					  &v),
 			 FP_INVALID);
+}
+
+static void test_yesno_note(void **state)
+{
+	const char *note;
+	bool v;
+
+	(void)state;
+	/* the first clause decides, whatever words the note holds */
+	assert_int_equal(flow_parse_yesno_note("是，缺棉被，煤不够", &v, &note),
+			 FP_OK);
+	assert_true(v);
+	assert_string_equal(note, "缺棉被，煤不够");
+	assert_int_equal(
+	    flow_parse_yesno_note("否，子女在外地，很少来看", &v, &note),
+	    FP_OK);
+	assert_false(v);
+	assert_string_equal(note, "子女在外地，很少来看");
+	assert_int_equal(flow_parse_yesno_note("有 烟囱堵塞", &v, &note),
+			 FP_OK);
+	assert_true(v);
+	assert_string_equal(note, "烟囱堵塞");
+	assert_int_equal(flow_parse_yesno_note("不是", &v, &note), FP_OK);
+	assert_false(v);
+	assert_null(note);
+	/* a note without a yes or no first is asked again */
+	assert_int_equal(flow_parse_yesno_note("煤不够，缺棉被", &v, &note),
+			 FP_INVALID);
+}
+
+static void test_choices(void **state)
+{
+	char *a2[] = {(char[]){"低保边缘户"}};
+	struct flow_option o[] = {
+	    {.key = (char[]){"低保"}, .text = {(char[]){"低保"}, NULL}},
+	    {.key = (char[]){"特困"}, .text = {(char[]){"特困"}, NULL}},
+	    {.key = (char[]){"其他困难群众"},
+	     .text = {(char[]){"其他困难群众"}, NULL},
+	     .aliases = a2,
+	     .n_aliases = 1},
+	};
+	struct flow_node n = {
+	    .input = FI_CHOICES, .options = o, .n_options = 3};
+	bool m[3];
+
+	(void)state;
+	assert_int_equal(flow_parse_choices(&n, "1 3", m), FP_OK);
+	assert_true(m[0] && !m[1] && m[2]);
+	assert_int_equal(flow_parse_choices(&n, "1、2", m), FP_OK);
+	assert_true(m[0] && m[1] && !m[2]);
+	assert_int_equal(flow_parse_choices(&n, "13", m), FP_OK);
+	assert_true(m[0] && !m[1] && m[2]);
+	assert_int_equal(flow_parse_choices(&n, "特困和低保", m), FP_OK);
+	assert_true(m[0] && m[1] && !m[2]);
+	/* 低保边缘户 is 其他困难群众, not also 低保 */
+	assert_int_equal(flow_parse_choices(&n, "低保边缘户", m), FP_OK);
+	assert_true(!m[0] && !m[1] && m[2]);
+	assert_int_equal(flow_parse_choices(&n, "1 9", m), FP_INVALID);
+	assert_int_equal(flow_parse_choices(&n, "不知道", m), FP_INVALID);
+	assert_int_equal(flow_parse_choices(&n, "", m), FP_INVALID);
+}
+
+static void expect_date(const char *in, const char *want)
+{
+	/* 2026-12-03 10:00 in Beijing */
+	const int64_t now = 1796263200000LL;
+	char out[16];
+
+	if (flow_parse_date(in, now, 8 * 3600, out, sizeof(out)) != FP_OK)
+		fail_msg("date \"%s\" not understood", in);
+	if (strcmp(out, want) != 0)
+		fail_msg("date \"%s\" gave %s, want %s", in, out, want);
+}
+
+static void test_dates(void **state)
+{
+	char out[16];
+
+	(void)state;
+	expect_date("今天上午", "2026-12-03");
+	expect_date("上午", "2026-12-03");
+	expect_date("昨天下午", "2026-12-02");
+	expect_date("12月3日", "2026-12-03");
+	expect_date("十二月三日", "2026-12-03");
+	expect_date("12.1", "2026-12-01");
+	expect_date("2026-11-28", "2026-11-28");
+	expect_date("2025年12月31日", "2025-12-31");
+	expect_date("1月2日", "2027-01-02"); /* nearest: next month */
+	expect_date("2日", "2026-12-02");
+	assert_int_equal(flow_parse_date("2月30日", 1796263200000LL, 8 * 3600,
+					 out, sizeof(out)),
+			 FP_INVALID);
+	assert_int_equal(flow_parse_date("不记得", 1796263200000LL, 8 * 3600,
+					 out, sizeof(out)),
+			 FP_INVALID);
+	assert_true(flow_find_deadline("12月5日前送棉被，联系清理烟囱",
+				       1796263200000LL, 8 * 3600, out,
+				       sizeof(out)));
+	assert_string_equal(out, "2026-12-05");
+	assert_true(flow_find_deadline("三天内送煤", 1796263200000LL, 8 * 3600,
+				       out, sizeof(out)));
+	assert_string_equal(out, "2026-12-06");
+	assert_false(flow_find_deadline("今天上午走访", 1796263200000LL,
+					8 * 3600, out, sizeof(out)));
+}
+
+static void test_finders(void **state)
+{
+	const char *msg = "我妈78岁，一个人住惠丰小区3号楼2单元501，暖气不热，"
+			  "电话13912345678";
+	char out[32], *a;
+	long long v;
+
+	(void)state;
+	assert_true(flow_find_age(msg, &v));
+	assert_int_equal(v, 78);
+	assert_true(flow_find_age("我爸八十二岁独居", &v));
+	assert_int_equal(v, 82);
+	assert_false(flow_find_age("电话13912345678", &v));
+	assert_true(flow_find_phone(msg, out, sizeof(out)));
+	assert_string_equal(out, "13912345678");
+	/* a later answer on its own line is not part of the number */
+	assert_true(
+	    flow_find_phone("电话15900003333\n1号楼", out, sizeof(out)));
+	assert_string_equal(out, "15900003333");
+	a = flow_find_address(msg, 100);
+	assert_non_null(a);
+	assert_string_equal(a, "惠丰小区3号楼2单元501");
+	free(a);
+	assert_null(flow_find_address("家里暖气不热", 100));
+}
+
+static void test_location_places(void **state)
+{
+	struct wl_place p1[] = {
+	    {.name = (char[]){"惠丰小区"},
+	     .n_ranges = 1,
+	     .from = {1},
+	     .to = {6}},
+	    {.name = (char[]){"张家庄"}},
+	};
+	struct wl_place p2[] = {
+	    {.name = (char[]){"惠丰小区"},
+	     .n_ranges = 1,
+	     .from = {7},
+	     .to = {12}},
+	};
+	struct wl_area a[] = {
+	    {.id = (char[]){"tdj"},
+	     .name = (char[]){"太行东街街道"},
+	     .level = LEVEL_STREET,
+	     .parent = -1},
+	    {.id = (char[]){"c-hd"},
+	     .name = (char[]){"惠丰社区"},
+	     .level = LEVEL_COMMUNITY,
+	     .parent = 0},
+	    {.id = (char[]){"g-1"},
+	     .name = (char[]){"惠丰社区第一网格"},
+	     .level = LEVEL_GRID,
+	     .places = p1,
+	     .n_places = 2,
+	     .parent = 1},
+	    {.id = (char[]){"g-2"},
+	     .name = (char[]){"惠丰社区第二网格"},
+	     .level = LEVEL_GRID,
+	     .places = p2,
+	     .n_places = 1,
+	     .parent = 1},
+	};
+	struct wl_config c = {.areas = a, .n_areas = 4};
+	size_t idx = 99, picks[FLOW_PICK_MAX], np;
+
+	(void)state;
+	assert_int_equal(
+	    flow_parse_location(&c, "惠丰小区3号楼2单元", &idx, picks, &np),
+	    FP_OK);
+	assert_int_equal(idx, 2);
+	assert_int_equal(
+	    flow_parse_location(&c, "住惠丰小区十一栋", &idx, picks, &np),
+	    FP_OK);
+	assert_int_equal(idx, 3);
+	/* no building: the community, which passes it on */
+	assert_int_equal(flow_parse_location(&c, "惠丰小区", &idx, picks, &np),
+			 FP_OK);
+	assert_int_equal(idx, 1);
+	assert_int_equal(flow_parse_location(&c, "张家庄的", &idx, picks, &np),
+			 FP_OK);
+	assert_int_equal(idx, 2);
+	/* a form's 村（社区）: the community above the place */
+	assert_int_equal(flow_parse_location_at(&c, "张家庄", LEVEL_COMMUNITY,
+						&idx, picks, &np),
+			 FP_OK);
+	assert_int_equal(idx, 1);
+	assert_int_equal(flow_parse_location_at(&c, "太行东街", LEVEL_STREET,
+						&idx, picks, &np),
+			 FP_OK);
+	assert_int_equal(idx, 0);
 }
 
 static void expect_number(const char *in, long long want)
@@ -353,6 +552,11 @@ int main(void)
 	    cmocka_unit_test(test_choice_words),
 	    cmocka_unit_test(test_choice_ambiguous),
 	    cmocka_unit_test(test_yesno),
+	    cmocka_unit_test(test_yesno_note),
+	    cmocka_unit_test(test_choices),
+	    cmocka_unit_test(test_dates),
+	    cmocka_unit_test(test_finders),
+	    cmocka_unit_test(test_location_places),
 	    cmocka_unit_test(test_numbers),
 	    cmocka_unit_test(test_phone),
 	    cmocka_unit_test(test_resident_id),

@@ -65,8 +65,9 @@ static const struct bad_case bad_cases[] = {
      "two_defaults_a.json)",
      false},
     {{"unknown_input.json", false},
-     "unknown_input.json: nodes.q.input: unknown input \"date\" (choice, "
-     "yesno, integer, age, phone, resident_id, text, location)",
+     "unknown_input.json: nodes.q.input: unknown input \"calendar\" "
+     "(choice, choices, yesno, integer, age, phone, resident_id, text, "
+     "location, date)",
      false},
     {{"unknown_variable.json", false},
      "unknown_variable.json: nodes.done.text.zh: unknown variable "
@@ -100,9 +101,10 @@ static const struct bad_case bad_cases[] = {
      "object key near '\"q\"'",
      false},
     {{"long_line.json", false},
-     "long_line.json: nodes.q.text.zh: warning: line 1 is 88 characters "
-     "and needs 2 SMS segments; keep a line within 70 Chinese characters",
-     true},
+     "long_line.json: nodes.q.text.zh: prompt is 88 characters and needs "
+     "2 SMS segments; a resident's prompt must fit one (70 Chinese or 160 "
+     "plain characters, a variable counts as 6)",
+     false},
 };
 
 static char *slurp(const char *path, size_t *len)
