@@ -100,6 +100,19 @@ struct chan_adapter {
 	 * (401) or WL_EFORBIDDEN (403). Must not change any state. */
 	int (*verify)(const struct wl_channel_conf *ch,
 		      const struct chan_request *req);
+	/* Optional: the replay record of a verified request. Every signing
+	 * scheme accepts a request for a window of time; within it a captured
+	 * request could be sent again with another body wherever the
+	 * signature does not cover the body. Writes what makes this request
+	 * unique (its signature or nonce, at most CHAN_REPLAY_MAX - 1 bytes;
+	 * "" for nothing to record) and how long to keep it (longer than the
+	 * window). The inbound load records it with SET NX together with a
+	 * digest of the body: the same request again (a vendor's retry) goes
+	 * on to the message dedupe; the same signature with another body is
+	 * a replay and gets 401. */
+	int (*replay)(const struct wl_channel_conf *ch,
+		      const struct chan_request *req, char *key, size_t size,
+		      long *ttl_s);
 	/* Parse a verified request. WL_OK or WL_EBADREQ. */
 	int (*parse)(const struct wl_channel_conf *ch,
 		     const struct chan_request *req, struct chan_inbound *out);
@@ -125,6 +138,12 @@ struct chan_adapter {
 	size_t max_units;
 	text_unit_fn unit;
 };
+
+#define CHAN_REPLAY_MAX 160
+
+/* Copy a request value into a replay key: WL_OK, or WL_EAUTH when it is
+ * missing or does not fit. */
+int chan_replay_key(const char *value, char *key, size_t size);
 
 const struct chan_adapter *chan_find(const char *type);
 /* The adapter types, NULL-terminated, for config validation. */

@@ -126,6 +126,16 @@ int chan_inbound_add(struct chan_inbound *in, const char *id, const char *from,
 	return WL_OK;
 }
 
+int chan_replay_key(const char *value, char *key, size_t size)
+{
+	size_t n = value ? strlen(value) : 0;
+
+	if (n == 0 || n >= size || size > CHAN_REPLAY_MAX)
+		return WL_EAUTH;
+	memcpy(key, value, n + 1);
+	return WL_OK;
+}
+
 void chan_http_release(struct chan_http *h)
 {
 	if (!h)

@@ -11,7 +11,11 @@
  *     wxcrypt.h), and every event but the URL check carries
  *     X-Lark-Signature = hex SHA256(X-Lark-Request-Timestamp +
  *     X-Lark-Request-Nonce + encrypt_key + raw body), which we check, and
- *     a timestamp more than 5 minutes off is a replay;
+ *     a timestamp more than 8 hours off (the platform retries for about
+ *     7) is a replay;
+ *   - without an encrypt_key (token-only) nothing in a request expires
+ *     or covers the body: `check` refuses it unless the channel says
+ *     "insecure_plain": true;
  *   - v2 events (schema 2.0) carry header.token, which must equal the
  *     verification_token when one is configured, and header.event_id,
  *     the id we dedupe on. im.message.receive_v1 becomes a message from
@@ -57,7 +61,12 @@
 #define FEISHU_MENTIONS_MAX   32
 
 /* codes of 飞书 "通用错误码" and the bot's answers */
-#define FEISHU_RATE	  99991400 /* 请求频率超限 */
+#define FEISHU_RATE 99991400 /* 请求频率超限 */
+/* Feishu pushes an event again when it gets no 200, for about 7 hours
+ * (15 s, 5 min, 1 h, 6 h): a signed retry keeps its timestamp, so the
+ * window must hold it. The signature covers the body, so within the window
+ * only the same event can come again, and its event_id dedupes it. */
+#define FEISHU_WINDOW_S	  (8 * 3600)
 #define FEISHU_NO_TOKEN	  99991661 /* 缺少 access token */
 #define FEISHU_BAD_TOKEN  99991663 /* tenant access token 无效 */
 #define FEISHU_BAD_TOKEN2 99991668 /* access token 无效 */
@@ -174,7 +183,8 @@ static int feishu_open(const struct wl_channel_conf *ch,
 		const char *sig = req->header(req->ctx, "X-Lark-Signature");
 
 		if (!ts || !nonce || !sig || strlen(nonce) > WXCRYPT_ARG_MAX ||
-		    wxcrypt_check_time(ts, req->now_ms) != WL_OK)
+		    wxcrypt_check_window(ts, req->now_ms, FEISHU_WINDOW_S) !=
+			WL_OK)
 			goto out;
 		rc = feishu_check_sig(ts, nonce, key, req->body, req->body_len,
 				      sig);

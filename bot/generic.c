@@ -5,6 +5,11 @@
  *
  * Inbound:  {"id", "from", "text", "name"?} with
  *           X-Warmline-Signature: sha256=<hex HMAC-SHA256(body, secret)>
+ *           Optionally X-Warmline-Timestamp: <unix seconds>; then the
+ *           signature is over "<timestamp>.<body>" and the request is
+ *           accepted only within GENERIC_WINDOW_S of now, so a captured
+ *           request cannot be replayed once its id's dedupe mark expired.
+ *           "require_timestamp": true refuses requests without it.
  * Outbound: POST callback_url {"id", "to", "text"}, signed the same way.
  */
 #include <stdlib.h>
@@ -17,17 +22,57 @@
 
 #define GENERIC_ID_MAX	 128
 #define GENERIC_TEXT_MAX 8192
+#define GENERIC_WINDOW_S 300
+
+/* A timestamp of 1..12 digits within the window, in *ts. */
+static int generic_time(const char *s, int64_t now_ms, long long *ts)
+{
+	long long v = 0;
+	size_t n = 0;
+
+	for (; s[n]; n++) {
+		if (s[n] < '0' || s[n] > '9' || n >= 12)
+			return WL_EAUTH;
+		v = v * 10 + (s[n] - '0');
+	}
+	if (n == 0 || v < now_ms / 1000 - GENERIC_WINDOW_S ||
+	    v > now_ms / 1000 + GENERIC_WINDOW_S)
+		return WL_EAUTH;
+	*ts = v;
+	return WL_OK;
+}
 
 static int generic_verify(const struct wl_channel_conf *ch,
 			  const struct chan_request *req)
 {
 	const char *sig = req->header(req->ctx, "X-Warmline-Signature");
+	const char *ts = req->header(req->ctx, "X-Warmline-Timestamp");
 	char want[7 + 65] = "sha256=";
+	char *signed_data = NULL;
+	long long t;
+	size_t n;
 
 	if (!sig || !ch->secret)
 		return WL_EAUTH;
-	chan_hmac_sha256_hex(ch->secret, strlen(ch->secret), req->body,
-			     req->body_len, want + 7);
+	if (!ts) {
+		if (json_is_true(json_object_get(ch->raw, "require_timestamp")))
+			return WL_EAUTH;
+		chan_hmac_sha256_hex(ch->secret, strlen(ch->secret), req->body,
+				     req->body_len, want + 7);
+		return chan_secure_equal(sig, want) ? WL_OK : WL_EAUTH;
+	}
+	if (generic_time(ts, req->now_ms, &t) != WL_OK)
+		return WL_EAUTH;
+	n = strlen(ts);
+	signed_data = malloc(n + 1 + req->body_len);
+	if (!signed_data)
+		return WL_ENOMEM;
+	memcpy(signed_data, ts, n);
+	signed_data[n] = '.';
+	memcpy(signed_data + n + 1, req->body, req->body_len);
+	chan_hmac_sha256_hex(ch->secret, strlen(ch->secret), signed_data,
+			     n + 1 + req->body_len, want + 7);
+	free(signed_data);
 	return chan_secure_equal(sig, want) ? WL_OK : WL_EAUTH;
 }
 

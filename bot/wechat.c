@@ -6,7 +6,12 @@
  *        signature = SHA1(sort(token, timestamp, nonce)); echo echostr.
  *   POST plain mode (明文模式): the same signature, the body is the
  *        message XML. The signature does not cover the body, so plain
- *        mode is refused once an encoding_aes_key is configured.
+ *        mode is refused once an encoding_aes_key is configured, and
+ *        `check` refuses a channel without one unless it says
+ *        "insecure_plain": true. Within the 5-minute window each
+ *        signature is recorded with a digest of its body (the replay
+ *        record, see channel.h), so a captured query cannot carry a new
+ *        body.
  *   POST safe or compatible mode (安全/兼容模式, encrypt_type=aes):
  *        msg_signature = SHA1(sort(token, timestamp, nonce, Encrypt)), the
  *        Encrypt element decrypts (WXBizMsgCrypt, see wxcrypt.h) with the
@@ -250,9 +255,25 @@ static enum chan_result wechat_classify(long status, const char *body,
 	return r;
 }
 
+/* Plain mode signs token, timestamp and nonce only, so its signature is
+ * what a replay with another body reuses: it is recorded. Safe mode's
+ * msg_signature covers the body, so nothing needs recording there. */
+static int wechat_replay(const struct wl_channel_conf *ch,
+			 const struct chan_request *req, char *key, size_t size,
+			 long *ttl_s)
+{
+	*ttl_s = 2 * WXCRYPT_REPLAY_S + 60;
+	key[0] = '\0';
+	if (!wechat_is(req->method, "POST") ||
+	    wxcrypt_conf(ch, "encoding_aes_key"))
+		return WL_OK;
+	return chan_replay_key(req->arg(req->ctx, "signature"), key, size);
+}
+
 const struct chan_adapter chan_wechat = {
     .type = "wechat",
     .verify = wechat_verify,
+    .replay = wechat_replay,
     .parse = wechat_parse,
     .format = wechat_format,
     .token_request = wechat_token_request,

@@ -254,6 +254,8 @@ static enum chan_result wecom_classify(long status, const char *body,
 const struct chan_adapter chan_wecom = {
     .type = "wecom",
     .verify = wecom_verify,
+    /* No replay record: msg_signature covers the encrypted body, and
+     * the message id dedupes the same request again. */
     .parse = wecom_parse,
     .format = wecom_format,
     .token_request = wecom_token_request,

@@ -344,6 +344,12 @@ out:
 
 int wxcrypt_check_time(const char *timestamp, int64_t now_ms)
 {
+	return wxcrypt_check_window(timestamp, now_ms, WXCRYPT_REPLAY_S);
+}
+
+int wxcrypt_check_window(const char *timestamp, int64_t now_ms,
+			 long long window_s)
+{
 	long long ts = 0, now_s = now_ms / 1000;
 	size_t len;
 
@@ -357,7 +363,7 @@ int wxcrypt_check_time(const char *timestamp, int64_t now_ms)
 			return WL_EAUTH;
 		ts = ts * 10 + (timestamp[i] - '0');
 	}
-	if (ts < now_s - WXCRYPT_REPLAY_S || ts > now_s + WXCRYPT_REPLAY_S)
+	if (ts < now_s - window_s || ts > now_s + window_s)
 		return WL_EAUTH;
 	return WL_OK;
 }

@@ -92,8 +92,11 @@ int wxcrypt_encrypt(const struct wxcrypt *c, const unsigned char *random16,
 		    const char *msg, size_t msg_len, char **b64);
 
 /* The callback's timestamp (decimal seconds) is within
- * WXCRYPT_REPLAY_S of now_ms either way. WL_OK or WL_EAUTH. */
+ * WXCRYPT_REPLAY_S (wxcrypt_check_window: window_s) of now_ms either way.
+ * WL_OK or WL_EAUTH. */
 int wxcrypt_check_time(const char *timestamp, int64_t now_ms);
+int wxcrypt_check_window(const char *timestamp, int64_t now_ms,
+			 long long window_s);
 
 /* The WeChat family's JSON answers. wxcrypt_errcode parses body into
  * *root (the caller json_decref()s it) and returns 1 with *code when it

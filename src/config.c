@@ -390,6 +390,11 @@ static const struct opt opt_table[] = {
 	OPT_CHSTR("messaging_service_sid"),
 	OPT_CHSTR("smsc"),
 	OPT_CHURL("webhook_url"),
+	/* Accept a mode whose requests are not signed over their body
+	 * (WeChat plain, Feishu token-only), with the risk it names. */
+	{ .kind = K_CHANNEL, .name = "insecure_plain", .type = T_BOOL },
+	/* generic: refuse requests without X-Warmline-Timestamp. */
+	{ .kind = K_CHANNEL, .name = "require_timestamp", .type = T_BOOL },
 
 	{ .kind = K_AREA, .name = "id", .type = T_STR, .flags = F_REQ,
 	  .min = 1, .max = 64, .at = AR(id), .check = chk_ident },
@@ -1624,6 +1629,35 @@ static void finish_channel(struct loader *ld, json_t *obj,
 			ld_diag(ld, sub, "duplicate id %s (first at %s)", q,
 				ld->chan_path[first]);
 		}
+	}
+	if (ch->type && ((strcmp(ch->type, "wechat") == 0 &&
+			  !json_object_get(obj, "encoding_aes_key") &&
+			  !json_object_get(obj, "encoding_aes_key_env")) ||
+			 (strcmp(ch->type, "feishu") == 0 &&
+			  !json_object_get(obj, "encrypt_key") &&
+			  !json_object_get(obj, "encrypt_key_env")))) {
+		bool wx = strcmp(ch->type, "wechat") == 0;
+
+		/* Plain modes sign nothing that covers the body (WeChat) or
+		 * nothing at all (Feishu token-only): a captured request can
+		 * be sent again with another sender and text. */
+		path_key(sub, sizeof(sub), path, "type");
+		ld_diag(
+		    ld, sub,
+		    "%splain mode (no %s): %s; set %s, or "
+		    "\"insecure_plain\": true to accept the risk",
+		    json_is_true(json_object_get(obj, "insecure_plain"))
+			? "warning: "
+			: "",
+		    wx ? "encoding_aes_key" : "encrypt_key",
+		    wx ? "the signature does not cover the body, so whoever "
+			 "can see a request on its way can change its "
+			 "sender and text"
+		       : "nothing in a request is signed or expires, so "
+			 "anyone who has seen one request (a proxy log) can "
+			 "forge messages at any time",
+		    wx ? "encoding_aes_key (safe mode)"
+		       : "encrypt_key (signed events)");
 	}
 	if (ch->type && strcmp(ch->type, "generic") == 0) {
 		if (!json_object_get(obj, "secret") &&

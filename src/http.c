@@ -209,6 +209,8 @@ static int http_hook(struct http_ctx *h)
 	const struct chan_adapter *ad;
 	struct chan_inbound in = {0};
 	struct chan_request req;
+	struct inbound_replay replay;
+	char *replay_key = NULL;
 	char full_url[2048];
 	const char *host = http_header(h->conn, "Host");
 	int ch_idx = http_channel_index(id);
@@ -247,6 +249,26 @@ static int http_hook(struct http_ctx *h)
 				"signature check failed");
 		return WL_OK;
 	}
+	if (ad->replay) {
+		char key[CHAN_REPLAY_MAX];
+		long ttl_s = 0;
+
+		rc = ad->replay(&http_cfg->channels[ch_idx], &req, key,
+				sizeof(key), &ttl_s);
+		if (rc != WL_OK) {
+			metrics_inbound(ch_idx, "rejected");
+			http_json_error(h, 401, "unauthorized",
+					"signature check failed");
+			return WL_OK;
+		}
+		if (key[0]) {
+			replay_key = strdup(key);
+			if (!replay_key)
+				return WL_ENOMEM;
+			inbound_replay_init(&replay, replay_key, ttl_s, h->body,
+					    h->body_len);
+		}
+	}
 	rc = ad->parse(&http_cfg->channels[ch_idx], &req, &in);
 	if (rc != WL_OK) {
 		metrics_inbound(ch_idx, "rejected");
@@ -256,7 +278,17 @@ static int http_hook(struct http_ctx *h)
 	for (size_t i = 0; i < in.n; i++) {
 		enum inbound_result res;
 
-		rc = inbound_handle(http_cfg, ch_idx, &in.msgs[i], &res);
+		rc = inbound_handle(http_cfg, ch_idx, &in.msgs[i],
+				    replay_key ? &replay : NULL, &res);
+		if (rc == WL_EAUTH) {
+			log_warn("http",
+				 "hook rejected channel=%s peer=%s "
+				 "reason=replayed signature",
+				 id, h->peer);
+			http_json_error(h, 401, "unauthorized",
+					"request replayed");
+			goto out;
+		}
 		if (rc != WL_OK) {
 			/* Messages before this one are committed and will be
 			 * deduped when the gateway retries the whole batch. */
@@ -274,6 +306,7 @@ static int http_hook(struct http_ctx *h)
 	}
 	rc = WL_OK;
 out:
+	free(replay_key);
 	chan_inbound_release(&in);
 	return WL_OK;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "case.h"
 #include "clock.h"
@@ -113,14 +114,13 @@ struct inbound_fire_ref {
 };
 
 /* ch NULL: a response-time fire, which has no conversation. */
-static int inbound_load(const struct wl_config *cfg,
-			const struct wl_channel_conf *ch,
-			const struct chan_msg *msg,
-			const struct inbound_fire_ref *fire,
-			struct inbound_state *st)
+static int
+inbound_load(const struct wl_config *cfg, const struct wl_channel_conf *ch,
+	     const struct chan_msg *msg, const struct inbound_fire_ref *fire,
+	     const struct inbound_replay *rp, struct inbound_state *st)
 {
-	char no[24], *list = NULL;
-	const char *argv[7];
+	char no[24], ttl[24], *list = NULL;
+	const char *argv[10];
 	redisReply *r = NULL, *c;
 	int rc;
 
@@ -132,6 +132,7 @@ static int inbound_load(const struct wl_config *cfg,
 		if (rc != WL_OK)
 			return rc;
 	}
+	snprintf(ttl, sizeof(ttl), "%ld", rp ? rp->ttl_s : 0L);
 	argv[0] = store_prefix();
 	argv[1] = ch ? ch->id : "";
 	argv[2] = msg ? msg->from : "";
@@ -139,7 +140,10 @@ static int inbound_load(const struct wl_config *cfg,
 	argv[4] = no;
 	argv[5] = list ? list : "";
 	argv[6] = fire && fire->no ? fire->fire_id : "";
-	rc = store_eval(STORE_INBOUND_LOAD, 7, argv, NULL, &r);
+	argv[7] = rp ? rp->key : "";
+	argv[8] = rp ? rp->body_sha : "";
+	argv[9] = ttl;
+	rc = store_eval(STORE_INBOUND_LOAD, 10, argv, NULL, &r);
 	free(list);
 	if (rc != WL_OK)
 		return rc;
@@ -150,6 +154,11 @@ static int inbound_load(const struct wl_config *cfg,
 	    r->element[2]->type != REDIS_REPLY_STRING ||
 	    r->element[3]->type != REDIS_REPLY_ARRAY)
 		goto out;
+	if (r->element[0]->integer < 0) {
+		/* The request's signature was seen with another body. */
+		rc = WL_EAUTH;
+		goto out;
+	}
 	st->dup = r->element[0]->integer != 0;
 	st->version = strtoll(r->element[1]->str, NULL, 10);
 	st->session = strdup(r->element[2]->str);
@@ -283,6 +292,7 @@ static int inbound_run(const struct wl_config *cfg,
 		       const struct wl_channel_conf *ch,
 		       const struct chan_msg *msg,
 		       const struct inbound_fire_ref *fire,
+		       const struct inbound_replay *rp,
 		       enum inbound_result *result, size_t *queued)
 {
 	struct inbound_state st = {0};
@@ -298,7 +308,7 @@ static int inbound_run(const struct wl_config *cfg,
 
 		inbound_state_release(&st);
 		engine_out_release(&eo);
-		rc = inbound_load(cfg, ch, msg, fire, &st);
+		rc = inbound_load(cfg, ch, msg, fire, rp, &st);
 		if (rc != WL_OK)
 			break;
 		if (st.dup) {
@@ -344,21 +354,40 @@ static int inbound_run(const struct wl_config *cfg,
 	return rc;
 }
 
+void inbound_replay_init(struct inbound_replay *rp, const char *key, long ttl_s,
+			 const char *body, size_t body_len)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	rp->key = key;
+	rp->ttl_s = ttl_s;
+	EVP_Digest(body, body_len, md, &len, EVP_sha256(), NULL);
+	for (unsigned int i = 0; i < len && i < 32; i++) {
+		rp->body_sha[2 * i] = hex[md[i] >> 4];
+		rp->body_sha[2 * i + 1] = hex[md[i] & 15];
+	}
+	rp->body_sha[2 * (len < 32 ? len : 32)] = '\0';
+}
+
 int inbound_handle(const struct wl_config *cfg, int ch_idx,
-		   const struct chan_msg *msg, enum inbound_result *result)
+		   const struct chan_msg *msg, const struct inbound_replay *rp,
+		   enum inbound_result *result)
 {
 	const struct wl_channel_conf *ch = &cfg->channels[ch_idx];
 	size_t queued = 0;
 	int rc;
 
-	rc = inbound_run(cfg, ch, msg, NULL, result, &queued);
+	rc = inbound_run(cfg, ch, msg, NULL, rp, result, &queued);
 	if (rc == WL_ECONFLICT)
 		log_warn("inbound", "gave up after conflicts channel=%s id=%s",
 			 ch->id, msg->id);
 	if (rc == WL_OK && queued && inbound_on_queued)
 		inbound_on_queued();
 	inbound_log(ch, msg, rc, *result);
-	metrics_inbound(ch_idx, rc != WL_OK		       ? "unavailable"
+	metrics_inbound(ch_idx, rc == WL_EAUTH		       ? "rejected"
+				: rc != WL_OK		       ? "unavailable"
 				: *result == INBOUND_DUPLICATE ? "duplicate"
 							       : "ok");
 	return rc;
@@ -394,7 +423,8 @@ int inbound_fire(const struct wl_config *cfg, const char *member,
 		ref.no = f.case_no;
 		ref.fire_id = f.id;
 	}
-	rc = inbound_run(cfg, ch, ch ? &msg : NULL, &ref, result, &queued);
+	rc =
+	    inbound_run(cfg, ch, ch ? &msg : NULL, &ref, NULL, result, &queued);
 	if (rc == WL_OK && queued && inbound_on_queued)
 		inbound_on_queued();
 	log_info("timers", "fire %s%s result=%s", ref.no ? "case=" : "idle",

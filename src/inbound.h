@@ -21,11 +21,25 @@ const struct sla_conf *inbound_sla_conf(void);
  * was nothing to do (a stale timer), nothing written. */
 enum inbound_result { INBOUND_DONE, INBOUND_DUPLICATE, INBOUND_NOTHING };
 
+/* The replay record of the request a message came in (channel.h,
+ * replay()): recorded with SET NX in the load round trip, together with
+ * a digest of the body. */
+struct inbound_replay {
+	const char *key; /* the request's signature or nonce */
+	char body_sha[65];
+	long ttl_s;
+};
+void inbound_replay_init(struct inbound_replay *rp, const char *key, long ttl_s,
+			 const char *body, size_t body_len);
+
 /* WL_OK with *result set, WL_EREDIS (answer 503 so the gateway retries),
- * or another WL_E* code. Nothing is half-applied on failure: the only
- * write is one atomic script. */
+ * WL_EAUTH when the request is a replay (its signature was seen with
+ * another body: 401, nothing written), or another WL_E* code. Nothing is
+ * half-applied on failure: the only write is one atomic script. rp may be
+ * NULL (nothing to record). */
 int inbound_handle(const struct wl_config *cfg, int ch_idx,
-		   const struct chan_msg *msg, enum inbound_result *result);
+		   const struct chan_msg *msg, const struct inbound_replay *rp,
+		   enum inbound_result *result);
 
 /* One due timer from the timer thread (timers.c): a response-time fire
  * "<case>:<clock>:<kind>:<level>:<occ>|<version>" or a conversation's

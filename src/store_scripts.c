@@ -40,6 +40,9 @@
  *   timers                      zset: JSON timer -> when it is due
  *   timers:lease                zset: timers being handled -> lease expiry
  *                               (Redis's clock)
+ *   replay:{channel}:{sig}      digest of the body first seen with a
+ *                               request signature that does not cover the
+ *                               body; kept beyond the vendor's window
  *   case:{no}:fired             hash: response-time fire id -> when its
  *                               alert went out; lives as long as the case
  *

@@ -8,17 +8,29 @@ daemon and redis-server, each of which worked before the fix:
   alerts come back  a note on a case breached long ago (its message dedupe
                     marks expired) must not send the past alerts again
   stale timers      a re-plan removes the fires it supersedes, and a stale
-                    fire writes nothing"""
+                    fire writes nothing
+  replays           a captured request's query (WeChat plain) or headers
+                    (DingTalk) with a new body is refused; Feishu's signed
+                    events are taken for the 7 h of its retries and no
+                    longer; the generic channel's signed timestamp stops a
+                    replay after the dedupe window"""
 
+import base64
+import hashlib
 import json
+import os
 import time
 import urllib.parse
 
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
 from t_cases import AREAS, STAFF, Chat
-from t_gateways import (FS_VTOKEN, Vendor, feishu_event, gateway_daemon,
-                        post_json, wechat_query)
+from t_gateways import (FS_APP_ID, FS_APP_SECRET, FS_VTOKEN, Vendor,
+                        dingtalk_callback, dingtalk_headers, feishu_event,
+                        gateway_daemon, post_json, wechat_query, wechat_text_xml)
 from t_sla import advance, alerts, new_case, sla_events
-from wltest import run, wait_until
+from wltest import SECRET, run, sign, wait_until
 
 
 def expire_dedupe_marks(env):
@@ -35,6 +47,13 @@ def expire_dedupe_marks(env):
                 break
     finally:
         c.close()
+
+
+def quiet(env):
+    """Every reply sent (or given up): the sender writes nothing more."""
+    wait_until(lambda: env.redis.cmd("GET", "wl:ob:depth") in (None, "0") and
+               env.redis.cmd("ZCARD", "wl:ob:lease") == 0, 15, what="the outbox idle")
+    time.sleep(0.3)
 
 
 def test_forged_timer_type_on_wechat_and_feishu_fires_nothing(env):
@@ -153,8 +172,138 @@ def test_replan_removes_superseded_fires_and_stale_fires_write_nothing(env):
     assert len(sess) == 2, sess
 
 
+def test_wechat_plain_query_replayed_with_new_body_is_refused(env):
+    vendor = Vendor()
+    try:
+        d = gateway_daemon(env, vendor)
+        hdr = {"Content-Type": "text/xml"}
+        path = "/hook/mp?" + urllib.parse.urlencode(
+            wechat_query(nonce="5550001", openid="oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"))
+        xml = wechat_text_xml("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "你好", "3300000000000001")
+        assert d.request("POST", path, xml, hdr)[0] == 200
+        assert d.request("POST", path, xml, hdr)[0] == 200   # WeChat's own retry
+        quiet(env)
+        before = env.redis.snapshot()
+        forged = wechat_text_xml("oAttackerAttackerAttacker01", "人工", "3300000000000002")
+        assert d.request("POST", path, forged, hdr)[0] == 401
+        assert env.redis.snapshot() == before, "a replayed query wrote to Redis"
+        assert env.redis.cmd("EXISTS", "wl:dedupe:mp:3300000000000002") == 0
+    finally:
+        vendor.close()
+
+
+def test_dingtalk_headers_replayed_with_new_body_are_refused(env):
+    vendor = Vendor()
+    try:
+        d = gateway_daemon(env, vendor)
+        hdr = dingtalk_headers(int(time.time() * 1000) - 2000)
+        body = json.dumps(dingtalk_callback("msgReplayA0001==", "你好"),
+                          ensure_ascii=False).encode()
+        assert d.request("POST", "/hook/dd", body, hdr)[0] == 200
+        assert d.request("POST", "/hook/dd", body, hdr)[0] == 200   # a retry
+        quiet(env)
+        before = env.redis.snapshot()
+        other = dingtalk_callback("msgReplayB0002==", "人工")
+        other["senderStaffId"] = "attacker0001"
+        forged = json.dumps(other, ensure_ascii=False).encode()
+        assert d.request("POST", "/hook/dd", forged, hdr)[0] == 401
+        assert env.redis.snapshot() == before, "replayed headers wrote to Redis"
+    finally:
+        vendor.close()
+
+
+FS_EKEY = "fs-encrypt-key-0123"
+
+
+def feishu_encrypted(event, ts, nonce, key=FS_EKEY):
+    """将事件发送至开发者服务器 with an Encrypt Key: the body is {"encrypt":
+    base64(iv + AES-256-CBC(sha256(key), PKCS7(event)))}, signed with
+    X-Lark-Signature = hex sha256(timestamp + nonce + key + body)."""
+    iv = os.urandom(16)
+    p = padding.PKCS7(128).padder()
+    plain = p.update(json.dumps(event, ensure_ascii=False).encode()) + p.finalize()
+    enc = Cipher(algorithms.AES(hashlib.sha256(key.encode()).digest()),
+                 modes.CBC(iv)).encryptor()
+    body = json.dumps({"encrypt": base64.b64encode(
+        iv + enc.update(plain) + enc.finalize()).decode()}).encode()
+    sig = hashlib.sha256((str(ts) + nonce + key).encode() + body).hexdigest()
+    return body, {"Content-Type": "application/json", "X-Lark-Request-Timestamp": str(ts),
+                  "X-Lark-Request-Nonce": nonce, "X-Lark-Signature": sig}
+
+
+def test_feishu_signed_events_taken_through_the_retries_and_no_longer(env):
+    vendor = Vendor()
+    try:
+        _feishu_window(env, vendor)
+    finally:
+        vendor.close()
+
+
+def _feishu_window(env, vendor):
+    d = env.daemon(channels=[
+        {"id": "demo", "type": "generic", "secret": SECRET, "callback_url": env.cb.url},
+        {"id": "fs", "type": "feishu", "app_id": FS_APP_ID, "app_secret": FS_APP_SECRET,
+         "verification_token": FS_VTOKEN, "encrypt_key": FS_EKEY,
+         "api_base": vendor.base}])
+    now = int(time.time())
+    # Feishu retries an unanswered event for about 7 hours with its
+    # original timestamp: six hours old is still taken.
+    body, hdr = feishu_encrypted(feishu_event("ev-retry-1", "ou_a1", "你好"),
+                                 now - 6 * 3600, "n-1")
+    assert d.request("POST", "/hook/fs", body, hdr)[0] == 200
+    assert env.redis.cmd("EXISTS", "wl:dedupe:fs:ev-retry-1") == 1
+    quiet(env)
+    before = env.redis.snapshot()
+    # The same headers with another body, and an event nine hours old.
+    other, _ = feishu_encrypted(feishu_event("ev-forged-2", "ou_evil", "人工"),
+                                now - 6 * 3600, "n-1")
+    assert d.request("POST", "/hook/fs", other, hdr)[0] == 401
+    old, ohdr = feishu_encrypted(feishu_event("ev-old-3", "ou_a1", "你好"),
+                                 now - 9 * 3600, "n-3")
+    assert d.request("POST", "/hook/fs", old, ohdr)[0] == 401
+    assert env.redis.snapshot() == before
+
+
+def test_generic_signed_timestamp_stops_replays_after_the_window(env):
+    chans = [{"id": "demo", "type": "generic", "secret": SECRET, "callback_url": env.cb.url},
+             {"id": "ts", "type": "generic", "secret": SECRET, "callback_url": env.cb.url,
+              "require_timestamp": True}]
+    d = env.daemon(fake_clock=True, channels=chans)
+
+    def post(channel, msg, ts=None, sig_ts=None):
+        body = json.dumps(msg, ensure_ascii=False).encode()
+        hdr = {"Content-Type": "application/json"}
+        if ts is None:
+            hdr["X-Warmline-Signature"] = sign(body)
+        else:
+            hdr["X-Warmline-Timestamp"] = str(ts)
+            hdr["X-Warmline-Signature"] = sign(str(sig_ts or ts).encode() + b"." + body)
+        return d.request("POST", "/hook/" + channel, body, hdr)[0], body, hdr
+
+    msg = {"id": "g-1", "from": "13900000055", "text": "你好"}
+    # DESIGN §5 senders (no timestamp) still work where it is not required.
+    assert post("demo", msg)[0] == 200
+    assert post("ts", msg)[0] == 401
+    now = int(time.time())
+    status, body, hdr = post("ts", msg, now)
+    assert status == 200
+    assert post("ts", msg, now, sig_ts=now + 1)[0] == 401   # signature over another time
+    # A day later the message's dedupe mark is gone; the captured request
+    # is past its window and refused, not handled twice.
+    advance([d], 26 * 3600)
+    expire_dedupe_marks(env)
+    quiet(env)
+    before = env.redis.snapshot()
+    assert d.request("POST", "/hook/ts", body, hdr)[0] == 401
+    assert env.redis.snapshot() == before
+
+
 if __name__ == "__main__":
     run([test_forged_timer_type_on_wechat_and_feishu_fires_nothing,
          test_generic_message_with_a_fire_id_does_not_silence_it,
          test_note_long_after_breach_sends_no_past_alert_again,
-         test_replan_removes_superseded_fires_and_stale_fires_write_nothing])
+         test_replan_removes_superseded_fires_and_stale_fires_write_nothing,
+         test_wechat_plain_query_replayed_with_new_body_is_refused,
+         test_dingtalk_headers_replayed_with_new_body_are_refused,
+         test_feishu_signed_events_taken_through_the_retries_and_no_longer,
+         test_generic_signed_timestamp_stops_replays_after_the_window])

@@ -27,6 +27,16 @@ BAD = {
     "generic_no_callback": 'channels[0].callback_url: required for channel type "generic"',
     "bad_role": "staff[0].role: must be one of grid_worker, community_staff, "
                 'community_director, street_staff, supervisor (got "boss")',
+    "wechat_plain": "channels[0].type: plain mode (no encoding_aes_key): the "
+                    "signature does not cover the body, so whoever can see a "
+                    "request on its way can change its sender and text; set "
+                    'encoding_aes_key (safe mode), or "insecure_plain": true '
+                    "to accept the risk",
+    "feishu_token_only": "channels[0].type: plain mode (no encrypt_key): nothing "
+                         "in a request is signed or expires, so anyone who has "
+                         "seen one request (a proxy log) can forge messages at "
+                         'any time; set encrypt_key (signed events), or '
+                         '"insecure_plain": true to accept the risk',
 }
 
 

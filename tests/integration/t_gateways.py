@@ -348,14 +348,17 @@ def gateway_daemon(env, vendor):
          "secret": "tg-secret-token", "api_base": vendor.base},
         {"id": "tw", "type": "twilio", "account_sid": "AC0123456789abcdef0123456789abcdef",
          "auth_token": "tw-auth-token", "from": "+15005550006", "api_base": vendor.base},
-        # Feishu in plain mode: a verification token and no encrypt key.
+        # Feishu in plain mode: a verification token and no encrypt key,
+        # accepted with its risk.
         {"id": "fs", "type": "feishu", "app_id": FS_APP_ID, "app_secret": FS_APP_SECRET,
-         "verification_token": FS_VTOKEN, "api_base": vendor.base},
+         "verification_token": FS_VTOKEN, "api_base": vendor.base,
+         "insecure_plain": True},
         {"id": "dd", "type": "dingtalk", "app_id": DD_APP_KEY,
          "app_secret": DD_APP_SECRET, "api_base": vendor.base},
-        # The Official Account in plain mode: no encoding_aes_key.
+        # The Official Account in plain mode: no encoding_aes_key,
+        # accepted with its risk.
         {"id": "mp", "type": "wechat", "app_id": MP_APP_ID, "app_secret": MP_APP_SECRET,
-         "token": MP_TOKEN, "api_base": vendor.base},
+         "token": MP_TOKEN, "api_base": vendor.base, "insecure_plain": True},
         {"id": "wr", "type": "wecom_robot",
          "webhook_url": vendor.base + "/cgi-bin/webhook/send?key=" + WR_KEY},
         {"id": "fb", "type": "feishu_bot",

@@ -116,6 +116,14 @@ def test_inbound_load_and_commit(env):
     # The reply and the duty notice are queued, one per recipient.
     assert s.cmd("GET", P + "ob:depth") == "2"
     assert s.cmd("XLEN", P + "inbox") == 1
+    # A request's replay record: the same signature and body again is a
+    # retry (0), the same signature with another body a replay (-1).
+    rec = ("mp", "oX", "m9", "", "", "", "sig-1", "digest-a", 600)
+    assert s("inbound_load", *rec)[0] == 0
+    assert s("inbound_load", *rec)[0] == 0
+    assert s("inbound_load", *(rec[:7] + ("digest-b", 600)))[0] == -1
+    assert s.cmd("GET", P + "replay:mp:sig-1") == "digest-a"
+    assert 0 < s.cmd("TTL", P + "replay:mp:sig-1") <= 600
     # A response-time fire: no conversation, no dedupe mark; done on its
     # case, once.
     fire = json.loads(commit_doc(""))

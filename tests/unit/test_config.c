@@ -427,6 +427,16 @@ static struct bad_case bad_cases[] = {
      "channels[0].type: unknown channel type \"carrier-pigeon\""},
     {"generic_no_callback",
      "channels[0].callback_url: required for channel type \"generic\""},
+    {"wechat_plain",
+     "channels[0].type: plain mode (no encoding_aes_key): the signature "
+     "does not cover the body, so whoever can see a request on its way can "
+     "change its sender and text; set encoding_aes_key (safe mode), or "
+     "\"insecure_plain\": true to accept the risk"},
+    {"feishu_token_only",
+     "channels[0].type: plain mode (no encrypt_key): nothing in a request "
+     "is signed or expires, so anyone who has seen one request (a proxy "
+     "log) can forge messages at any time; set encrypt_key (signed "
+     "events), or \"insecure_plain\": true to accept the risk"},
     {"bad_callback_url",
      "channels[0].callback_url: must be an http:// or https:// URL "
      "(got \"ftp://127.0.0.1/out\")"},

@@ -427,9 +427,23 @@ static void test_event_refusals(void **state)
 	cut[strlen(cut) / 2] = '\0';
 	sign(&f, NOW, EKEY, cut);
 	expect_refused(&ch, &f, "POST", cut, NOW, WL_EAUTH);
-	/* a replayed old timestamp */
+	/* a replayed old timestamp: past the 8 h that hold Feishu's retries
+	 * (about 7 h), and as far in the future */
 	sign(&f, NOW, EKEY, body);
-	expect_refused(&ch, &f, "POST", body, NOW + 301, WL_EAUTH);
+	expect_refused(&ch, &f, "POST", body, NOW + 8 * 3600 + 1, WL_EAUTH);
+	expect_refused(&ch, &f, "POST", body, NOW - 8 * 3600 - 1, WL_EAUTH);
+	/* a retry six hours later keeps its signed timestamp: accepted */
+	{
+		struct chan_inbound in = {0};
+		struct chan_request req;
+		int prc;
+
+		sign(&f, NOW, EKEY, body);
+		req = fake_req(&f, "POST", body, NOW + 6 * 3600);
+		assert_int_equal(run(&ch, &req, &in, &prc), WL_OK);
+		assert_int_equal(prc, WL_OK);
+		chan_inbound_release(&in);
+	}
 	/* no signature headers */
 	f.n = 0;
 	expect_refused(&ch, &f, "POST", body, NOW, WL_EAUTH);
