@@ -11,7 +11,10 @@
 
 #include <jansson.h>
 
+#include "api_int.h"
+#include "calendar.h"
 #include "case.h"
+#include "console.h"
 #include "engine.h"
 #include "engine_sla.h"
 #include "channel.h"
@@ -30,7 +33,10 @@
 static int api_clock(struct http_ctx *h);
 static int api_cases_list(struct http_ctx *h);
 static int api_case_create(struct http_ctx *h);
-static int api_case_get(struct http_ctx *h);
+static int api_case_route(struct http_ctx *h);
+static int api_board(struct http_ctx *h);
+static int api_session(struct http_ctx *h);
+static int api_openapi(struct http_ctx *h);
 
 struct api_route {
 	const char *method;
@@ -46,7 +52,11 @@ static const struct api_route api_routes[] = {
     {"POST", "/api/v1/debug/clock", false, api_clock, true, false},
     {"GET", "/api/v1/cases", false, api_cases_list, false, false},
     {"POST", "/api/v1/cases", false, api_case_create, false, false},
-    {"GET", "/api/v1/cases/", true, api_case_get, false, false},
+    {"GET", "/api/v1/cases/", true, api_case_route, false, false},
+    {"POST", "/api/v1/cases/", true, api_case_route, false, false},
+    {"GET", "/api/v1/board", false, api_board, false, false},
+    {"GET", "/api/v1/session", false, api_session, false, false},
+    {"GET", "/api/v1/openapi.json", false, api_openapi, false, true},
     /* A signed, expiring report link (report_link.c); before the
      * reports prefix, which would take it for a report kind. */
     {"GET", REPORT_LINK_PATH, false, report_download, false, true},
@@ -187,95 +197,157 @@ static int api_clock(struct http_ctx *h)
 
 	if (!json_is_integer(adv) || (s = json_integer_value(adv)) < 0 ||
 	    s > 10LL * 365 * 86400) {
-		http_json_error(h, 400, "bad_request",
-				"advance_s must be an integer of seconds");
+		api_error(h, 400, "bad_request", "advance_s 应为秒数",
+			  "advance_s must be an integer of seconds");
 		json_decref(o);
 		return WL_OK;
 	}
 	now = clock_advance((int64_t)s * 1000);
 	log_info("api", "fake clock advanced seconds=%lld now_ms=%lld",
 		 (long long)s, (long long)now);
-	h->type = "application/json";
-	buf_addf(&h->out, "{\"now_ms\":%lld}", (long long)now);
+	api_json(h, 200,
+		 json_pack("{s:I, s:o}", "now_ms", (json_int_t)now, "now",
+			   api_iso_json(now, api_zone_offset(h->cfg))));
 	json_decref(o);
 	return WL_OK;
 }
 
-static void api_json(struct http_ctx *h, int status, json_t *o)
+/* n commands in one round trip; replies[i] set (caller frees) on WL_OK. */
+static int api_pipeline(size_t n, const char **const *argvs, const int *argcs,
+			redisReply **replies)
 {
-	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	redisContext *c = store_conn();
+	size_t got = 0;
 
-	if (!s) {
-		http_json_error(h, 500, "internal", "out of memory");
-		json_decref(o);
-		return;
+	for (size_t i = 0; i < n; i++)
+		replies[i] = NULL;
+	if (!c)
+		return WL_EREDIS;
+	for (size_t i = 0; i < n; i++)
+		if (redisAppendCommandArgv(c, argcs[i], argvs[i], NULL) !=
+		    REDIS_OK)
+			goto fail;
+	for (got = 0; got < n; got++) {
+		void *r = NULL;
+
+		if (redisGetReply(c, &r) != REDIS_OK || !r)
+			goto fail;
+		replies[got] = r;
 	}
-	h->status = status;
-	h->type = "application/json; charset=utf-8";
-	buf_adds(&h->out, s);
-	free(s);
-	json_decref(o);
+	return WL_OK;
+fail:
+	for (size_t i = 0; i < got; i++) {
+		freeReplyObject(replies[i]);
+		replies[i] = NULL;
+	}
+	store_conn_close();
+	return WL_EREDIS;
 }
 
-/* A case hash (flat array) as the API's JSON: "no" a number, "claimed_by"
- * null when nobody holds it, numbers stored as strings kept as strings
- * except the few the contract names. */
-static json_t *api_case_json(const redisReply *r)
+/* HGETALL of each case number, one round trip; replies[i] may be an empty
+ * array for a case that is gone. */
+static int api_fetch_cases(const char *const *nos, size_t n,
+			   redisReply **replies)
 {
-	json_t *o = json_object();
+	char(*keys)[96] = n ? calloc(n, sizeof(*keys)) : NULL;
+	const char *(*argv)[2] = n ? calloc(n, sizeof(*argv)) : NULL;
+	const char ***argvs = n ? calloc(n, sizeof(*argvs)) : NULL;
+	int *argcs = n ? calloc(n, sizeof(*argcs)) : NULL;
+	int rc = WL_ENOMEM;
 
-	if (!o || r->type != REDIS_REPLY_ARRAY)
-		return o;
-	for (size_t i = 0; i + 1 < r->elements; i += 2) {
-		const char *k = r->element[i]->str;
-		const redisReply *v = r->element[i + 1];
-
-		if (r->element[i]->type != REDIS_REPLY_STRING ||
-		    v->type != REDIS_REPLY_STRING || strcmp(k, "v") == 0)
-			continue;
-		if (strcmp(k, "no") == 0 || strcmp(k, "created") == 0 ||
-		    strcmp(k, "updated") == 0 || strcmp(k, "amount_fen") == 0 ||
-		    strcmp(k, "person_times") == 0)
-			json_object_set_new(
-			    o, k, json_integer(strtoll(v->str, NULL, 10)));
-		else
-			json_object_set_new(o, k, json_stringn(v->str, v->len));
+	if (n == 0) {
+		rc = WL_OK;
+		goto out;
 	}
-	if (!json_object_get(o, "claimed_by") ||
-	    !json_string_length(json_object_get(o, "claimed_by")))
-		json_object_set_new(o, "claimed_by", json_null());
-	if (!json_object_get(o, "category"))
-		json_object_set_new(o, "category", json_null());
-	return o;
+	if (!keys || !argv || !argvs || !argcs)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "%scase:%s", store_prefix(),
+			 nos[i]);
+		argv[i][0] = "HGETALL";
+		argv[i][1] = keys[i];
+		argvs[i] = argv[i];
+		argcs[i] = 2;
+	}
+	rc = api_pipeline(n, argvs, argcs, replies);
+out:
+	free(keys);
+	free(argv);
+	free(argvs);
+	free(argcs);
+	return rc;
 }
 
-/* "1763800000000" (ms) or "2026-11-22" (a day in Asia/Shanghai). */
-static bool api_time_arg(const char *s, long long *out)
+static void api_reader_for(const struct http_ctx *h, const json_t *raw,
+			   struct api_reader *rd)
+{
+	rd->staff = h->staff;
+	rd->full = api_reader_full(h->cfg, h->staff, raw);
+}
+
+/* The case in the API's shape for this reader; NULL when outside the
+ * reader's area (or gone). */
+static json_t *api_case_for(const struct http_ctx *h, const redisReply *r,
+			    int64_t now)
+{
+	json_t *raw;
+	struct api_reader rd;
+	const char *area;
+	int a;
+
+	if (!r || r->type != REDIS_REPLY_ARRAY || r->elements == 0)
+		return NULL;
+	raw = store_hash_object(r);
+	if (!raw)
+		return NULL;
+	area = case_get(raw, "area");
+	a = area ? config_area_index(h->cfg, area) : -1;
+	if (h->scope >= 0 &&
+	    (a < 0 || !case_area_within(h->cfg, a, h->scope))) {
+		json_decref(raw);
+		return NULL;
+	}
+	api_reader_for(h, raw, &rd);
+	json_decref(raw);
+	return api_case_v1(h->cfg, r, &rd, now);
+}
+
+/* The latest clock lateness of a v1 case in seconds, -1 when none. */
+static long long api_late_s(const json_t *c)
+{
+	const char *k;
+	json_t *v;
+	long long worst = -1;
+
+	json_object_foreach(json_object_get(c, "sla"), k, v)
+	{
+		json_t *l = json_object_get(v, "late_s");
+		const char *st = json_string_value(json_object_get(v, "state"));
+
+		if (json_is_integer(l) && st &&
+		    (strcmp(st, "running") == 0 || strcmp(st, "paused") == 0) &&
+		    json_integer_value(l) > worst)
+			worst = json_integer_value(l);
+	}
+	return worst;
+}
+
+/* A cursor is "<created ms>-<case no>" of the last case of a page. */
+static bool api_cursor_parse(const char *s, long long *ms, long long *no)
 {
 	char *end;
-	int y, m, d;
-	long long days;
 
-	if (!s)
+	if (!s || strlen(s) > 40)
 		return false;
-	*out = strtoll(s, &end, 10);
-	if (*s && *end == '\0' && *out >= 0)
-		return true;
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+	*ms = strtoll(s, &end, 10);
+	if (end == s || *end != '-' || *ms < 0)
 		return false;
-	y = (int)strtol(s, NULL, 10);
-	m = (int)strtol(s + 5, NULL, 10);
-	d = (int)strtol(s + 8, NULL, 10);
-	if (y < 1970 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31)
-		return false;
-	/* Days from the civil date (proleptic Gregorian). */
-	y -= m <= 2;
-	days = (long long)(y / 400) * 146097 + (((m + 9) % 12) * 153 + 2) / 5 +
-	       d - 1 - 719468 +
-	       (long long)((y % 400) * 365 + (y % 400) / 4 - (y % 400) / 100);
-	*out = (days * 86400 - 8 * 3600) * 1000;
-	return true;
+	s = end + 1;
+	*no = strtoll(s, &end, 10);
+	return end != s && *end == '\0' && *no >= 0;
 }
+
+#define API_EXAMINE_MAX 5000
 
 static int api_cases_list(struct http_ctx *h)
 {
@@ -284,189 +356,545 @@ static int api_cases_list(struct http_ctx *h)
 	const char *area = http_ctx_arg(h, "area");
 	const char *from = http_ctx_arg(h, "created_from");
 	const char *to = http_ctx_arg(h, "created_to");
-	const char *off = http_ctx_arg(h, "offset");
 	const char *lim = http_ctx_arg(h, "limit");
+	const char *cur = http_ctx_arg(h, "cursor");
 	const char *overdue = http_ctx_arg(h, "overdue");
 	const char *late_min = http_ctx_arg(h, "overdue_min_s");
-	long long min_late_s = 0;
-	size_t total = 0;
-	long long from_ms = 0, to_ms = 4102444800000LL, offset = 0;
-	long long limit = API_LIMIT_DEFAULT;
-	json_t *f = NULL, *areas = json_null(), *cases;
-	char *doc = NULL;
-	const char *argv[2];
-	redisReply *r = NULL;
-	int a, rc;
+	int32_t off = api_zone_offset(h->cfg);
+	int64_t from_ms = 0, to_ms = SLA_TIME_MAX, now = clock_now_ms();
+	long long limit = API_LIMIT_DEFAULT, min_late_s = 0, cms = -1, cno = -1;
+	long long total = 0;
+	bool more = false;
+	char key[96], max_s[32], min_s[32], lim_s[16], next[64] = "";
+	const char *zr[] = {"ZREVRANGEBYSCORE", key,	 max_s, min_s,
+			    "WITHSCORES",	"LIMIT", "0",	lim_s};
+	redisReply *z = NULL, **hs = NULL;
+	const char **nos = NULL;
+	json_t *cases = NULL;
+	size_t n = 0;
+	char *end;
+	int a;
 
 	if (status && case_status_parse(status) < 0) {
-		http_json_error(h, 400, "bad_request",
-				"status must be new, claimed, resolved, "
-				"closed or cancelled");
+		api_error(h, 400, "bad_request",
+			  "status 应为 new、claimed、resolved、closed 或 "
+			  "cancelled",
+			  "status must be new, claimed, resolved, closed or "
+			  "cancelled");
 		goto out;
 	}
 	if (urgency && strcmp(urgency, "normal") && strcmp(urgency, "urgent")) {
-		http_json_error(h, 400, "bad_request",
-				"urgency must be normal or urgent");
+		api_error(h, 400, "bad_request",
+			  "urgency 应为 normal 或 urgent",
+			  "urgency must be normal or urgent");
 		goto out;
 	}
-	if ((from && !api_time_arg(from, &from_ms)) ||
-	    (to && !api_time_arg(to, &to_ms)) ||
-	    (off && (!api_time_arg(off, &offset))) ||
-	    (lim && (!api_time_arg(lim, &limit) || limit < 1 ||
-		     limit > API_LIMIT_MAX))) {
-		http_json_error(h, 400, "bad_request",
-				"created_from/created_to take milliseconds "
-				"or YYYY-MM-DD; offset >= 0; limit 1..500");
+	if ((from && !api_time_parse(from, off, false, &from_ms)) ||
+	    (to && !api_time_parse(to, off, true, &to_ms))) {
+		api_error(
+		    h, 400, "bad_request",
+		    "created_from、created_to 应为日期 YYYY-MM-DD（含当天）"
+		    "或 ISO 8601 时间",
+		    "created_from and created_to take YYYY-MM-DD "
+		    "(inclusive) or an ISO 8601 time");
+		goto out;
+	}
+	if (lim) {
+		limit = strtoll(lim, &end, 10);
+		if (*end || limit < 1 || limit > API_LIMIT_MAX) {
+			api_error(h, 400, "bad_request", "limit 应为 1 到 500",
+				  "limit is 1..500");
+			goto out;
+		}
+	}
+	if (cur && !api_cursor_parse(cur, &cms, &cno)) {
+		api_error(h, 400, "bad_request",
+			  "cursor 无效，请使用上一页返回的 next_cursor",
+			  "cursor is not one this API returned");
 		goto out;
 	}
 	if (overdue && strcmp(overdue, "1") && strcmp(overdue, "true")) {
-		http_json_error(h, 400, "bad_request", "overdue must be 1");
+		api_error(h, 400, "bad_request", "overdue 应为 1",
+			  "overdue must be 1");
 		goto out;
 	}
-	if (late_min && (!api_time_arg(late_min, &min_late_s))) {
-		http_json_error(h, 400, "bad_request",
-				"overdue_min_s must be seconds");
-		goto out;
-	}
-	if (late_min)
+	if (late_min) {
+		min_late_s = strtoll(late_min, &end, 10);
+		if (*end || min_late_s < 0) {
+			api_error(h, 400, "bad_request",
+				  "overdue_min_s 应为秒数",
+				  "overdue_min_s must be seconds");
+			goto out;
+		}
 		overdue = "1";
+	}
 	a = area ? config_area_index(h->cfg, area) : h->scope;
 	if (area && a < 0) {
-		http_json_error(h, 400, "bad_request", "unknown area");
+		api_error(h, 400, "bad_request", "没有这个区域",
+			  "unknown area");
 		goto out;
 	}
 	if (h->scope >= 0 && !case_area_within(h->cfg, a, h->scope)) {
-		http_json_error(h, 403, "forbidden",
-				"this token is limited to one area");
+		api_error(h, 403, "forbidden", "只能查看本辖区的工单",
+			  "this sign-in is limited to its own area");
 		goto out;
 	}
-	if (a >= 0) {
-		areas = json_object();
-		for (size_t i = 0; i < h->cfg->n_areas; i++)
-			if (case_area_within(h->cfg, (int)i, a))
-				json_object_set_new(areas, h->cfg->areas[i].id,
-						    json_true());
+	/* Newest first from the index by created; a cursor resumes after
+	 * the last case of the previous page. */
+	snprintf(key, sizeof(key), "%scases", store_prefix());
+	snprintf(max_s, sizeof(max_s), "%lld", (long long)to_ms);
+	snprintf(min_s, sizeof(min_s), "%lld", (long long)from_ms);
+	snprintf(lim_s, sizeof(lim_s), "%d", API_EXAMINE_MAX);
+	/* The whole range when it fits one walk (so total counts it all),
+	 * else from the cursor on. */
+	if (store_command(&z, 8, zr, NULL) == WL_OK &&
+	    z->type == REDIS_REPLY_ARRAY &&
+	    z->elements / 2 == API_EXAMINE_MAX && cms >= 0 && cms < to_ms) {
+		freeReplyObject(z);
+		z = NULL;
+		snprintf(max_s, sizeof(max_s), "%lld", cms);
+		store_command(&z, 8, zr, NULL);
 	}
-	/* Lateness is worked out here, not in Redis: ask for every match
-	 * and page after filtering. */
-	f = json_pack("{s:I, s:I, s:s?, s:s?, s:O, s:I, s:I}", "from_ms",
-		      (json_int_t)from_ms, "to_ms", (json_int_t)to_ms, "status",
-		      status, "urgency", urgency, "areas", areas, "offset",
-		      (json_int_t)(overdue ? 0 : offset), "limit",
-		      (json_int_t)(overdue ? 100000 : limit));
-	if (f && !status)
-		json_object_set_new(f, "status", json_null());
-	if (f && !urgency)
-		json_object_set_new(f, "urgency", json_null());
-	doc = f ? json_dumps(f, JSON_COMPACT) : NULL;
-	if (!doc) {
-		http_json_error(h, 500, "internal", "out of memory");
+	if (!z || z->type != REDIS_REPLY_ARRAY) {
+		api_error(h, 503, "unavailable", "数据库暂不可用",
+			  "redis unavailable");
 		goto out;
 	}
-	argv[0] = store_prefix();
-	argv[1] = doc;
-	rc = store_eval(STORE_CASE_LIST, 2, argv, NULL, &r);
-	if (rc != WL_OK || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-		http_json_error(h, 503, "unavailable", "redis unavailable");
-		goto out;
-	}
+	n = z->elements / 2;
+	nos = calloc(n ? n : 1, sizeof(*nos));
+	hs = calloc(n ? n : 1, sizeof(*hs));
 	cases = json_array();
-	total = (size_t)r->element[0]->integer;
-	if (overdue)
-		total = 0;
-	for (size_t i = 0; i < r->element[1]->elements; i++) {
-		json_t *c = api_case_json(r->element[1]->element[i]);
+	if (!nos || !hs || !cases) {
+		api_error(h, 500, "internal", "服务器内存不足",
+			  "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		nos[i] = z->element[2 * i]->str;
+	if (api_fetch_cases(nos, n, hs) != WL_OK) {
+		api_error(h, 503, "unavailable", "数据库暂不可用",
+			  "redis unavailable");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		long long ms = strtoll(z->element[2 * i + 1]->str, NULL, 10);
+		long long no = strtoll(nos[i], NULL, 10);
+		const char *cs, *cu, *ca;
+		json_t *c;
+		int ci;
 
-		if (overdue) {
-			/* The API's case keeps the stored "sla" string. */
-			int64_t late = engine_sla_max_late(inbound_sla_conf(),
-							   c, clock_now_ms());
+		bool before =
+		    cms >= 0 && (ms > cms || (ms == cms && no >= cno));
 
-			if (late < 0 || late < min_late_s * 1000) {
-				json_decref(c);
-				continue;
-			}
-			json_object_set_new(c, "late_s",
-					    json_integer(late / 1000));
-			if (total++ < (size_t)offset ||
-			    json_array_size(cases) >= (size_t)limit) {
-				json_decref(c);
-				continue;
-			}
+		c = api_case_for(h, hs[i], now);
+		if (!c)
+			continue;
+		cs = json_string_value(json_object_get(c, "status"));
+		cu = json_string_value(json_object_get(c, "urgency"));
+		ca = json_string_value(json_object_get(c, "area"));
+		ci = ca ? config_area_index(h->cfg, ca) : -1;
+		if ((status && (!cs || strcmp(cs, status))) ||
+		    (urgency && (!cu || strcmp(cu, urgency))) ||
+		    (a >= 0 && (ci < 0 || !case_area_within(h->cfg, ci, a)))) {
+			json_decref(c);
+			continue;
 		}
-		json_array_append_new(cases, c);
+		if (overdue) {
+			long long late = api_late_s(c);
+
+			if (late < 0 || late < min_late_s) {
+				json_decref(c);
+				continue;
+			}
+			json_object_set_new(c, "late_s", json_integer(late));
+		}
+		total++;
+		if (!before && json_array_size(cases) < (size_t)limit) {
+			snprintf(next, sizeof(next), "%lld-%lld", ms, no);
+			json_array_append_new(cases, c);
+		} else {
+			more = more || !before;
+			json_decref(c);
+		}
+	}
+	/* Before the per-status and per-area indexes: a range larger than
+	 * one walk gives no total, and the cursor goes on from the last
+	 * case walked. */
+	if (n == API_EXAMINE_MAX && !more)
+		snprintf(next, sizeof(next), "%s-%s",
+			 z->element[2 * n - 1]->str, nos[n - 1]);
+	api_json(
+	    h, 200,
+	    json_pack("{s:O, s:o, s:I, s:o}", "cases", cases, "total",
+		      n == API_EXAMINE_MAX ? json_null() : json_integer(total),
+		      "limit", (json_int_t)limit, "next_cursor",
+		      more || n == API_EXAMINE_MAX ? json_string(next)
+						   : json_null()));
+out:
+	for (size_t i = 0; hs && i < n; i++)
+		if (hs[i])
+			freeReplyObject(hs[i]);
+	free(hs);
+	free(nos);
+	if (z)
+		freeReplyObject(z);
+	json_decref(cases);
+	return WL_OK;
+}
+
+static bool api_no_ok(const char *no)
+{
+	size_t n = strlen(no);
+
+	return n > 0 && n <= 12 && strspn(no, "0123456789") == n;
+}
+
+/* The case and its timeline, two commands in one round trip. */
+static int api_case_get(struct http_ctx *h)
+{
+	const char *no = h->path + strlen("/api/v1/cases/");
+	char key[160], tkey[160];
+	const char *hget[] = {"HGETALL", key};
+	const char *xr[] = {"XRANGE", tkey, "-", "+", "COUNT", "1000"};
+	const char **argvs[] = {hget, xr};
+	const int argcs[] = {2, 6};
+	redisReply *r[2] = {NULL, NULL};
+	json_t *o, *tl;
+
+	if (!api_no_ok(no)) {
+		api_error(h, 404, "not_found", "没有这个工单", "no such case");
+		return WL_OK;
+	}
+	snprintf(key, sizeof(key), "%scase:%s", store_prefix(), no);
+	snprintf(tkey, sizeof(tkey), "%scase:%s:tl", store_prefix(), no);
+	if (api_pipeline(2, argvs, argcs, r) != WL_OK) {
+		api_error(h, 503, "unavailable", "数据库暂不可用",
+			  "redis unavailable");
+		return WL_OK;
+	}
+	/* Outside the reader's area: as if there were no such case. */
+	o = api_case_for(h, r[0], clock_now_ms());
+	if (!o) {
+		api_error(h, 404, "not_found", "没有这个工单", "no such case");
+		goto out;
+	}
+	tl = json_array();
+	for (size_t i = 0;
+	     r[1]->type == REDIS_REPLY_ARRAY && i < r[1]->elements; i++) {
+		const redisReply *e = r[1]->element[i];
+
+		if (e->type == REDIS_REPLY_ARRAY && e->elements == 2)
+			json_array_append_new(
+			    tl, api_event_v1(h->cfg, e->element[1]));
+	}
+	json_object_set_new(o, "timeline", tl);
+	api_json(h, 200, o);
+out:
+	freeReplyObject(r[0]);
+	freeReplyObject(r[1]);
+	return WL_OK;
+}
+
+/* The board: every open case (new, claimed, resolved awaiting feedback)
+ * in the reader's area with its clocks, and the area tree to lay them
+ * out on. Read from the per-status index sets, one round trip for the
+ * numbers and one for the cases. */
+static int api_board(struct http_ctx *h)
+{
+	static const char *const open_st[] = {"new", "claimed", "resolved"};
+	char keys[3][96];
+	const char *argv[3][2];
+	const char **argvs[3];
+	const int argcs[3] = {2, 2, 2};
+	redisReply *sm[3] = {NULL, NULL, NULL}, **hs = NULL;
+	const char **nos = NULL;
+	size_t n = 0, k = 0;
+	int64_t now = clock_now_ms();
+	int32_t off = api_zone_offset(h->cfg);
+	json_t *cases = json_array(), *areas = json_array();
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "%scases:status:%s",
+			 store_prefix(), open_st[i]);
+		argv[i][0] = "SMEMBERS";
+		argv[i][1] = keys[i];
+		argvs[i] = argv[i];
+	}
+	if (api_pipeline(3, argvs, argcs, sm) != WL_OK) {
+		api_error(h, 503, "unavailable", "数据库暂不可用",
+			  "redis unavailable");
+		goto out;
+	}
+	for (size_t i = 0; i < 3; i++)
+		n += sm[i]->type == REDIS_REPLY_ARRAY ? sm[i]->elements : 0;
+	nos = calloc(n ? n : 1, sizeof(*nos));
+	hs = calloc(n ? n : 1, sizeof(*hs));
+	if (!nos || !hs || !cases || !areas) {
+		api_error(h, 500, "internal", "服务器内存不足",
+			  "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < 3; i++)
+		for (size_t j = 0;
+		     sm[i]->type == REDIS_REPLY_ARRAY && j < sm[i]->elements;
+		     j++)
+			nos[k++] = sm[i]->element[j]->str;
+	if (api_fetch_cases(nos, n, hs) != WL_OK) {
+		api_error(h, 503, "unavailable", "数据库暂不可用",
+			  "redis unavailable");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *c = api_case_for(h, hs[i], now);
+
+		if (c)
+			json_array_append_new(cases, c);
+	}
+	for (size_t i = 0; i < h->cfg->n_areas; i++) {
+		const struct wl_area *ar = &h->cfg->areas[i];
+
+		if (h->scope >= 0 &&
+		    !case_area_within(h->cfg, (int)i, h->scope))
+			continue;
+		json_array_append_new(
+		    areas,
+		    json_pack(
+			"{s:s, s:s, s:s, s:o}", "id", ar->id, "name", ar->name,
+			"level", config_level_name(ar->level), "parent",
+			ar->parent >= 0 &&
+				(h->scope < 0 ||
+				 case_area_within(h->cfg, ar->parent, h->scope))
+			    ? json_string(h->cfg->areas[ar->parent].id)
+			    : json_null()));
 	}
 	api_json(h, 200,
-		 json_pack("{s:o, s:I, s:I, s:I}", "cases", cases, "total",
-			   (json_int_t)total, "offset", (json_int_t)offset,
-			   "limit", (json_int_t)limit));
+		 json_pack("{s:o, s:O, s:O}", "now", api_iso_json(now, off),
+			   "areas", areas, "cases", cases));
 out:
-	if (r)
-		freeReplyObject(r);
-	free(doc);
-	json_decref(f);
+	for (size_t i = 0; i < 3; i++)
+		if (sm[i])
+			freeReplyObject(sm[i]);
+	for (size_t i = 0; hs && i < n; i++)
+		if (hs[i])
+			freeReplyObject(hs[i]);
+	free(hs);
+	free(nos);
+	json_decref(cases);
 	json_decref(areas);
 	return WL_OK;
 }
 
-static int api_case_get(struct http_ctx *h)
+/* Who is asking: the signed-in staff member with their CSRF token, or
+ * the token's scope. */
+static int api_session(struct http_ctx *h)
 {
-	const char *no = h->path + strlen("/api/v1/cases/");
-	char key[160];
-	const char *hget[] = {"HGETALL", key};
-	const char *tlv[] = {store_prefix(), no, "1000"};
-	redisReply *r = NULL, *t = NULL;
-	json_t *o, *tl;
-	size_t n = strlen(no);
+	char csrf[65];
+	const struct wl_staff *st = h->staff;
 
-	if (n == 0 || n > 12 || strspn(no, "0123456789") != n) {
-		http_json_error(h, 404, "not_found", "no such case");
+	if (!st) {
+		api_json(h, 200,
+			 json_pack("{s:n, s:o}", "staff", "area",
+				   h->scope >= 0
+				       ? json_string(h->cfg->areas[h->scope].id)
+				       : json_null()));
 		return WL_OK;
 	}
-	snprintf(key, sizeof(key), "%scase:%s", store_prefix(), no);
-	if (store_command(&r, 2, hget, NULL) != WL_OK) {
-		http_json_error(h, 503, "unavailable", "redis unavailable");
-		return WL_OK;
+	console_csrf(h, csrf);
+	api_json(h, 200,
+		 json_pack("{s:{s:s, s:s, s:s, s:s, s:s}, s:s, s:s}", "staff",
+			   "id", st->id, "name", st->name, "role",
+			   config_role_name(st->role), "area", st->area,
+			   "area_name", h->cfg->areas[st->area_idx].name,
+			   "area", st->area, "csrf", csrf));
+	return WL_OK;
+}
+
+static const char *api_jstr(json_t *o, const char *k, size_t max)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    json_string_length(v) > max ||
+	    strpbrk(json_string_value(v), "\r\n"))
+		return NULL;
+	return json_string_value(v);
+}
+
+/* POST /api/v1/cases/{no}/actions: a staff action from the console, run
+ * as the chat command it stands for, from the staff member's own chat
+ * address, through the inbound path (the same engine step and commit).
+ * The command's answer comes back here and goes to their chat too. */
+static int api_case_action(struct http_ctx *h, const char *no)
+{
+	json_t *in = api_body_json(h), *said = json_array();
+	const char *act = in ? api_jstr(in, "action", 16) : NULL;
+	const char *text = in ? api_jstr(in, "text", 1000) : NULL;
+	const struct wl_staff *st = h->staff;
+	char cmd[1400], id[64];
+	struct chan_msg msg;
+	enum inbound_result res;
+	int ch, rc;
+
+	if (!st) {
+		api_error(h, 403, "forbidden",
+			  "操作需要以工作人员身份登录（在聊天中发送“登录”）",
+			  "actions need a staff sign-in");
+		goto out;
 	}
-	if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
-		http_json_error(h, 404, "not_found", "no such case");
+	if (!act) {
+		api_error(h, 400, "bad_request",
+			  "action 应为 claim、transfer、note、reply 或 resolve",
+			  "action is claim, transfer, note, reply or resolve");
+		goto out;
+	}
+	if (strcmp(act, "claim") == 0)
+		snprintf(cmd, sizeof(cmd), "认领 %s", no);
+	else if (strcmp(act, "note") == 0 && text)
+		snprintf(cmd, sizeof(cmd), "备注 %s %s", no, text);
+	else if (strcmp(act, "reply") == 0 && text)
+		snprintf(cmd, sizeof(cmd), "回复 %s %s", no, text);
+	else if (strcmp(act, "transfer") == 0 && api_jstr(in, "area", 128))
+		snprintf(cmd, sizeof(cmd), "转派 %s %s", no,
+			 api_jstr(in, "area", 128));
+	else if (strcmp(act, "resolve") == 0 && api_jstr(in, "measure", 32)) {
+		json_t *pt = json_object_get(in, "person_times");
+		json_t *yuan = json_object_get(in, "amount_yuan");
+		char extra[64] = "";
+
+		if ((pt &&
+		     (!json_is_integer(pt) || json_integer_value(pt) < 1 ||
+		      json_integer_value(pt) > 10000)) ||
+		    (yuan &&
+		     (!json_is_number(yuan) || json_number_value(yuan) < 0 ||
+		      json_number_value(yuan) > 1e7))) {
+			api_error(h, 400, "bad_request",
+				  "人次应为 1 到 10000，金额应为元",
+				  "person_times 1..10000, amount_yuan in yuan");
+			goto out;
+		}
+		snprintf(extra, sizeof(extra), " %lld人次",
+			 pt ? (long long)json_integer_value(pt) : 1LL);
+		if (yuan && json_number_value(yuan) > 0) {
+			size_t l = strlen(extra);
+
+			snprintf(extra + l, sizeof(extra) - l, " %.2f元",
+				 json_number_value(yuan));
+		}
+		snprintf(cmd, sizeof(cmd), "办结 %s %s%s%s%s", no,
+			 api_jstr(in, "measure", 32), extra, text ? " " : "",
+			 text ? text : "");
+	} else {
+		api_error(h, 400, "bad_request",
+			  "操作或内容不完整：claim；note、reply 需要 text；"
+			  "transfer 需要 area；resolve 需要 measure",
+			  "claim; note and reply need text; transfer needs "
+			  "area; resolve needs measure");
+		goto out;
+	}
+	/* Outside the sign-in's area: as if there were no such case. */
+	{
+		char key[96];
+		const char *hg[] = {"HGET", key, "area"};
+		redisReply *r = NULL;
+		int ca;
+
+		snprintf(key, sizeof(key), "%scase:%s", store_prefix(), no);
+		if (store_command(&r, 3, hg, NULL) != WL_OK) {
+			api_error(h, 503, "unavailable", "数据库暂不可用",
+				  "redis unavailable");
+			goto out;
+		}
+		ca = r->type == REDIS_REPLY_STRING
+			 ? config_area_index(h->cfg, r->str)
+			 : -1;
 		freeReplyObject(r);
-		return WL_OK;
+		if (ca < 0 || !case_area_within(h->cfg, ca, h->scope)) {
+			api_error(h, 404, "not_found", "没有这个工单",
+				  "no such case");
+			goto out;
+		}
 	}
-	o = api_case_json(r);
-	freeReplyObject(r);
-	if (h->scope >= 0) {
-		int a = config_area_index(
-		    h->cfg, json_string_value(json_object_get(o, "area"))
-				? json_string_value(json_object_get(o, "area"))
-				: "");
+	ch = config_channel(h->cfg, st->chat.channel)
+		 ? (int)(config_channel(h->cfg, st->chat.channel) -
+			 h->cfg->channels)
+		 : -1;
+	if (ch < 0 || !st->chat.to) {
+		api_error(h, 409, "no_chat", "该工作人员没有配置聊天账号",
+			  "this staff member has no chat configured");
+		goto out;
+	}
+	/* Unique per action: the dedupe mark of a real message. */
+	snprintf(id, sizeof(id), "console-%.24s-%lld-%lld", st->id,
+		 (long long)clock_now_ms(), (long long)clock_mono_us());
+	memset(&msg, 0, sizeof(msg));
+	msg.id = id;
+	msg.from = st->chat.to;
+	msg.text = cmd;
+	msg.kind = (char *)(uintptr_t) "text";
+	msg.name = st->name;
+	rc = inbound_handle_said(h->cfg, ch, &msg, NULL, &res, said);
+	if (rc != WL_OK) {
+		api_error(h, 503, "unavailable", "数据库暂不可用，请重试",
+			  "redis unavailable, try again");
+		goto out;
+	}
+	log_info("api", "console action staff=%s case=%s action=%s", st->id, no,
+		 act);
+	api_json(h, 200,
+		 json_pack("{s:s, s:s, s:O}", "action", act, "command", cmd,
+			   "said", said));
+out:
+	json_decref(said);
+	json_decref(in);
+	return WL_OK;
+}
 
-		/* Outside the token's area: as if there were no such case. */
-		if (a < 0 || !case_area_within(h->cfg, a, h->scope)) {
-			json_decref(o);
-			http_json_error(h, 404, "not_found", "no such case");
+/* GET /api/v1/cases/{no} and POST /api/v1/cases/{no}/actions. */
+static int api_case_route(struct http_ctx *h)
+{
+	const char *rest = h->path + strlen("/api/v1/cases/");
+	const char *slash = strchr(rest, '/');
+	char no[16];
+
+	if (!slash) {
+		if (strcmp(h->method, "GET") != 0) {
+			api_error(h, 405, "method_not_allowed", "不支持该方法",
+				  "method not allowed");
 			return WL_OK;
 		}
+		return api_case_get(h);
 	}
-	tl = json_array();
-	if (store_eval(STORE_CASE_TIMELINE, 3, tlv, NULL, &t) == WL_OK &&
-	    t->type == REDIS_REPLY_ARRAY) {
-		for (size_t i = 0; i < t->elements; i++) {
-			const redisReply *e = t->element[i];
-			json_t *ev;
+	if ((size_t)(slash - rest) >= sizeof(no) ||
+	    strcmp(slash, "/actions") != 0) {
+		api_error(h, 404, "not_found", "没有这个接口",
+			  "no such endpoint");
+		return WL_OK;
+	}
+	memcpy(no, rest, (size_t)(slash - rest));
+	no[slash - rest] = '\0';
+	if (!api_no_ok(no)) {
+		api_error(h, 404, "not_found", "没有这个工单", "no such case");
+		return WL_OK;
+	}
+	if (strcmp(h->method, "POST") != 0) {
+		api_error(h, 405, "method_not_allowed", "不支持该方法",
+			  "method not allowed");
+		return WL_OK;
+	}
+	return api_case_action(h, no);
+}
 
-			if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
-				continue;
-			ev = api_case_json(e->element[1]);
-			json_object_del(ev, "claimed_by");
-			json_object_del(ev, "category");
-			json_array_append_new(tl, ev);
-		}
+static int api_openapi(struct http_ctx *h)
+{
+	const struct console_asset *a = console_asset_find("openapi.json");
+
+	if (!a) {
+		api_error(h, 404, "not_found", "没有接口说明",
+			  "no API description");
+		return WL_OK;
 	}
-	if (t)
-		freeReplyObject(t);
-	json_object_set_new(o, "timeline", tl);
-	api_json(h, 200, o);
+	h->type = "application/json; charset=utf-8";
+	buf_add(&h->out, a->data, a->len);
 	return WL_OK;
 }
 
@@ -520,49 +948,64 @@ static int api_case_create(struct http_ctx *h)
 	redisReply *r = NULL;
 	size_t nd;
 	int area;
-	json_t *dl;
+	json_t *dl, *dl_own = NULL;
 
 	if (!in || !ext ||
 	    strspn(ext, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij"
 			"klmnopqrstuvwxyz0123456789-_.:") != strlen(ext)) {
-		http_json_error(h, 400, "bad_request",
-				"ext_ref (1-64 of A-Z a-z 0-9 - _ . :) is "
-				"required");
+		api_error(h, 400, "bad_request",
+			  "需要 ext_ref（1-64 个字母、数字或 - _ . :）",
+			  "ext_ref (1-64 of A-Z a-z 0-9 - _ . :) is required");
 		goto out;
 	}
 	if (chan && (!config_channel(h->cfg, chan) ||
 		     strcmp(config_channel(h->cfg, chan)->type, "generic"))) {
-		http_json_error(h, 400, "bad_request",
-				"channel must be a generic channel id");
+		api_error(h, 400, "bad_request",
+			  "channel 应为 generic 类型的渠道",
+			  "channel must be a generic channel id");
 		goto out;
 	}
 	if (urg && strcmp(urg, "normal") && strcmp(urg, "urgent")) {
-		http_json_error(h, 400, "bad_request",
-				"urgency must be normal or urgent");
+		api_error(h, 400, "bad_request",
+			  "urgency 应为 normal 或 urgent",
+			  "urgency must be normal or urgent");
 		goto out;
 	}
 	if (phone_s && !text_parse_phone(phone_s, phone, sizeof(phone))) {
-		http_json_error(h, 400, "bad_request",
-				"phone is not a phone "
-				"number");
+		api_error(h, 400, "bad_request", "phone 不是电话号码",
+			  "phone is not a phone number");
 		goto out;
 	}
 	area = area_s	       ? config_area_index(h->cfg, area_s)
 	       : h->scope >= 0 ? h->scope
 			       : case_route_area(h->cfg, NULL);
 	if (area < 0) {
-		http_json_error(h, 400, "bad_request", "unknown area");
+		api_error(h, 400, "bad_request", "没有这个区域",
+			  "unknown area");
 		goto out;
 	}
 	if (h->scope >= 0 && !case_area_within(h->cfg, area, h->scope)) {
-		http_json_error(h, 403, "forbidden",
-				"this token is limited to one area");
+		api_error(h, 403, "forbidden", "只能在本辖区内操作",
+			  "this sign-in is limited to its own area");
 		goto out;
 	}
 	dl = json_object_get(in, "deadline_ms");
+	if (json_is_string(json_object_get(in, "deadline"))) {
+		int64_t ms;
+
+		if (!api_time_parse(
+			json_string_value(json_object_get(in, "deadline")),
+			api_zone_offset(h->cfg), true, &ms)) {
+			api_error(h, 400, "bad_request",
+				  "deadline 应为 ISO 8601 时间",
+				  "deadline must be an ISO 8601 time");
+			goto out;
+		}
+		dl = dl_own = json_integer(ms);
+	}
 	if (dl && !json_is_integer(dl)) {
-		http_json_error(h, 400, "bad_request",
-				"deadline_ms must be milliseconds");
+		api_error(h, 400, "bad_request", "deadline 应为 ISO 8601 时间",
+			  "deadline must be an ISO 8601 time");
 		goto out;
 	}
 	fields = json_object();
@@ -628,6 +1071,7 @@ out:
 	json_decref(d);
 	json_decref(op);
 	json_decref(fields);
+	json_decref(dl_own);
 	json_decref(in);
 	return WL_OK;
 }
@@ -667,22 +1111,35 @@ int api_handle(struct http_ctx *h)
 		if (r->public)
 			return r->fn(h);
 		h->scope = api_authorized(h);
+		if (h->scope == -2 && (h->staff = console_session(h)) != NULL) {
+			/* A console session: the staff member's own area. */
+			h->scope = h->staff->area_idx;
+			if (strcmp(h->method, "GET") != 0 &&
+			    !console_csrf_ok(h)) {
+				api_error(h, 403, "csrf",
+					  "页面已过期，请刷新后重试",
+					  "missing or wrong X-CSRF-Token");
+				return WL_OK;
+			}
+		}
 		if (h->scope == -2) {
-			http_json_error(h, 401, "unauthorized",
-					"a valid admin token is required");
+			api_error(h, 401, "unauthorized",
+				  "需要有效的令牌或登录（在聊天中发送“登录”）",
+				  "a valid admin token or sign-in is required");
 			return WL_OK;
 		}
 		if (h->scope >= 0 && !api_scope_ok(h, r)) {
-			http_json_error(h, 403, "forbidden",
-					"this token is limited to one area");
+			api_error(h, 403, "forbidden", "只能查看本辖区的数据",
+				  "this sign-in is limited to its own area");
 			return WL_OK;
 		}
 		return r->fn(h);
 	}
 	if (path_known)
-		http_json_error(h, 405, "method_not_allowed",
-				"method not allowed");
+		api_error(h, 405, "method_not_allowed", "不支持该方法",
+			  "method not allowed");
 	else
-		http_json_error(h, 404, "not_found", "no such endpoint");
+		api_error(h, 404, "not_found", "没有这个接口",
+			  "no such endpoint");
 	return WL_OK;
 }

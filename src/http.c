@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "channel.h"
 #include "clock.h"
+#include "console.h"
 #include "inbound.h"
 #include "log.h"
 #include "metrics.h"
@@ -57,10 +58,11 @@ static const struct http_route http_routes[] = {
     {NULL, "/hook/", true, http_hook, false},
     {NULL, "/api/v1/", true, api_handle, true},
     {"GET", "/open311/v2/", true, open311_handle, false},
+    {"GET", "/console", true, console_handle, false},
 };
 
-static const char *const http_route_names[] = {"healthz", "metrics", "hook",
-					       "api",	  "open311", "other"};
+static const char *const http_route_names[] = {
+    "healthz", "metrics", "hook", "api", "open311", "console", "other"};
 #define HTTP_ROUTE_OTHER ((int)WL_ARRAY_LEN(http_routes))
 
 static void *http_uri_log(void *cls, const char *uri,
@@ -109,7 +111,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn,
 
 static enum MHD_Result http_send(struct MHD_Connection *conn, int status,
 				 const char *type, const char *body, size_t len,
-				 const char *filename)
+				 const char *filename, const char *headers)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -126,6 +128,24 @@ static enum MHD_Result http_send(struct MHD_Connection *conn, int status,
 			 filename);
 		MHD_add_response_header(resp, "Content-Disposition", disp);
 	}
+	/* "Name: value\r\n" lines a handler added (http_ctx_add_header). */
+	while (headers && *headers) {
+		const char *colon = strchr(headers, ':');
+		const char *eol = strstr(headers, "\r\n");
+		char name[64], value[960];
+
+		if (!colon || !eol || colon > eol ||
+		    (size_t)(colon - headers) >= sizeof(name) ||
+		    (size_t)(eol - colon - 2) >= sizeof(value))
+			break;
+		memcpy(name, headers, (size_t)(colon - headers));
+		name[colon - headers] = '\0';
+		memcpy(value, colon + 2, (size_t)(eol - colon - 2));
+		value[eol - colon - 2] = '\0';
+		MHD_del_response_header(resp, name, "no-store");
+		MHD_add_response_header(resp, name, value);
+		headers = eol + 2;
+	}
 	ret = MHD_queue_response(conn, (unsigned int)status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -134,7 +154,8 @@ static enum MHD_Result http_send(struct MHD_Connection *conn, int status,
 void http_json_error(struct http_ctx *h, int status, const char *code,
 		     const char *message)
 {
-	json_t *o = json_pack("{s:s, s:s}", "error", code, "message", message);
+	json_t *o = json_pack("{s:{s:s, s:s}}", "error", "code", code,
+			      "message", message);
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 	h->status = status;
@@ -143,6 +164,21 @@ void http_json_error(struct http_ctx *h, int status, const char *code,
 	buf_adds(&h->out, s ? s : "{}");
 	free(s);
 	json_decref(o);
+}
+
+bool http_ctx_add_header(struct http_ctx *h, const char *name,
+			 const char *value)
+{
+	size_t used = strlen(h->headers);
+	int n = snprintf(h->headers + used, sizeof(h->headers) - used,
+			 "%s: %s\r\n", name, value);
+
+	if (n < 0 || (size_t)n >= sizeof(h->headers) - used ||
+	    strpbrk(value, "\r\n")) {
+		h->headers[used] = '\0';
+		return false;
+	}
+	return true;
 }
 
 static const char *http_header(void *ctx, const char *name)
@@ -345,7 +381,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 		if (cl && strtoull(cl, NULL, 10) > http_cfg->body_limit) {
 			metrics_request(HTTP_ROUTE_OTHER, 413);
 			return http_send(conn, 413, "text/plain",
-					 "request body too large\n", 23, NULL);
+					 "request body too large\n", 23, NULL,
+					 NULL);
 		}
 		return MHD_YES;
 	}
@@ -361,7 +398,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 	if (r->too_big || r->body.oom) {
 		metrics_request(route, 413);
 		return http_send(conn, 413, "text/plain",
-				 "request body too large\n", 23, NULL);
+				 "request body too large\n", 23, NULL, NULL);
 	}
 	memset(&h, 0, sizeof(h));
 	h.scope = -1;
@@ -384,8 +421,9 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 	if (h.out.oom)
 		http_json_error(&h, 500, "internal", "out of memory");
 	metrics_request(route, h.status);
-	ret = http_send(conn, h.status, h.type, h.out.s ? h.out.s : "",
-			h.out.len, h.status == 200 ? h.filename : NULL);
+	ret =
+	    http_send(conn, h.status, h.type, h.out.s ? h.out.s : "", h.out.len,
+		      h.status == 200 ? h.filename : NULL, h.headers);
 	buf_release(&h.out);
 	return ret;
 }

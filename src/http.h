@@ -28,6 +28,12 @@ struct http_ctx {
 	const char *type;
 	struct buf out;
 	int scope; /* admin API: -1 every area, else the token's area index */
+	/* The signed-in staff member of a console session (console.c), or
+	 * NULL for a token. */
+	const struct wl_staff *staff;
+	/* Extra response headers, "Name: value\r\n" each (Set-Cookie,
+	 * Location, Cache-Control); "" for none. */
+	char headers[1024];
 	/* A file name for Content-Disposition: attachment (a download), or
 	 * "" for none. */
 	char filename[64];
@@ -43,9 +49,13 @@ struct http_route {
 
 const char *http_ctx_header(const struct http_ctx *h, const char *name);
 const char *http_ctx_arg(const struct http_ctx *h, const char *name);
-/* Replace the answer with {"error": code, "message": message}. */
+/* Replace the answer with {"error": {"code": code, "message": message}}. */
 void http_json_error(struct http_ctx *h, int status, const char *code,
 		     const char *message);
+
+/* Add a response header; false when it does not fit. */
+bool http_ctx_add_header(struct http_ctx *h, const char *name,
+			 const char *value);
 
 int http_start(const struct wl_config *cfg);
 /* Stop accepting, let the requests in flight finish (up to drain_ms),

@@ -286,14 +286,34 @@ static void inbound_log(const struct wl_channel_conf *ch,
 	free(name);
 }
 
+/* The texts a committed step sends back to the sender, appended to
+ * said. */
+static void inbound_said(const struct wl_channel_conf *ch,
+			 const struct chan_msg *msg, const json_t *out,
+			 json_t *said)
+{
+	size_t i;
+	const json_t *m;
+
+	json_array_foreach(out, i, m)
+	{
+		const char *c =
+		    json_string_value(json_object_get(m, "channel"));
+		const char *to = json_string_value(json_object_get(m, "to"));
+
+		if (c && to && strcmp(c, ch->id) == 0 &&
+		    strcmp(to, msg->from) == 0)
+			json_array_append(said, json_object_get(m, "text"));
+	}
+}
+
 /* One message (fire NULL) or one timer fire: load, step, commit, and
  * again on a version conflict. */
-static int inbound_run(const struct wl_config *cfg,
-		       const struct wl_channel_conf *ch,
-		       const struct chan_msg *msg,
-		       const struct inbound_fire_ref *fire,
-		       const struct inbound_replay *rp,
-		       enum inbound_result *result, size_t *queued)
+static int
+inbound_run(const struct wl_config *cfg, const struct wl_channel_conf *ch,
+	    const struct chan_msg *msg, const struct inbound_fire_ref *fire,
+	    const struct inbound_replay *rp, enum inbound_result *result,
+	    size_t *queued, json_t *said)
 {
 	struct inbound_state st = {0};
 	struct engine_out eo = {0};
@@ -348,6 +368,8 @@ static int inbound_run(const struct wl_config *cfg,
 			*result = INBOUND_DUPLICATE;
 		else if (rc == WL_OK)
 			inbound_metrics(eo.metrics);
+		if (rc == WL_OK && !dup && said && msg)
+			inbound_said(ch, msg, eo.out, said);
 	}
 	inbound_state_release(&st);
 	engine_out_release(&eo);
@@ -375,11 +397,19 @@ int inbound_handle(const struct wl_config *cfg, int ch_idx,
 		   const struct chan_msg *msg, const struct inbound_replay *rp,
 		   enum inbound_result *result)
 {
+	return inbound_handle_said(cfg, ch_idx, msg, rp, result, NULL);
+}
+
+int inbound_handle_said(const struct wl_config *cfg, int ch_idx,
+			const struct chan_msg *msg,
+			const struct inbound_replay *rp,
+			enum inbound_result *result, json_t *said)
+{
 	const struct wl_channel_conf *ch = &cfg->channels[ch_idx];
 	size_t queued = 0;
 	int rc;
 
-	rc = inbound_run(cfg, ch, msg, NULL, rp, result, &queued);
+	rc = inbound_run(cfg, ch, msg, NULL, rp, result, &queued, said);
 	if (rc == WL_ECONFLICT)
 		log_warn("inbound", "gave up after conflicts channel=%s id=%s",
 			 ch->id, msg->id);
@@ -423,8 +453,8 @@ int inbound_fire(const struct wl_config *cfg, const char *member,
 		ref.no = f.case_no;
 		ref.fire_id = f.id;
 	}
-	rc =
-	    inbound_run(cfg, ch, ch ? &msg : NULL, &ref, NULL, result, &queued);
+	rc = inbound_run(cfg, ch, ch ? &msg : NULL, &ref, NULL, result, &queued,
+			 NULL);
 	if (rc == WL_OK && queued && inbound_on_queued)
 		inbound_on_queued();
 	log_info("timers", "fire %s%s result=%s", ref.no ? "case=" : "idle",

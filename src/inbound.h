@@ -8,6 +8,8 @@
 #include "channel.h"
 #include "config.h"
 
+#include <jansson.h>
+
 struct flow_set;
 struct sla_conf;
 
@@ -51,6 +53,14 @@ int inbound_handle(const struct wl_config *cfg, int ch_idx,
  * dropped); WL_EREDIS and the fire comes back after its lease. */
 int inbound_fire(const struct wl_config *cfg, const char *member,
 		 enum inbound_result *result);
+
+/* inbound_handle, and the texts the step sends back to the sender (a
+ * staff command's answer) appended to said (a JSON array) once committed.
+ * The console acts through this, so it and chat never disagree. */
+int inbound_handle_said(const struct wl_config *cfg, int ch_idx,
+			const struct chan_msg *msg,
+			const struct inbound_replay *rp,
+			enum inbound_result *result, json_t *said);
 
 /* Set by the daemon: called after a commit that queued outbound
  * messages, so the sender wakes at once. */
