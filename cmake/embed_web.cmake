@@ -1,6 +1,6 @@
 # cmake/embed_web.cmake — the console's static files (web/) as one C file, so
 # the daemon serves them with nothing to install beside the binary.
-#   cmake -DSRC=<web dir> -DOUT=<file.c> -P embed.cmake
+#   cmake -DSRC=<web dir> -DOUT=<file.c> -P embed_web.cmake
 file(GLOB files RELATIVE ${SRC} ${SRC}/*)
 list(SORT files)
 set(body "/* Generated from web/ by cmake/embed_web.cmake; do not edit. */\n#include \"console.h\"\n\n")

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "case.h"
+#include "console.h"
 #include "engine_sla.h"
 #include "flow.h"
 #include "report.h"
@@ -56,6 +57,8 @@ static int cmd_overdue(const struct cmd_parsed *, const struct wl_staff *,
 		       const struct engine_in *, struct engine_out *);
 static int cmd_wait(const struct cmd_parsed *, const struct wl_staff *,
 		    const struct engine_in *, struct engine_out *);
+static int cmd_login(const struct cmd_parsed *, const struct wl_staff *,
+		     const struct engine_in *, struct engine_out *);
 
 /* The one table of staff commands. */
 static const struct cmd_def cmd_table[] = {
@@ -85,6 +88,8 @@ static const struct cmd_def cmd_table[] = {
     {"overdue", "逾期", "超时", CMD_LIST_OPEN, false, "逾期", cmd_overdue},
     {"wait", "等待", NULL, CMD_LIST_NONE, true,
      "等待 工单号 [原因]（等居民回复时暂停处置时限）", cmd_wait},
+    {"login", "登录", "登陆", CMD_LIST_NONE, false, "登录（网页工作台）",
+     cmd_login},
     {"help", "帮助", NULL, CMD_LIST_NONE, false, "帮助", cmd_helpcmd},
 };
 
@@ -1126,6 +1131,25 @@ static int cmd_report(const struct cmd_parsed *p, const struct wl_staff *st,
 	    link[0] ? "\n上周统计表（24小时内有效）：" : "", link);
 	free(path);
 	return WL_OK;
+}
+
+/* 登录: a link that signs this staff member in to the web console
+ * (console.c) for a few minutes; it opens a session for their area and
+ * role. Sent only to them. */
+static int cmd_login(const struct cmd_parsed *p, const struct wl_staff *st,
+		     const struct engine_in *in, struct engine_out *out)
+{
+	char link[512];
+
+	if (console_login_link(in->cfg, st, in->now_ms, link, sizeof(link)) !=
+	    WL_OK)
+		return cmd_say(
+		    in, out,
+		    "网页工作台未启用，请联系管理员（需配置管理令牌）。");
+	return cmd_say(in, out,
+		       "网页工作台登录链接（%lld 分钟内有效，仅限本人使用，"
+		       "请勿转发）：\n%s",
+		       CONSOLE_LINK_TTL_MS / 60000, link);
 }
 
 static int cmd_helpcmd(const struct cmd_parsed *p, const struct wl_staff *st,

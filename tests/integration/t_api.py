@@ -215,6 +215,23 @@ def test_sign_in_link_and_cookie(env):
                      headers={"Cookie": "wl_session=9999999999999.%s.chen"
                               % sign("session", "wang", 9999999999999)})
     assert s == 401
+    # 登录 in chat answers with a link that signs the sender in.
+    before = len(env.cb.messages())
+    assert d.hook({"id": "login-1", "from": "u-wang", "text": "登录"})[0] == 200
+    wait_until(lambda: [m for m in env.cb.messages()[before:] if m["to"] == "u-wang"],
+               what="the login link")
+    text = [m for m in env.cb.messages()[before:] if m["to"] == "u-wang"][0]["text"]
+    assert "10 分钟" in text and "/console/login?s=wang&" in text, text
+    url = urllib.parse.urlparse(text[text.index("http"):].split()[0])
+    s, h, _ = raw(d, "GET", url.path + "?" + url.query)
+    assert s == 200 and h["Set-Cookie"].startswith("wl_session="), (s, h)
+    s, b = d.request("GET", "/api/v1/session", headers={"Cookie": h["Set-Cookie"].split(";")[0]})
+    assert s == 200 and json.loads(b)["staff"]["name"] == "王芳", b
+    # A resident typing 登录 gets no link.
+    before = len(env.cb.messages())
+    d.hook({"id": "login-2", "from": "13900000009", "text": "登录"})
+    time.sleep(0.3)
+    assert not any("/console/login" in m["text"] for m in env.cb.messages()[before:])
     me = Session(d, "wang").me
     assert me["staff"]["id"] == "wang" and me["staff"]["role"] == "grid_worker", me
     assert re.match(r"^[0-9a-f]{64}$", me["csrf"]), me

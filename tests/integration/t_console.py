@@ -1,0 +1,84 @@
+"""The console in a real browser and the OpenAPI document against live
+answers: tests/browser (node's test runner; npm ci from the committed
+lock file) against a real daemon on the fake clock and redis-server.
+Debian's chromium runs headless; screenshots go to the build tree
+(browser-artefacts/)."""
+
+import os
+import subprocess
+import sys
+
+from wltest import ADMIN, SECRET, free_port, run
+
+BROWSER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "browser")
+
+AREAS = [
+    {"id": "tdj", "name": "太行东街街道", "level": "street",
+     "duty": {"channel": "demo", "to": "duty-street"},
+     "children": [
+         {"id": "c-hd", "name": "惠丰社区", "level": "community",
+          "duty": {"channel": "demo", "to": "duty-hd"},
+          "children": [
+              {"id": "g-hd-1", "name": "惠丰第一网格", "level": "grid",
+               "duty": {"channel": "demo", "to": "duty-hd-1"}},
+              {"id": "g-hd-2", "name": "惠丰第二网格", "level": "grid",
+               "duty": {"channel": "demo", "to": "duty-hd-2"}}]},
+         {"id": "c-xh", "name": "新华社区", "level": "community",
+          "duty": {"channel": "demo", "to": "duty-xh"}}]}]
+
+
+def staff(sid, name, role, area):
+    return {"id": sid, "name": name, "role": role, "area": area,
+            "chat": {"channel": "demo", "id": "u-" + sid}}
+
+
+STAFF = [staff("wang", "王芳", "grid_worker", "g-hd-1"),
+         staff("liu", "刘敏", "community_staff", "c-hd"),
+         staff("sun", "孙丽", "community_staff", "c-xh"),
+         staff("chen", "陈刚", "supervisor", "tdj")]
+
+
+def npm_ci():
+    r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                       cwd=BROWSER_DIR, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def node_tests(env, files, cb_port, d):
+    art = os.path.join(os.environ.get("WL_BUILD", "build"), "browser-artefacts")
+    os.makedirs(art, exist_ok=True)
+    e = dict(os.environ, WL_URL="http://127.0.0.1:%d" % d.port, WL_ADMIN=ADMIN,
+             WL_SECRET=SECRET, WL_CB_PORT=str(cb_port), WL_ARTEFACTS=os.path.abspath(art))
+    r = subprocess.run(["node", "--test", "--test-concurrency=1"] + files,
+                       cwd=BROWSER_DIR, env=e, capture_output=True, text=True,
+                       timeout=900)
+    sys.stdout.write(r.stdout[-20000:])
+    sys.stderr.write(r.stderr[-8000:])
+    assert r.returncode == 0, "node tests failed"
+
+
+def world(env):
+    cb_port = free_port()
+    channels = [{"id": "demo", "type": "generic", "secret": SECRET,
+                 "callback_url": "http://127.0.0.1:%d/out" % cb_port}]
+    d = env.daemon(fake_clock=True, areas=AREAS, staff=STAFF, channels=channels)
+    return d, cb_port
+
+
+def test_openapi_against_live_answers(env):
+    npm_ci()
+    d, cb_port = world(env)
+    node_tests(env, ["openapi.test.mjs"], cb_port, d)
+
+
+def test_console_in_chromium(env):
+    npm_ci()
+    d, cb_port = world(env)
+    node_tests(env, ["console.test.mjs"], cb_port, d)
+
+
+if __name__ == "__main__":
+    tests = [test_openapi_against_live_answers]
+    if os.path.exists(os.path.join(BROWSER_DIR, "console.test.mjs")):
+        tests.append(test_console_in_chromium)
+    run(tests)
