@@ -8,7 +8,7 @@ if ! command -v clang-format >/dev/null 2>&1; then
   exit 1
 fi
 bad=0
-files=$(find src bot tests -name '*.[ch]' | sort)
+files=$(find src bot tests -name node_modules -prune -o -name '*.[ch]' -print | sort)
 for f in $files; do
   if ! clang-format --dry-run -Werror "$f" >/dev/null 2>&1; then
     echo "not formatted: $f (run: clang-format -i $f)"
