@@ -37,6 +37,7 @@ static int api_case_route(struct http_ctx *h);
 static int api_board(struct http_ctx *h);
 static int api_session(struct http_ctx *h);
 static int api_openapi(struct http_ctx *h);
+static int api_monthly(struct http_ctx *h);
 
 struct api_route {
 	const char *method;
@@ -56,6 +57,7 @@ static const struct api_route api_routes[] = {
     {"POST", "/api/v1/cases/", true, api_case_route, false, false},
     {"GET", "/api/v1/board", false, api_board, false, false},
     {"GET", "/api/v1/session", false, api_session, false, false},
+    {"GET", "/api/v1/summary/monthly", false, api_monthly, false, false},
     {"GET", "/api/v1/openapi.json", false, api_openapi, false, true},
     /* A signed, expiring report link (report_link.c); before the
      * reports prefix, which would take it for a report kind. */
@@ -882,6 +884,53 @@ static int api_case_route(struct http_ctx *h)
 		return WL_OK;
 	}
 	return api_case_action(h, no);
+}
+
+/* The monthly progress summary (report_monthly.c, what the 19th's job
+ * sends to chat) of the month so far: JSON, or ?format=txt to download.
+ * It covers every unit, so only the whole-street view may read it. */
+static int api_monthly(struct http_ctx *h)
+{
+	const char *fmt = http_ctx_arg(h, "format");
+	struct buf text = BUF_INIT;
+	int64_t now = clock_now_ms();
+	int32_t off = api_zone_offset(h->cfg);
+	int rc;
+
+	if (h->scope >= 0 && h->cfg->areas[h->scope].parent >= 0) {
+		api_error(h, 403, "forbidden", "月度小结只对街道开放",
+			  "the monthly summary is for the whole street");
+		return WL_OK;
+	}
+	if (fmt && strcmp(fmt, "json") && strcmp(fmt, "txt")) {
+		api_error(h, 400, "bad_request", "format 应为 json 或 txt",
+			  "format is json or txt");
+		return WL_OK;
+	}
+	rc = report_monthly_text(h->cfg, now, &text);
+	if (rc != WL_OK || text.oom) {
+		api_error(h, wl_http_status(rc), "unavailable",
+			  "暂时无法生成月度小结",
+			  "the summary cannot be made now");
+		buf_release(&text);
+		return WL_OK;
+	}
+	if (fmt && strcmp(fmt, "txt") == 0) {
+		char day[40];
+
+		h->type = "text/plain; charset=utf-8";
+		api_iso(now, off, day, sizeof(day));
+		snprintf(h->filename, sizeof(h->filename),
+			 "warmline-monthly-%.4s%.2s.txt", day, day + 5);
+		buf_add(&h->out, text.s ? text.s : "", text.len);
+	} else {
+		api_json(h, 200,
+			 json_pack("{s:o, s:s#}", "made",
+				   api_iso_json(now, off), "text",
+				   text.s ? text.s : "", text.len));
+	}
+	buf_release(&text);
+	return WL_OK;
 }
 
 static int api_openapi(struct http_ctx *h)

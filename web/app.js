@@ -352,6 +352,15 @@ async function showReports(params) {
   } catch (e) {
     table.replaceChildren(el('p', { class: 'error' }, e.message));
   }
+  // The monthly progress summary: for whole-street readers only.
+  try {
+    const m = await api('GET', '/api/v1/summary/monthly');
+    document.getElementById('view').append(el('div', { class: 'box', id: 'monthly' },
+      el('h2', {}, '月度小结（本月至今）'),
+      el('p', {}, el('a', { href: '/api/v1/summary/monthly?format=txt', download: true },
+        '下载文本')),
+      el('div', { class: 'said' }, m.text)));
+  } catch { /* not for this reader */ }
 }
 
 // ---- routing and sign-in ----

@@ -91,6 +91,10 @@ test('the served document is valid OpenAPI 3 and live answers match it', async (
   assert.ok(late.json.cases.length >= 1, late.text);
   await check('POST', '/api/v1/debug/clock', '/api/v1/debug/clock', { body: { advance_s: -1 } });
   await check('GET', '/api/v1/openapi.json', '/api/v1/openapi.json');
+  const m = await check('GET', '/api/v1/summary/monthly', '/api/v1/summary/monthly');
+  assert.ok(m.json.text.length > 0);
+  await check('GET', '/api/v1/summary/monthly', '/api/v1/summary/monthly?format=pdf');
+  await check('GET', '/api/v1/summary/monthly', '/api/v1/summary/monthly', { cookie: s.cookie });
 
   // Every operation of the document was exercised at least once.
   for (const [tpl, ops] of Object.entries(doc.paths))

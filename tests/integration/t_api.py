@@ -310,6 +310,33 @@ def test_actions_csrf_and_chat(env):
     assert st == 403, b
 
 
+def _calls(r):
+    out = {}
+    for line in r.cmd("INFO", "commandstats").splitlines():
+        m = re.match(r"cmdstat_(\w+):calls=(\d+)", line)
+        if m and m.group(1) not in ("info", "client"):
+            out[m.group(1)] = int(m.group(2))
+    return sum(out.values())
+
+
+def test_console_adds_no_round_trip_to_inbound(env):
+    # A receive-only daemon: every command during the run is the inbound
+    # path's. Sessions are signed, not stored: signing in and holding a
+    # session costs the inbound path nothing.
+    d = daemon(env, background=False)
+    sessions = [Session(d, sid) for sid in ("wang", "liu", "chen")]
+    for i in range(8):  # loads the scripts, connects the workers
+        d.hook({"id": "warm%d" % i, "from": "warmup", "text": "你好"})
+    r = env.redis.client()
+    before = _calls(r)
+    n = 20
+    for i in range(n):
+        status, _ = d.hook({"id": "rt%d" % i, "from": "1390000%04d" % i, "text": "你好"})
+        assert status == 200
+    assert _calls(r) - before == 2 * n, (_calls(r) - before, n)
+    assert all(s.get("/api/v1/session")[0] == 200 for s in sessions)
+
+
 def test_openapi_served(env):
     d = daemon(env)
     s, b = d.get("/api/v1/openapi.json")
@@ -323,4 +350,4 @@ def test_openapi_served(env):
 if __name__ == "__main__":
     run([test_case_shape, test_errors_dates_and_pages, test_sign_in_link_and_cookie,
          test_roles_see_and_act_in_their_area, test_actions_csrf_and_chat,
-         test_openapi_served])
+         test_console_adds_no_round_trip_to_inbound, test_openapi_served])
