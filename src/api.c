@@ -14,6 +14,7 @@
 #include "api_int.h"
 #include "calendar.h"
 #include "case.h"
+#include "case_index.h"
 #include "console.h"
 #include "engine.h"
 #include "engine_sla.h"
@@ -246,40 +247,6 @@ fail:
 	return WL_EREDIS;
 }
 
-/* HGETALL of each case number, one round trip; replies[i] may be an empty
- * array for a case that is gone. */
-static int api_fetch_cases(const char *const *nos, size_t n,
-			   redisReply **replies)
-{
-	char(*keys)[96] = n ? calloc(n, sizeof(*keys)) : NULL;
-	const char *(*argv)[2] = n ? calloc(n, sizeof(*argv)) : NULL;
-	const char ***argvs = n ? calloc(n, sizeof(*argvs)) : NULL;
-	int *argcs = n ? calloc(n, sizeof(*argcs)) : NULL;
-	int rc = WL_ENOMEM;
-
-	if (n == 0) {
-		rc = WL_OK;
-		goto out;
-	}
-	if (!keys || !argv || !argvs || !argcs)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		snprintf(keys[i], sizeof(keys[i]), "%scase:%s", store_prefix(),
-			 nos[i]);
-		argv[i][0] = "HGETALL";
-		argv[i][1] = keys[i];
-		argvs[i] = argv[i];
-		argcs[i] = 2;
-	}
-	rc = api_pipeline(n, argvs, argcs, replies);
-out:
-	free(keys);
-	free(argv);
-	free(argvs);
-	free(argcs);
-	return rc;
-}
-
 static void api_reader_for(const struct http_ctx *h, const json_t *raw,
 			   struct api_reader *rd)
 {
@@ -349,13 +316,164 @@ static bool api_cursor_parse(const char *s, long long *ms, long long *no)
 	return end != s && *end == '\0' && *no >= 0;
 }
 
-#define API_EXAMINE_MAX 5000
+/* The ids of area a and every area below it, or null for every area
+ * (a < 0): the index keeps cases by their own area. */
+static json_t *api_area_ids(const struct wl_config *cfg, int a)
+{
+	json_t *ids;
+
+	if (a < 0)
+		return json_null();
+	ids = json_array();
+	for (size_t i = 0; ids && i < cfg->n_areas; i++)
+		if (case_area_within(cfg, (int)i, a))
+			json_array_append_new(ids,
+					      json_string(cfg->areas[i].id));
+	return ids;
+}
+
+/* Pages of the index the walk reads at most per request when a filter
+ * the index does not hold (urgency, lateness) must look at each case. */
+#define API_WALK_PAGES 20
+#define API_WALK_BATCH 1000
+
+/* The cases of q in scope, oldest first, into page (up to limit, after
+ * the filter keep()), walking the index from q's cursor. *total: every
+ * match in scope (-1 when the walk stopped before the end); *next: the
+ * cursor after the page ("" when nothing follows). */
+struct api_walk {
+	bool counted; /* the index's own filters only: it counts */
+	const char *urgency;
+	bool overdue;
+	long long min_late_s;
+	int64_t to_ms;
+	long long limit;
+};
+
+static int api_walk(struct http_ctx *h, json_t *q, const struct api_walk *w,
+		    json_t *page, long long *total, char *next,
+		    size_t next_size)
+{
+	bool counted = w->counted;
+	int64_t now = clock_now_ms();
+	long long n = 0, last_ms = -1, last_no = -1;
+	bool done = false, more = false;
+	int rc = WL_OK;
+
+	*total = 0;
+	next[0] = '\0';
+	json_object_set_new(
+	    q, "limit", json_integer(counted ? w->limit + 1 : API_WALK_BATCH));
+	for (int pass = 0; pass < API_WALK_PAGES && !done; pass++) {
+		json_t *counts = NULL, *cases = NULL;
+		size_t i;
+		json_t *raw;
+
+		rc = case_index_query(q, &counts, &cases);
+		if (rc != WL_OK)
+			return rc;
+		if (pass == 0 && counted) {
+			json_t *st = json_object_get(q, "statuses");
+			size_t j;
+			json_t *sv;
+
+			json_array_foreach(st, j, sv)
+			{
+				int k =
+				    case_status_parse(json_string_value(sv));
+
+				if (k >= 0)
+					*total += json_integer_value(
+					    json_array_get(counts, (size_t)k));
+			}
+		}
+		json_array_foreach(cases, i, raw)
+		{
+			long long ms = strtoll(case_get(raw, "created")
+						   ? case_get(raw, "created")
+						   : "0",
+					       NULL, 10);
+			long long no = strtoll(
+			    case_get(raw, "no") ? case_get(raw, "no") : "0",
+			    NULL, 10);
+			struct api_reader rd;
+			const char *u = case_get(raw, "urgency");
+			json_t *c;
+
+			if (ms > w->to_ms) {
+				done = true;
+				break;
+			}
+			last_ms = ms;
+			last_no = no;
+			if (w->urgency &&
+			    strcmp(u ? u : "normal", w->urgency) != 0)
+				continue;
+			rd.staff = h->staff;
+			rd.full = api_reader_full(h->cfg, h->staff, raw);
+			c = api_case_v1_obj(h->cfg, raw, &rd, now);
+			if (!c) {
+				rc = WL_ENOMEM;
+				break;
+			}
+			if (w->overdue) {
+				long long late = api_late_s(c);
+
+				if (late < 0 || late < w->min_late_s) {
+					json_decref(c);
+					continue;
+				}
+				json_object_set_new(c, "late_s",
+						    json_integer(late));
+			}
+			if (!counted)
+				(*total)++;
+			if (n < w->limit) {
+				json_array_append_new(page, c);
+				n++;
+				snprintf(next, next_size, "%lld-%lld", ms, no);
+			} else {
+				more = true;
+				json_decref(c);
+				if (counted)
+					done = true;
+			}
+		}
+		if (json_array_size(cases) <
+		    (size_t)json_integer_value(json_object_get(q, "limit")))
+			done = true;
+		json_decref(counts);
+		json_decref(cases);
+		if (rc != WL_OK)
+			return rc;
+		if (!done)
+			json_object_set_new(q, "after",
+					    json_pack("[I, I]",
+						      (json_int_t)last_ms,
+						      (json_int_t)last_no));
+	}
+	if (!done) {
+		/* The walk stopped early: no total; go on from where it
+		 * stopped when the page is not full. */
+		*total = -1;
+		if (n < w->limit)
+			snprintf(next, next_size, "%lld-%lld", last_ms,
+				 last_no);
+		return WL_OK;
+	}
+	if (!more)
+		next[0] = '\0';
+	return WL_OK;
+}
 
 static int api_cases_list(struct http_ctx *h)
 {
+	static const char *const all[] = {"new", "claimed", "resolved",
+					  "closed", "cancelled"};
 	const char *status = http_ctx_arg(h, "status");
 	const char *urgency = http_ctx_arg(h, "urgency");
 	const char *area = http_ctx_arg(h, "area");
+	const char *holder = http_ctx_arg(h, "claimed_by");
 	const char *from = http_ctx_arg(h, "created_from");
 	const char *to = http_ctx_arg(h, "created_to");
 	const char *lim = http_ctx_arg(h, "limit");
@@ -363,20 +481,15 @@ static int api_cases_list(struct http_ctx *h)
 	const char *overdue = http_ctx_arg(h, "overdue");
 	const char *late_min = http_ctx_arg(h, "overdue_min_s");
 	int32_t off = api_zone_offset(h->cfg);
-	int64_t from_ms = 0, to_ms = SLA_TIME_MAX, now = clock_now_ms();
-	long long limit = API_LIMIT_DEFAULT, min_late_s = 0, cms = -1, cno = -1;
-	long long total = 0;
-	bool more = false;
-	char key[96], max_s[32], min_s[32], lim_s[16], next[64] = "";
-	const char *zr[] = {"ZREVRANGEBYSCORE", key,	 max_s, min_s,
-			    "WITHSCORES",	"LIMIT", "0",	lim_s};
-	redisReply *z = NULL, **hs = NULL;
-	const char **nos = NULL;
-	json_t *cases = NULL;
-	size_t n = 0;
+	int64_t from_ms = 0, to_ms = SLA_TIME_MAX;
+	long long cms = -1, cno = -1, total = 0;
+	struct api_walk w = {0};
+	char next[64];
+	json_t *q = NULL, *cases = NULL, *sts;
 	char *end;
 	int a;
 
+	w.limit = API_LIMIT_DEFAULT;
 	if (status && case_status_parse(status) < 0) {
 		api_error(h, 400, "bad_request",
 			  "status 应为 new、claimed、resolved、closed 或 "
@@ -402,8 +515,8 @@ static int api_cases_list(struct http_ctx *h)
 		goto out;
 	}
 	if (lim) {
-		limit = strtoll(lim, &end, 10);
-		if (*end || limit < 1 || limit > API_LIMIT_MAX) {
+		w.limit = strtoll(lim, &end, 10);
+		if (*end || w.limit < 1 || w.limit > API_LIMIT_MAX) {
 			api_error(h, 400, "bad_request", "limit 应为 1 到 500",
 				  "limit is 1..500");
 			goto out;
@@ -421,14 +534,19 @@ static int api_cases_list(struct http_ctx *h)
 		goto out;
 	}
 	if (late_min) {
-		min_late_s = strtoll(late_min, &end, 10);
-		if (*end || min_late_s < 0) {
+		w.min_late_s = strtoll(late_min, &end, 10);
+		if (*end || w.min_late_s < 0) {
 			api_error(h, 400, "bad_request",
 				  "overdue_min_s 应为秒数",
 				  "overdue_min_s must be seconds");
 			goto out;
 		}
 		overdue = "1";
+	}
+	if (holder && (strlen(holder) > 64 || !*holder)) {
+		api_error(h, 400, "bad_request", "claimed_by 应为工作人员编号",
+			  "claimed_by is a staff id");
+		goto out;
 	}
 	a = area ? config_area_index(h->cfg, area) : h->scope;
 	if (area && a < 0) {
@@ -441,105 +559,50 @@ static int api_cases_list(struct http_ctx *h)
 			  "this sign-in is limited to its own area");
 		goto out;
 	}
-	/* Newest first from the index by created; a cursor resumes after
-	 * the last case of the previous page. */
-	snprintf(key, sizeof(key), "%scases", store_prefix());
-	snprintf(max_s, sizeof(max_s), "%lld", (long long)to_ms);
-	snprintf(min_s, sizeof(min_s), "%lld", (long long)from_ms);
-	snprintf(lim_s, sizeof(lim_s), "%d", API_EXAMINE_MAX);
-	/* The whole range when it fits one walk (so total counts it all),
-	 * else from the cursor on. */
-	if (store_command(&z, 8, zr, NULL) == WL_OK &&
-	    z->type == REDIS_REPLY_ARRAY &&
-	    z->elements / 2 == API_EXAMINE_MAX && cms >= 0 && cms < to_ms) {
-		freeReplyObject(z);
-		z = NULL;
-		snprintf(max_s, sizeof(max_s), "%lld", cms);
-		store_command(&z, 8, zr, NULL);
-	}
-	if (!z || z->type != REDIS_REPLY_ARRAY) {
-		api_error(h, 503, "unavailable", "数据库暂不可用",
-			  "redis unavailable");
-		goto out;
-	}
-	n = z->elements / 2;
-	nos = calloc(n ? n : 1, sizeof(*nos));
-	hs = calloc(n ? n : 1, sizeof(*hs));
+	w.urgency = urgency;
+	w.overdue = overdue != NULL;
+	w.to_ms = to_ms;
+	/* Late cases are open ones. */
+	sts = json_array();
+	if (status)
+		json_array_append_new(sts, json_string(status));
+	for (size_t i = 0; !status && i < (overdue ? 3 : 5); i++)
+		json_array_append_new(sts, json_string(all[i]));
+	q = json_pack("{s:o, s:o, s:o}", "statuses", sts, "areas",
+		      api_area_ids(h->cfg, a), "holder",
+		      holder ? json_string(holder) : json_null());
+	/* Strictly after the cursor, and from the first day asked for. */
+	if (cms >= 0 && cms >= from_ms)
+		json_object_set_new(q, "after", json_pack("[I, I]", cms, cno));
+	else if (from_ms > 0)
+		json_object_set_new(q, "after",
+				    json_pack("[I, I]", (json_int_t)from_ms - 1,
+					      (json_int_t)1 << 53));
 	cases = json_array();
-	if (!nos || !hs || !cases) {
+	if (!q || !cases) {
 		api_error(h, 500, "internal", "服务器内存不足",
 			  "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
-		nos[i] = z->element[2 * i]->str;
-	if (api_fetch_cases(nos, n, hs) != WL_OK) {
+	/* Only the index's own filters (status, area, holder): it counts
+	 * and one page is read; else the walk looks at each case. */
+	w.counted = !urgency && !overdue && !from && !to;
+	if (api_walk(h, q, &w, cases, &total, next, sizeof(next)) != WL_OK) {
 		api_error(h, 503, "unavailable", "数据库暂不可用",
 			  "redis unavailable");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
-		long long ms = strtoll(z->element[2 * i + 1]->str, NULL, 10);
-		long long no = strtoll(nos[i], NULL, 10);
-		const char *cs, *cu, *ca;
-		json_t *c;
-		int ci;
-
-		bool before =
-		    cms >= 0 && (ms > cms || (ms == cms && no >= cno));
-
-		c = api_case_for(h, hs[i], now);
-		if (!c)
-			continue;
-		cs = json_string_value(json_object_get(c, "status"));
-		cu = json_string_value(json_object_get(c, "urgency"));
-		ca = json_string_value(json_object_get(c, "area"));
-		ci = ca ? config_area_index(h->cfg, ca) : -1;
-		if ((status && (!cs || strcmp(cs, status))) ||
-		    (urgency && (!cu || strcmp(cu, urgency))) ||
-		    (a >= 0 && (ci < 0 || !case_area_within(h->cfg, ci, a)))) {
-			json_decref(c);
-			continue;
-		}
-		if (overdue) {
-			long long late = api_late_s(c);
-
-			if (late < 0 || late < min_late_s) {
-				json_decref(c);
-				continue;
-			}
-			json_object_set_new(c, "late_s", json_integer(late));
-		}
-		total++;
-		if (!before && json_array_size(cases) < (size_t)limit) {
-			snprintf(next, sizeof(next), "%lld-%lld", ms, no);
-			json_array_append_new(cases, c);
-		} else {
-			more = more || !before;
-			json_decref(c);
-		}
-	}
-	/* Before the per-status and per-area indexes: a range larger than
-	 * one walk gives no total, and the cursor goes on from the last
-	 * case walked. */
-	if (n == API_EXAMINE_MAX && !more)
-		snprintf(next, sizeof(next), "%s-%s",
-			 z->element[2 * n - 1]->str, nos[n - 1]);
-	api_json(
-	    h, 200,
-	    json_pack("{s:O, s:o, s:I, s:o}", "cases", cases, "total",
-		      n == API_EXAMINE_MAX ? json_null() : json_integer(total),
-		      "limit", (json_int_t)limit, "next_cursor",
-		      more || n == API_EXAMINE_MAX ? json_string(next)
-						   : json_null()));
+	/* A walk from a cursor counts only what follows it: then the total
+	 * is the first page's to know. */
+	api_json(h, 200,
+		 json_pack("{s:O, s:o, s:I, s:o}", "cases", cases, "total",
+			   total < 0 || (cur && !w.counted)
+			       ? json_null()
+			       : json_integer(total),
+			   "limit", (json_int_t)w.limit, "next_cursor",
+			   next[0] ? json_string(next) : json_null()));
 out:
-	for (size_t i = 0; hs && i < n; i++)
-		if (hs[i])
-			freeReplyObject(hs[i]);
-	free(hs);
-	free(nos);
-	if (z)
-		freeReplyObject(z);
+	json_decref(q);
 	json_decref(cases);
 	return WL_OK;
 }
@@ -599,58 +662,32 @@ out:
 
 /* The board: every open case (new, claimed, resolved awaiting feedback)
  * in the reader's area with its clocks, and the area tree to lay them
- * out on. Read from the per-status index sets, one round trip for the
- * numbers and one for the cases. */
+ * out on; from the indexes the commit keeps, a page of 1000 per round
+ * trip. */
 static int api_board(struct http_ctx *h)
 {
-	static const char *const open_st[] = {"new", "claimed", "resolved"};
-	char keys[3][96];
-	const char *argv[3][2];
-	const char **argvs[3];
-	const int argcs[3] = {2, 2, 2};
-	redisReply *sm[3] = {NULL, NULL, NULL}, **hs = NULL;
-	const char **nos = NULL;
-	size_t n = 0, k = 0;
+	struct api_walk w = {0};
 	int64_t now = clock_now_ms();
 	int32_t off = api_zone_offset(h->cfg);
-	json_t *cases = json_array(), *areas = json_array();
+	json_t *cases = json_array(), *areas = json_array(), *q;
+	long long total;
+	char next[64];
 
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(keys[i], sizeof(keys[i]), "%scases:status:%s",
-			 store_prefix(), open_st[i]);
-		argv[i][0] = "SMEMBERS";
-		argv[i][1] = keys[i];
-		argvs[i] = argv[i];
-	}
-	if (api_pipeline(3, argvs, argcs, sm) != WL_OK) {
-		api_error(h, 503, "unavailable", "数据库暂不可用",
-			  "redis unavailable");
-		goto out;
-	}
-	for (size_t i = 0; i < 3; i++)
-		n += sm[i]->type == REDIS_REPLY_ARRAY ? sm[i]->elements : 0;
-	nos = calloc(n ? n : 1, sizeof(*nos));
-	hs = calloc(n ? n : 1, sizeof(*hs));
-	if (!nos || !hs || !cases || !areas) {
+	q = json_pack("{s:[s, s, s], s:o, s:n}", "statuses", "new", "claimed",
+		      "resolved", "areas", api_area_ids(h->cfg, h->scope),
+		      "holder");
+	w.counted = false;
+	w.to_ms = SLA_TIME_MAX;
+	w.limit = API_WALK_PAGES * API_WALK_BATCH;
+	if (!q || !cases || !areas) {
 		api_error(h, 500, "internal", "服务器内存不足",
 			  "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < 3; i++)
-		for (size_t j = 0;
-		     sm[i]->type == REDIS_REPLY_ARRAY && j < sm[i]->elements;
-		     j++)
-			nos[k++] = sm[i]->element[j]->str;
-	if (api_fetch_cases(nos, n, hs) != WL_OK) {
+	if (api_walk(h, q, &w, cases, &total, next, sizeof(next)) != WL_OK) {
 		api_error(h, 503, "unavailable", "数据库暂不可用",
 			  "redis unavailable");
 		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *c = api_case_for(h, hs[i], now);
-
-		if (c)
-			json_array_append_new(cases, c);
 	}
 	for (size_t i = 0; i < h->cfg->n_areas; i++) {
 		const struct wl_area *ar = &h->cfg->areas[i];
@@ -670,17 +707,11 @@ static int api_board(struct http_ctx *h)
 			    : json_null()));
 	}
 	api_json(h, 200,
-		 json_pack("{s:o, s:O, s:O}", "now", api_iso_json(now, off),
-			   "areas", areas, "cases", cases));
+		 json_pack("{s:o, s:O, s:O, s:b}", "now",
+			   api_iso_json(now, off), "areas", areas, "cases",
+			   cases, "complete", total >= 0));
 out:
-	for (size_t i = 0; i < 3; i++)
-		if (sm[i])
-			freeReplyObject(sm[i]);
-	for (size_t i = 0; hs && i < n; i++)
-		if (hs[i])
-			freeReplyObject(hs[i]);
-	free(hs);
-	free(nos);
+	json_decref(q);
 	json_decref(cases);
 	json_decref(areas);
 	return WL_OK;

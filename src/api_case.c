@@ -265,17 +265,23 @@ json_t *api_case_v1(const struct wl_config *cfg, const redisReply *hash,
 		    const struct api_reader *rd, int64_t now_ms)
 {
 	json_t *raw = store_hash_object(hash);
+	json_t *o = raw ? api_case_v1_obj(cfg, raw, rd, now_ms) : NULL;
+
+	json_decref(raw);
+	return o;
+}
+
+json_t *api_case_v1_obj(const struct wl_config *cfg, json_t *raw,
+			const struct api_reader *rd, int64_t now_ms)
+{
 	json_t *o = json_object();
 	int32_t off = api_zone_offset(cfg);
 	const char *k, *holder, *area_id;
 	json_t *v;
 	int a, st;
 
-	if (!raw || !o) {
-		json_decref(raw);
-		json_decref(o);
+	if (!o)
 		return NULL;
-	}
 	json_object_foreach(raw, k, v)
 	{
 		const char *s = json_string_value(v);
@@ -357,7 +363,6 @@ json_t *api_case_v1(const struct wl_config *cfg, const redisReply *hash,
 			 (a >= 0 && case_staff_may_act(cfg, rd->staff, a))));
 	json_object_set_new(o, "sla",
 			    ac_sla(case_get(raw, "sla"), off, now_ms));
-	json_decref(raw);
 	return o;
 }
 

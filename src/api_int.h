@@ -52,6 +52,10 @@ struct api_reader {
  * "claimed_by" a staff id or null. now_ms for the clocks. */
 json_t *api_case_v1(const struct wl_config *cfg, const redisReply *hash,
 		    const struct api_reader *rd, int64_t now_ms);
+/* The same from the hash as a JSON object of strings (borrowed, not
+ * changed). */
+json_t *api_case_v1_obj(const struct wl_config *cfg, json_t *raw,
+			const struct api_reader *rd, int64_t now_ms);
 /* One timeline entry (a stream entry's field/value pairs). */
 json_t *api_event_v1(const struct wl_config *cfg, const redisReply *fields);
 /* May rd see this case's personal data? */
