@@ -215,38 +215,6 @@ static int api_clock(struct http_ctx *h)
 	return WL_OK;
 }
 
-/* n commands in one round trip; replies[i] set (caller frees) on WL_OK. */
-static int api_pipeline(size_t n, const char **const *argvs, const int *argcs,
-			redisReply **replies)
-{
-	redisContext *c = store_conn();
-	size_t got = 0;
-
-	for (size_t i = 0; i < n; i++)
-		replies[i] = NULL;
-	if (!c)
-		return WL_EREDIS;
-	for (size_t i = 0; i < n; i++)
-		if (redisAppendCommandArgv(c, argcs[i], argvs[i], NULL) !=
-		    REDIS_OK)
-			goto fail;
-	for (got = 0; got < n; got++) {
-		void *r = NULL;
-
-		if (redisGetReply(c, &r) != REDIS_OK || !r)
-			goto fail;
-		replies[got] = r;
-	}
-	return WL_OK;
-fail:
-	for (size_t i = 0; i < got; i++) {
-		freeReplyObject(replies[i]);
-		replies[i] = NULL;
-	}
-	store_conn_close();
-	return WL_EREDIS;
-}
-
 static void api_reader_for(const struct http_ctx *h, const json_t *raw,
 			   struct api_reader *rd)
 {
@@ -614,16 +582,15 @@ static bool api_no_ok(const char *no)
 	return n > 0 && n <= 12 && strspn(no, "0123456789") == n;
 }
 
-/* The case and its timeline, two commands in one round trip. */
+/* The case, then its timeline (the case_timeline script reads both the
+ * list and the older stream form). */
 static int api_case_get(struct http_ctx *h)
 {
 	const char *no = h->path + strlen("/api/v1/cases/");
-	char key[160], tkey[160];
+	char key[160];
 	const char *hget[] = {"HGETALL", key};
-	const char *xr[] = {"XRANGE", tkey, "-", "+", "COUNT", "1000"};
-	const char **argvs[] = {hget, xr};
-	const int argcs[] = {2, 6};
-	redisReply *r[2] = {NULL, NULL};
+	const char *tlv[] = {store_prefix(), no, "1000"};
+	redisReply *r = NULL, *t = NULL;
 	json_t *o, *tl;
 
 	if (!api_no_ok(no)) {
@@ -631,22 +598,27 @@ static int api_case_get(struct http_ctx *h)
 		return WL_OK;
 	}
 	snprintf(key, sizeof(key), "%scase:%s", store_prefix(), no);
-	snprintf(tkey, sizeof(tkey), "%scase:%s:tl", store_prefix(), no);
-	if (api_pipeline(2, argvs, argcs, r) != WL_OK) {
+	if (store_command(&r, 2, hget, NULL) != WL_OK) {
 		api_error(h, 503, "unavailable", "数据库暂不可用",
 			  "redis unavailable");
 		return WL_OK;
 	}
 	/* Outside the reader's area: as if there were no such case. */
-	o = api_case_for(h, r[0], clock_now_ms());
+	o = api_case_for(h, r, clock_now_ms());
 	if (!o) {
 		api_error(h, 404, "not_found", "没有这个工单", "no such case");
 		goto out;
 	}
+	if (store_eval(STORE_CASE_TIMELINE, 3, tlv, NULL, &t) != WL_OK) {
+		json_decref(o);
+		api_error(h, 503, "unavailable", "数据库暂不可用",
+			  "redis unavailable");
+		goto out;
+	}
 	tl = json_array();
-	for (size_t i = 0;
-	     r[1]->type == REDIS_REPLY_ARRAY && i < r[1]->elements; i++) {
-		const redisReply *e = r[1]->element[i];
+	for (size_t i = 0; t->type == REDIS_REPLY_ARRAY && i < t->elements;
+	     i++) {
+		const redisReply *e = t->element[i];
 
 		if (e->type == REDIS_REPLY_ARRAY && e->elements == 2)
 			json_array_append_new(
@@ -655,8 +627,10 @@ static int api_case_get(struct http_ctx *h)
 	json_object_set_new(o, "timeline", tl);
 	api_json(h, 200, o);
 out:
-	freeReplyObject(r[0]);
-	freeReplyObject(r[1]);
+	if (r)
+		freeReplyObject(r);
+	if (t)
+		freeReplyObject(t);
 	return WL_OK;
 }
 

@@ -38,10 +38,17 @@ STAFF = [staff("wang", "王芳", "grid_worker", "g-hd-1"),
          staff("chen", "陈刚", "supervisor", "tdj")]
 
 
+_installed = []
+
+
 def npm_ci():
+    """Once per run: the committed lock file, from the npm registry."""
+    if _installed:
+        return
     r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
                        cwd=BROWSER_DIR, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
+    _installed.append(True)
 
 
 def node_tests(env, files, cb_port, d, d2=None):
