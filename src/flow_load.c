@@ -1663,6 +1663,7 @@ static const struct {
     {"prevention", TRIAGE_PREVENT, TRIAGE_BY_PREVENT},
     {"hypothetical", TRIAGE_HYPO, 0},
     {"planned", TRIAGE_PLANNED, TRIAGE_BY_PLANNED},
+    {"chronic", TRIAGE_CHRONIC, 0},
 };
 
 /* One rule word into the matcher, with the reason when it is refused. */
@@ -1748,7 +1749,7 @@ static void em_markers_load(struct loader *L, struct triage *t, json_t *o)
 			lerr(L, p,
 			     "unknown marker class (negation, neutral, "
 			     "present, past, prevention, hypothetical, "
-			     "planned)");
+			     "planned, chronic)");
 			continue;
 		}
 		if (!json_is_array(v)) {

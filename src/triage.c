@@ -514,16 +514,15 @@ static bool cond_holds(const char *text, const struct hit *h, size_t nh,
 	for (size_t i = 0; i < nh; i++) {
 		unsigned f = cflags[h[i].clause];
 
-		if (!h[i].neg)
-		present |= 1ull << h[i].concept;
-
 		if (h[i].neg)
 			continue;
+		present |= 1ull << h[i].concept;
+		f |= msg_flags;
 		/* 现在, 刚才 undo history and plans, not a question
 		 * about prevention */
 		if (f & CL_PRESENT)
 			f &= ~(unsigned)(CL_PAST | CL_PLANNED);
-		if ((f | msg_flags) & demoted_by)
+		if (f & demoted_by)
 			continue;
 		live |= 1ull << h[i].concept;
 	}
@@ -595,12 +594,19 @@ int triage_match(const struct triage *t, const char *s,
 			pending = true;
 			gap = 0;
 			break;
-		case TRIAGE_NEUTRAL: pending = false; break;
+		case TRIAGE_NEUTRAL:
+			/* read through: 没闻到煤气味 still negates */
+			if (pending)
+				gap += text_utf8_chars(w->w, w->len);
+			if (gap > TRIAGE_NEG_WINDOW)
+				pending = false;
+			break;
 		case TRIAGE_PRESENT: cflags[clause] |= CL_PRESENT; break;
 		case TRIAGE_PAST: cflags[clause] |= CL_PAST; break;
 		case TRIAGE_PREVENT: msg_flags |= CL_PREVENT; break;
 		case TRIAGE_HYPO: cflags[clause] |= CL_PREVENT; break;
-		case TRIAGE_PLANNED: cflags[clause] |= CL_PLANNED; break;
+		case TRIAGE_PLANNED: msg_flags |= CL_PLANNED; break;
+		case TRIAGE_CHRONIC: cflags[clause] |= CL_PLANNED; break;
 		}
 		i += w->len;
 	}

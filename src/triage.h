@@ -10,7 +10,8 @@
  * yes-no question (是不是, 有没有) is neutral, and past events, prevention
  * questions and planned or chronic states demote the clause they are in
  * (上次煤气中毒的事, 怎么防止中毒, 明天检修断电) unless the same clause says
- * it is happening now (现在, 刚才).
+ * it is happening now (现在, 刚才). A prevention question or a planned
+ * outage colours the whole message.
  *
  * The text is folded first: full-width forms, case, spacing and the
  * sound-alike or mistyped words the rule file lists (煤汽 → 煤气).
@@ -57,7 +58,8 @@ enum triage_role {
 	TRIAGE_PREVENT, /* 怎么防止, 能领吗: the whole message asks about
 			 * safety or a product */
 	TRIAGE_HYPO,	/* 如果, 万一: this clause is a supposition */
-	TRIAGE_PLANNED, /* 检修, 一直: planned or chronic */
+	TRIAGE_PLANNED, /* 检修, 明天: the whole message is about a plan */
+	TRIAGE_CHRONIC, /* 一直, 老是: this clause is a lasting state */
 };
 
 /* Marker classes a kind may be demoted by (a bit set). */

@@ -122,6 +122,11 @@ static void test_negation_scope(void **state)
 	/* a negation far before the concept does not reach it */
 	expect("不知道怎么回事，我妈晕倒了", "unconscious");
 	expect("没想到老人突然昏过去了", "unconscious");
+	/* a negation reads through a perception word */
+	expect("没闻到煤气味，就是想问问", "-");
+	expect("闻到一股煤气味", "gas");
+	/* a longer word owns its characters */
+	expect("怎么喊都没动静，屋里烧着煤", "co");
 }
 
 /* Past, prevention, planned and chronic states do not page by themselves;
@@ -138,6 +143,16 @@ static void test_context(void **state)
 	expect("去年冬天煤气中毒过，现在我妈又头晕，烧着炉子", "co");
 	/* chronic states demote a cut-off, not someone who cannot be woken */
 	expect("从早上一直叫不醒", "unconscious");
+	/* a planned outage colours the whole message, a chronic state its
+	 * clause */
+	expect("供暖公司说这周六检修，停暖一天，家里有老人", "-");
+	expect("暖气一直不热，今天停暖了，奶奶卧床", "no_heat");
+	/* a supposition is not an event; 会不会是 asks about one */
+	expect("煤炉子晚上封火会不会中毒", "-");
+	expect("烧着炉子，我妈会不会是中毒了", "co");
+	/* smoke from cooking is no fire */
+	expect("做饭的时候一屋子烟", "-");
+	expect("楼道里一屋子烟", "fire");
 }
 
 static void test_tiers(void **state)
