@@ -1277,3 +1277,47 @@ bool flow_find_deadline(const char *s, int64_t now_ms, int32_t utc_offset_s,
 	free(norm);
 	return ok;
 }
+
+char *flow_find_name(const char *s)
+{
+	static const char *const titles[] = {
+	    "老太太", "老爷子", "大爷", "大妈", "大娘", "奶奶", "爷爷", "阿姨",
+	    "叔叔",   "婆婆",	"大叔", "大婶", "老师", "师傅", "大哥", "大姐"};
+	/* characters that end a word rather than begin a surname */
+	static const char *const not_surname[] = {
+	    "我", "你", "他", "她", "的", "家", "邻", "居", "个", "位", "老",
+	    "小", "是", "和", "跟", "给", "有", "那", "这", "们", "在", "住",
+	    "妈", "爸", "姥", "舅", "姑", "姨", "里", "对", "门", "楼", "上"};
+	char *norm = text_normalize(s ? s : "");
+	char *res = NULL;
+	size_t len;
+
+	if (!norm)
+		return NULL;
+	len = strlen(norm);
+	for (size_t i = 0; i < len && !res; i++) {
+		for (size_t t = 0; t < WL_ARRAY_LEN(titles) && !res; t++) {
+			size_t tl = strlen(titles[t]), p;
+			uint32_t cp;
+			bool bad = false;
+
+			if (strncmp(norm + i, titles[t], tl) != 0 || i == 0)
+				continue;
+			p = i - 1;
+			while (p > 0 && (norm[p] & 0xc0) == 0x80)
+				p--;
+			/* one CJK character right before: 张奶奶 */
+			if (text_utf8_decode(norm + p, i - p, &cp) != i - p ||
+			    cp < 0x4e00 || cp > 0x9fff)
+				continue;
+			for (size_t k = 0; k < WL_ARRAY_LEN(not_surname); k++)
+				if (strncmp(norm + p, not_surname[k], i - p) ==
+				    0)
+					bad = true;
+			if (!bad)
+				res = strndup(norm + p, i - p + tl);
+		}
+	}
+	free(norm);
+	return res;
+}

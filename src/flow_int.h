@@ -63,6 +63,7 @@ enum flow_prefill {
 	PF_ADDRESS, /* text: the clause that reads like an address */
 	PF_MESSAGE, /* text: the first message itself, when it says more
 		     * than a keyword */
+	PF_NAME,    /* text: how the person is called (张奶奶, 刘大爷) */
 };
 
 struct flow_option {
@@ -244,6 +245,8 @@ enum flow_parse flow_parse_date(const char *s, int64_t now_ms,
 bool flow_find_age(const char *s, long long *out);
 bool flow_find_phone(const char *s, char *out, size_t size);
 char *flow_find_address(const char *s, size_t max_chars);
+/* A surname with a title: 张奶奶, 刘大爷; NULL when none. */
+char *flow_find_name(const char *s);
 /* A deadline said in free text: 12月5日前, 三天内 (from today). */
 bool flow_find_deadline(const char *s, int64_t now_ms, int32_t utc_offset_s,
 			char *out, size_t size);

@@ -807,13 +807,21 @@ static void load_ask(struct loader *L, struct flow *f, struct flow_node *n,
 	} else if (json_is_string(v) &&
 		   strcmp(json_string_value(v), "message") == 0) {
 		n->prefill = PF_MESSAGE;
+	} else if (json_is_string(v) &&
+		   strcmp(json_string_value(v), "name") == 0) {
+		n->prefill = PF_NAME;
 	} else if (v && !json_is_false(v)) {
-		lerr(L, p, "must be true, false, \"address\" or \"message\"");
+		lerr(L, p,
+		     "must be true, false, \"address\", \"message\" or "
+		     "\"name\"");
 	}
-	if ((n->prefill == PF_ADDRESS || n->prefill == PF_MESSAGE) &&
+	if ((n->prefill == PF_ADDRESS || n->prefill == PF_MESSAGE ||
+	     n->prefill == PF_NAME) &&
 	    n->input != FI_TEXT)
 		lerr(L, p, "\"%s\" is only allowed with input text",
-		     n->prefill == PF_ADDRESS ? "address" : "message");
+		     n->prefill == PF_ADDRESS	? "address"
+		     : n->prefill == PF_MESSAGE ? "message"
+						: "name");
 	n->level = -1;
 	if ((v = json_object_get(o, "level"))) {
 		static const char *const lv[] = {"street", "community", "grid"};

@@ -423,9 +423,22 @@ static char *prompt(struct run *r, const struct flow_node *n)
 			    a && a->parent >= 0 ? &r->cfg->areas[a->parent]
 						: NULL;
 
+			bool twin = false;
+
 			if (!a)
 				continue;
-			if (p)
+			/* the parent only tells apart places of one name,
+			 * so the list stays within one SMS */
+			for (size_t j = 0; j < json_array_size(pick); j++) {
+				const struct wl_area *o = area_by_id(
+				    r,
+				    json_string_value(json_array_get(pick, j)));
+
+				if (j != i && o &&
+				    strcmp(o->name, a->name) == 0)
+					twin = true;
+			}
+			if (p && twin)
 				buf_addf(&b, "\n%zu %s（%s）", i + 1, a->name,
 					 p->name);
 			else
@@ -948,6 +961,13 @@ static json_t *prefill_value(struct run *r, const struct flow_node *n,
 			a = flow_find_address(t, n->max_len);
 			if (a)
 				v = json_string(a);
+			free(a);
+		} else if (n->prefill == PF_NAME) {
+			a = flow_find_name(t);
+			if (a)
+				v = json_stringn(
+				    a,
+				    text_utf8_prefix(a, strlen(a), n->max_len));
 			free(a);
 		} else if (n->prefill == PF_MESSAGE) {
 			const char *first = json_string_value(

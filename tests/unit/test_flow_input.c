@@ -292,6 +292,17 @@ static void test_finders(void **state)
 	assert_string_equal(a, "惠丰小区3号楼2单元501");
 	free(a);
 	assert_null(flow_find_address("家里暖气不热", 100));
+	a = flow_find_name("我邻居张奶奶75岁");
+	assert_non_null(a);
+	assert_string_equal(a, "张奶奶");
+	free(a);
+	a = flow_find_name("邻居刘大爷72岁");
+	assert_non_null(a);
+	assert_string_equal(a, "刘大爷");
+	free(a);
+	/* 我奶奶 and 家里老人 name no one */
+	assert_null(flow_find_name("我奶奶80岁"));
+	assert_null(flow_find_name("对门的大爷"));
 }
 
 static void test_location_places(void **state)
