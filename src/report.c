@@ -891,6 +891,7 @@ static const struct report_col rp_need_cols[] = {
     {"status", NULL, "办理状态", REPORT_TEXT, 8},
     {"resolved", NULL, "办结时间", REPORT_TEXT, 17},
     {"staff", NULL, "责任人", REPORT_TEXT, 10},
+    {"feedback", NULL, "回访意见", REPORT_TEXT, 20},
 };
 
 static const struct report_col rp_problem_cols[] = {
@@ -1313,6 +1314,33 @@ static bool rp_was_resolved(const json_t *c)
 	return st && (strcmp(st, "resolved") == 0 || strcmp(st, "closed") == 0);
 }
 
+/* The follow-up in the resident's words: "未解决，不满意：屋里还是冷". */
+static int rp_set_feedback(struct report_table *t, size_t col, const json_t *c)
+{
+	const char *solved = rp_str(c, "solved");
+	const char *sat = rp_str(c, "satisfaction");
+	const char *said = rp_str(c, "comments");
+	const char *note = rp_str(c, "feedback_note");
+	struct buf b = BUF_INIT;
+	int rc;
+
+	if (solved && *solved)
+		buf_adds(&b, strcmp(solved, "否") == 0 ? "未解决" : "已解决");
+	if (sat && *sat)
+		buf_addf(&b, "%s%s", b.len ? "，" : "", sat);
+	if (said && *said && strcmp(said, "没有") && strcmp(said, "无"))
+		buf_addf(&b, "%s%s", b.len ? "：" : "", said);
+	if (note && *note)
+		buf_addf(&b, "%s%s", b.len ? "；" : "", note);
+	if (b.oom) {
+		buf_release(&b);
+		return WL_ENOMEM;
+	}
+	rc = b.len ? rp_set(t, col, b.s) : 0;
+	buf_release(&b);
+	return rc;
+}
+
 static int rp_need_table(const struct wl_config *cfg,
 			 const struct report_data *d,
 			 const struct report_query *q, struct report_table *t)
@@ -1373,6 +1401,7 @@ static int rp_need_table(const struct wl_config *cfg,
 		}
 		rc |= rp_set(t, 16, rp_status_label(c));
 		rc |= rp_set(t, 18, rp_case_staff(cfg, c));
+		rc |= rp_set_feedback(t, 19, c);
 		if (rc)
 			return WL_ENOMEM;
 	}

@@ -216,9 +216,12 @@ def test_case_card_and_plain_chinese(env):
         out += c.send("u-wang", t)
     visit = "\n".join(m["text"] for m in out if m["to"].startswith("duty-"))
     assert "发现问题：缺棉被，煤不够" in visit, visit
+    assert "计划措施及时限：三天内送棉被和煤" in visit, visit
+    assert re.search(r"整改时限：\d{4}-\d\d-\d\d", visit), visit
     # The ledgers carry the resident's own words.
     status, body = d.admin("GET", "/api/v1/reports/needs")
     assert status == 200 and "楼道电线老化了 外皮都破了" in body, body[:400]
+    assert "未解决，不满意：屋里还是冷 没人来看过" in body, body[-600:]
     status, body = d.admin("GET", "/api/v1/reports/problems")
     assert status == 200 and "楼道电线老化了 外皮都破了" in body, body[:400]
 
