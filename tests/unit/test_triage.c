@@ -194,7 +194,7 @@ static void test_bad_input(void **state)
 
 	(void)state;
 	assert_non_null(big);
-	for (size_t i = 0; i < 10240; i += 3)
+	for (size_t i = 0; i + 3 <= 10239; i += 3)
 		memcpy(big + i, "冷", 3);
 	big[10239] = '\0';
 	expect("", "-");
