@@ -35,6 +35,7 @@
 
 #define OUTBOX_RESP_MAX 65536
 #define OUTBOX_IDLE_MS	200
+#define OUTBOX_BATCH_MS 2
 
 struct outbox_send {
 	CURL *easy;
@@ -453,32 +454,41 @@ out:
 
 static void *outbox_main(void *arg)
 {
-	int inflight = 0, running = 0, finished;
-	int64_t next_pop = 0, next_pass = 0, stop_at = 0;
+	int inflight = 0, running = 0;
+	int64_t next_pop = 0, next_pass = 0, last_pass = 0, stop_at = 0;
 
 	store_set_role("outbox");
 	while (true) {
 		bool stopping = atomic_load(&ob_stop);
-		bool pending = json_array_size(ob_pending) > 0;
-		int64_t now = clock_mono_ms();
-		bool take;
+		int64_t now = clock_mono_ms(), gate;
+		bool take, want;
+		long wait;
 		CURLMsg *msg;
 		int left;
 
 		if (stopping) {
 			if (!stop_at)
 				stop_at = now + ob_drain_ms;
-			if ((inflight == 0 && !pending) || now >= stop_at)
+			if ((inflight == 0 &&
+			     json_array_size(ob_pending) == 0) ||
+			    now >= stop_at)
 				break;
 		}
+		/* Passes are at least OUTBOX_BATCH_MS apart: under load each
+		 * records and takes several messages in one script call. */
+		gate = last_pass + OUTBOX_BATCH_MS;
+		if (next_pass > gate)
+			gate = next_pass;
 		take = !stopping && inflight < ob_cfg->outbox.concurrency &&
 		       now >= next_pop;
-		if ((take || pending) && now >= next_pass) {
-			int n = outbox_pass(&inflight, take);
+		want = take || json_array_size(ob_pending) > 0;
+		if (want && now >= gate) {
+			int n;
 
+			last_pass = now;
+			n = outbox_pass(&inflight, take);
 			/* Redis is away: try again after the idle wait, not
-			 * in a hot loop. Nothing ready: look again after the
-			 * idle wait, or sooner when a commit wakes us. */
+			 * in a hot loop. */
 			if (n < 0)
 				next_pass = now + OUTBOX_IDLE_MS;
 			else if (take && json_array_size(ob_pending) == 0 &&
@@ -489,7 +499,6 @@ static void *outbox_main(void *arg)
 				next_pop = now + OUTBOX_IDLE_MS;
 		}
 		curl_multi_perform(ob_multi, &running);
-		finished = 0;
 		while ((msg = curl_multi_info_read(ob_multi, &left))) {
 			struct outbox_send *s = NULL;
 
@@ -500,22 +509,28 @@ static void *outbox_main(void *arg)
 			outbox_finish(s, msg->data.result);
 			outbox_send_free(s);
 			inflight--;
-			finished++;
-		}
-		/* A finished send may have freed its recipient's next
-		 * message: the pass that records it takes that at once. */
-		if (finished) {
+			/* Its recipient's next message may be ready: the
+			 * pass that records this takes it at once. */
 			next_pop = 0;
-			continue;
 		}
-		if (json_array_size(ob_pending) > 0 && now >= next_pass)
-			continue;
-		if (atomic_exchange(&ob_woken, false)) {
+		if (atomic_exchange(&ob_woken, false))
 			next_pop = 0;
-			continue;
+		now = clock_mono_ms();
+		want = json_array_size(ob_pending) > 0 ||
+		       (!stopping && inflight < ob_cfg->outbox.concurrency &&
+			now >= next_pop);
+		if (want) {
+			wait = (long)(gate - now);
+			if (next_pass > now && json_array_size(ob_pending) > 0)
+				wait = (long)(next_pass - now);
+		} else {
+			wait = inflight ? 50 : OUTBOX_IDLE_MS;
+			if (next_pop > now && next_pop - now < wait)
+				wait = (long)(next_pop - now);
 		}
-		curl_multi_poll(ob_multi, NULL, 0,
-				inflight ? 50 : OUTBOX_IDLE_MS, NULL);
+		if (wait <= 0)
+			continue;
+		curl_multi_poll(ob_multi, NULL, 0, (int)wait, NULL);
 		if (atomic_exchange(&ob_woken, false))
 			next_pop = 0;
 	}

@@ -7,10 +7,11 @@ RESIDENTS residents (default 40) each open a heating case through the
 help flow on the generic channel (13 messages each); a second group of
 the same size only starts a conversation (one message). Prints, as JSON:
 - per open case: the case's own keys (case hash, timeline) plus its share
-  of the indexes the commit keeps (cases, cases:status:*, case:open:*,
-  timers, ...), i.e. the growth of every key that is not a session,
-  contact, dedupe mark, inbox entry or outbound message, divided by the
-  number of cases;
+  of the indexes the commit keeps (cases, case indexes, the resident's
+  case:open:*), i.e. the growth of every key that is not a session,
+  contact, dedupe mark, inbox entry, outbound message or timer, divided by
+  the number of cases; and apart from it, the timers planned while the
+  case was opened (the conversation's and the case's response times);
 - per session: the session hash and the contact hash of a resident who
   only said one thing;
 - per message: the dedupe mark and the inbox entry (both expire or are
@@ -50,7 +51,8 @@ def keys(r):
 def classify(k):
     for pre, kind in (("wl:session:", "session"), ("wl:contact:", "contact"),
                       ("wl:dedupe:", "dedupe"), ("wl:inbox", "inbox"),
-                      ("wl:ob:", "outbox")):
+                      ("wl:ob:", "outbox"), ("wl:timers", "timers"),
+                      ("wl:sched", "timers")):
         if k.startswith(pre):
             return kind
     return "case"
@@ -81,16 +83,19 @@ def main():
             say("13700000000", t)
         settle()
         before = usage(env.redis, keys(env.redis))
+        timers_before = env.redis.cmd("ZCARD", "wl:timers")
         for i in range(n):
             for t in HELP:
                 say("1390000%04d" % i, t)
         settle()
         after = usage(env.redis, keys(env.redis))
+        timers_after = env.redis.cmd("ZCARD", "wl:timers")
         grown, shared = {}, {}
         for k, v in after.items():
             kind = classify(k)
             grown[kind] = grown.get(kind, 0) + v - before.get(k, 0)
-            if kind == "case" and not k.startswith("wl:case:1"):
+            if kind == "case" and not k.startswith("wl:case:1") \
+                    and not k.startswith("wl:case:open:"):
                 name = k.split(":", 1)[1]
                 shared[name] = round((v - before.get(k, 0)) / n)
         cases = int(env.redis.cmd("GET", "wl:case:seq")) - 1001
@@ -106,6 +111,8 @@ def main():
         print(json.dumps({
             "residents": n,
             "bytes_per_open_case": round(grown["case"] / n),
+            "timer_bytes_per_open_case": round(grown.get("timers", 0) / n),
+            "timers_per_open_case": round((timers_after - timers_before) / n, 1),
             "one_case_keys": one,
             "shared_keys_per_case": shared,
             "bytes_per_session": round(sum(sess.values()) / n),

@@ -84,10 +84,12 @@ class RefServer:
         self.proc.wait(10)
 
 
-def loadgen(port, rate, seconds, tag, conns=64, path="/hook/demo"):
+def loadgen(port, rate, seconds, tag, conns=64, path="/hook/demo", text="进度",
+            senders=10000):
     out = subprocess.run([LOADGEN, "--port", str(port), "--rate", str(rate),
                           "--seconds", str(seconds), "--conns", str(conns),
-                          "--tag", tag, "--path", path, "--secret", SECRET],
+                          "--tag", tag, "--path", path, "--secret", SECRET,
+                          "--text", text, "--senders", str(senders)],
                          capture_output=True, text=True, timeout=seconds + 60)
     if out.returncode != 0:
         raise RuntimeError("wl_loadgen: " + out.stderr)
@@ -127,6 +129,22 @@ def redis_ceiling(env, n):
     return rates
 
 
+def bench_daemon(env, ref):
+    """The daemon as deployed: its own defaults (the test harness pins 4
+    workers; here the daemon's default applies unless --workers says)."""
+    d = env.daemon(start=False, channels=[{
+        "id": "demo", "type": "generic", "secret": SECRET,
+        "callback_url": "http://127.0.0.1:%d/out" % ref.port}])
+    if WORKERS:
+        d.cfg["workers"] = int(WORKERS)
+    else:
+        del d.cfg["workers"]
+    with open(d.path, "w") as f:
+        json.dump(d.cfg, f, ensure_ascii=False, indent=1)
+    d.start()
+    return d
+
+
 def depth(env):
     return int(env.redis.cmd("GET", "wl:ob:depth") or 0)
 
@@ -155,10 +173,7 @@ def policy(fsync):
     try:
         ceiling = redis_ceiling(env, 20000 if QUICK else 50000)
         ref = RefServer()
-        over = {"workers": int(WORKERS)} if WORKERS else {}
-        d = env.daemon(channels=[{"id": "demo", "type": "generic", "secret": SECRET,
-                                  "callback_url": "http://127.0.0.1:%d/out" % ref.port}],
-                       **over)
+        d = bench_daemon(env, ref)
         runs = []
         # Warm up: sessions, connections, the scripts' cache.
         daemon_run(env, d, 200, 1, "%s-w" % fsync)
