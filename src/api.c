@@ -269,21 +269,6 @@ static long long api_late_s(const json_t *c)
 	return worst;
 }
 
-/* A cursor is "<created ms>-<case no>" of the last case of a page. */
-static bool api_cursor_parse(const char *s, long long *ms, long long *no)
-{
-	char *end;
-
-	if (!s || strlen(s) > 40)
-		return false;
-	*ms = strtoll(s, &end, 10);
-	if (end == s || *end != '-' || *ms < 0)
-		return false;
-	s = end + 1;
-	*no = strtoll(s, &end, 10);
-	return end != s && *end == '\0' && *no >= 0;
-}
-
 /* The ids of area a and every area below it, or null for every area
  * (a < 0): the index keeps cases by their own area. */
 static json_t *api_area_ids(const struct wl_config *cfg, int a)

@@ -126,6 +126,20 @@ bool api_time_parse(const char *s, int32_t off, bool end, int64_t *out)
 	return true;
 }
 
+bool api_cursor_parse(const char *s, long long *ms, long long *no)
+{
+	char *end;
+
+	if (!s || strlen(s) > 40)
+		return false;
+	*ms = strtoll(s, &end, 10);
+	if (end == s || *end != '-' || *ms < 0)
+		return false;
+	s = end + 1;
+	*no = strtoll(s, &end, 10);
+	return end != s && *end == '\0' && *no >= 0;
+}
+
 void api_error(struct http_ctx *h, int status, const char *code, const char *zh,
 	       const char *en)
 {

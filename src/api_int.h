@@ -31,6 +31,10 @@ json_t *api_iso_json(int64_t ms, int32_t off);
  * offset means the zone). False when it is neither. */
 bool api_time_parse(const char *s, int32_t off, bool end, int64_t *out);
 
+/* A page cursor "<created ms>-<case no>" (the last case of the page
+ * before); false when s is not one. */
+bool api_cursor_parse(const char *s, long long *ms, long long *no);
+
 /* The error answer {"error": {"code", "message"}}: the message Chinese
  * first, then English in brackets. */
 void api_error(struct http_ctx *h, int status, const char *code, const char *zh,

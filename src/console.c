@@ -139,10 +139,10 @@ int console_login_link(const struct wl_config *cfg, const struct wl_staff *st,
 	return n >= 0 && (size_t)n < size ? WL_OK : WL_ETOOBIG;
 }
 
-/* The cookie's value: "<exp>.<sig>.<id>" into out (size >= 160). */
-static bool cn_cookie_value(const struct http_ctx *h, char *out, size_t size)
+/* The session cookie's value ("<exp>.<sig>.<id>") from a Cookie header
+ * into out; false when there is none or it does not fit. */
+static bool cn_cookie_value(const char *c, char *out, size_t size)
 {
-	const char *c = http_ctx_header(h, "Cookie");
 	size_t klen = strlen(CONSOLE_COOKIE);
 
 	while (c && *c) {
@@ -168,11 +168,18 @@ static bool cn_cookie_value(const struct http_ctx *h, char *out, size_t size)
 
 const struct wl_staff *console_session(const struct http_ctx *h)
 {
+	return console_session_from(h->cfg, http_ctx_header(h, "Cookie"),
+				    clock_now_ms());
+}
+
+const struct wl_staff *console_session_from(const struct wl_config *cfg,
+					    const char *cookie, int64_t now_ms)
+{
 	char v[200], want[65];
 	char *dot1, *dot2;
 	long long exp;
 
-	if (!cn_cookie_value(h, v, sizeof(v)))
+	if (!cn_cookie_value(cookie, v, sizeof(v)))
 		return NULL;
 	dot1 = strchr(v, '.');
 	dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
@@ -180,11 +187,11 @@ const struct wl_staff *console_session(const struct http_ctx *h)
 		return NULL;
 	*dot1 = '\0';
 	*dot2 = '\0';
-	if (!cn_exp_parse(v, &exp) || exp <= clock_now_ms() ||
-	    !cn_sign(h->cfg, "session", dot2 + 1, exp, want) ||
+	if (!cn_exp_parse(v, &exp) || exp <= now_ms ||
+	    !cn_sign(cfg, "session", dot2 + 1, exp, want) ||
 	    !chan_secure_equal(dot1 + 1, want))
 		return NULL;
-	return cn_staff(h->cfg, dot2 + 1);
+	return cn_staff(cfg, dot2 + 1);
 }
 
 bool console_csrf(const struct http_ctx *h, char out[65])
@@ -195,7 +202,7 @@ bool console_csrf(const struct http_ctx *h, char out[65])
 	long long exp;
 
 	out[0] = '\0';
-	if (!st || !cn_cookie_value(h, v, sizeof(v)))
+	if (!st || !cn_cookie_value(http_ctx_header(h, "Cookie"), v, sizeof(v)))
 		return false;
 	dot = strchr(v, '.');
 	if (!dot)

@@ -51,6 +51,9 @@ int console_login_link(const struct wl_config *cfg, const struct wl_staff *st,
 /* The staff member of the request's session cookie, or NULL (none,
  * forged, expired, or no longer configured). */
 const struct wl_staff *console_session(const struct http_ctx *h);
+/* The same from a Cookie header at now_ms (pure: no clock, no I/O). */
+const struct wl_staff *console_session_from(const struct wl_config *cfg,
+					    const char *cookie, int64_t now_ms);
 /* The CSRF token of the request's session into out[65]; false without a
  * session. */
 bool console_csrf(const struct http_ctx *h, char out[65]);

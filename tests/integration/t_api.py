@@ -39,6 +39,7 @@ STAFF = [staff("wang", "王芳", "grid_worker", "g-hd-1"),
          staff("liu", "刘敏", "community_staff", "c-hd"),
          staff("li", "李强", "community_director", "c-hd"),
          staff("sun", "孙丽", "community_staff", "c-xh"),
+         staff("zhao", "赵敏", "street_staff", "tdj"),
          staff("chen", "陈刚", "supervisor", "tdj")]
 
 
@@ -257,7 +258,7 @@ def test_roles_see_and_act_in_their_area(env):
     g2 = order(d, "r-g2", "g-hd-2")
     xh = order(d, "r-xh", "c-xh")
     sees = {"wang": {g1}, "zhou": {g2}, "liu": {g1, g2}, "li": {g1, g2},
-            "sun": {xh}, "chen": {g1, g2, xh}}
+            "sun": {xh}, "zhao": {g1, g2, xh}, "chen": {g1, g2, xh}}
     for sid, want in sees.items():
         s = Session(d, sid)
         got = {str(c["no"]) for c in body(s.get("/api/v1/cases"))["cases"]}
@@ -271,8 +272,12 @@ def test_roles_see_and_act_in_their_area(env):
             assert s.get("/api/v1/reports/weekly?area=c-xh" if sid != "sun" else
                          "/api/v1/reports/weekly?area=c-hd")[0] == 403, sid
         # No area outside one's own, even by asking.
-        if sid != "chen":
+        if sid not in ("chen", "zhao"):
             assert s.get("/api/v1/cases?area=tdj")[0] == 403, sid
+            # The monthly summary covers every unit: the street's only.
+            assert s.get("/api/v1/summary/monthly")[0] == 403, sid
+        else:
+            assert s.get("/api/v1/summary/monthly")[0] == 200, sid
         assert s.get("/api/v1/reports/weekly?area=" + s.me["area"])[0] == 200
     # Nothing outside was touched.
     for no in (g1, g2, xh):

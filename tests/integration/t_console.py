@@ -57,7 +57,7 @@ def node_tests(env, files, cb_port, d, d2=None):
     e = dict(os.environ, WL_URL="http://127.0.0.1:%d" % d.port, WL_ADMIN=ADMIN,
              WL_SECRET=SECRET, WL_CB_PORT=str(cb_port), WL_ARTEFACTS=os.path.abspath(art),
              WL_URL2="http://127.0.0.1:%d" % (d2 or d).port)
-    r = subprocess.run(["node", "--test", "--test-concurrency=1"] + files,
+    r = subprocess.run(["node", "--test"] + files,
                        cwd=BROWSER_DIR, env=e, capture_output=True, text=True,
                        timeout=900)
     sys.stdout.write(r.stdout[-20000:])
