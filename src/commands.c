@@ -20,6 +20,7 @@
 #include "engine_sla.h"
 #include "flow.h"
 #include "report.h"
+#include "sla.h"
 #include "text.h"
 #include "wl.h"
 
@@ -416,6 +417,42 @@ static int cmd_details(const struct engine_in *in, const json_t *c,
 	return b->oom ? WL_ENOMEM : WL_OK;
 }
 
+/* A deadline as staff say it: 10 分钟, 4 小时, 3 天. */
+static void cmd_span(int64_t ms, char *out, size_t size)
+{
+	int64_t m = ms / 60000;
+
+	if (m > 0 && m % 1440 == 0)
+		snprintf(out, size, "%lld 天", (long long)(m / 1440));
+	else if (m > 0 && m % 60 == 0)
+		snprintf(out, size, "%lld 小时", (long long)(m / 60));
+	else
+		snprintf(out, size, "%lld 分钟", (long long)(m > 0 ? m : 1));
+}
+
+/* The claim's first line: the deadlines of this case's urgency, so an
+ * urgent case never reads "1 小时". */
+static void cmd_claim_deadlines(const struct engine_in *in, const json_t *c,
+				struct buf *b, const char *no)
+{
+	const char *urg = case_get(c, "urgency");
+	bool urgent = urg && strcmp(urg, "urgent") == 0;
+	const struct sla_profile *pr =
+	    in->sla ? (urgent ? &in->sla->urgent : &in->sla->normal) : NULL;
+	char respond[32], handle[32];
+
+	if (!pr) {
+		buf_addf(b, "已认领%s工单 %s。请%s联系居民。\n",
+			 urgent ? "紧急" : "", no,
+			 urgent ? "立即" : "在 1 小时内");
+		return;
+	}
+	cmd_span(pr->budget_ms[SLA_RESPOND], respond, sizeof(respond));
+	cmd_span(pr->budget_ms[SLA_HANDLE], handle, sizeof(handle));
+	buf_addf(b, "已认领%s工单 %s。请在 %s 内联系居民，%s 内处置。\n",
+		 urgent ? "紧急" : "", no, respond, handle);
+}
+
 static int cmd_claim(const struct cmd_parsed *p, const struct wl_staff *st,
 		     const struct engine_in *in, struct engine_out *out)
 {
@@ -468,7 +505,7 @@ static int cmd_claim(const struct cmd_parsed *p, const struct wl_staff *st,
 		     "claimed", st->name);
 	if (!op)
 		return WL_ENOMEM;
-	buf_addf(&b, "已认领工单 %s。请在 1 小时内联系居民。\n", p->no);
+	cmd_claim_deadlines(in, c, &b, p->no);
 	cmd_details(in, c, &b, true, CASE_CLAIMED);
 	buf_addf(&b,
 		 "发送“回复 %s 内容”可直接给居民发消息，办结后发送"
