@@ -756,6 +756,9 @@ static void reset_answers(struct run *r)
 	note_oom(r, json_object_set_new(r->sess, "answers", answers));
 	json_object_del(r->sess, "fields");
 	json_object_del(r->sess, "heard");
+	/* what the answers made urgent goes with them; an emergency stays */
+	if (!json_is_true(json_object_get(r->sess, "em")))
+		json_object_del(r->sess, "urgency");
 }
 
 /* Runs an action node; returns the next node. */
@@ -1857,6 +1860,8 @@ int flow_step(const struct flow_set *fs, const struct wl_config *cfg,
 		note_oom(&r, json_object_set_new(r.sess, "answers", answers));
 		json_object_del(r.sess, "fields");
 		json_object_del(r.sess, "heard");
+		if (!json_is_true(json_object_get(r.sess, "em")))
+			json_object_del(r.sess, "urgency");
 		say(&r, msg(&r, MSG_RESTART));
 		run_from(&r, f->start);
 		goto done;
