@@ -442,15 +442,15 @@ static void cmd_claim_deadlines(const struct engine_in *in, const json_t *c,
 	char respond[32], handle[32];
 
 	if (!pr) {
-		buf_addf(b, "已认领%s工单 %s。请%s联系居民。\n",
-			 urgent ? "紧急" : "", no,
+		buf_addf(b, "已认领工单 %s%s。请%s联系居民。\n", no,
+			 urgent ? "（紧急）" : "",
 			 urgent ? "立即" : "在 1 小时内");
 		return;
 	}
 	cmd_span(pr->budget_ms[SLA_RESPOND], respond, sizeof(respond));
 	cmd_span(pr->budget_ms[SLA_HANDLE], handle, sizeof(handle));
-	buf_addf(b, "已认领%s工单 %s。请在 %s 内联系居民，%s 内处置。\n",
-		 urgent ? "紧急" : "", no, respond, handle);
+	buf_addf(b, "已认领工单 %s%s。请在 %s 内联系居民，%s 内处置。\n", no,
+		 urgent ? "（紧急）" : "", respond, handle);
 }
 
 static int cmd_claim(const struct cmd_parsed *p, const struct wl_staff *st,

@@ -169,7 +169,7 @@ def test_emergency_takes_over_a_form(env):
     # The claim reply gives the urgent deadlines, not the normal hour.
     no = env.redis.cmd("ZRANGE", "wl:case:open:demo:" + frm, 0, -1)[0]
     claim = "\n".join(m["text"] for m in c.send("u-wang", "认领 " + no))
-    assert "紧急工单" in claim and "10 分钟" in claim and "1 小时" not in claim, claim
+    assert "已认领工单 %s（紧急）" % no in claim and "10 分钟" in claim and "1 小时" not in claim, claim
 
 
 def test_bad_input_kind_answer(env):
