@@ -120,6 +120,13 @@ struct wl_config {
 	bool background;   /* run the outbox sender and the timer sweeper
 			      (default true) */
 	size_t body_limit; /* bytes (default 65536) */
+	/* Connections at once (default 4096), from one address (default
+	 * 512; behind a proxy every request comes from the proxy), and how
+	 * long a connection has to deliver a whole request, however slowly
+	 * it trickles bytes (default 10 s). */
+	int max_connections;
+	int per_ip_connections;
+	int request_timeout_s;
 
 	char *redis_url;  /* redis://host:port/db or unix:///path */
 	char *redis_host; /* parsed from redis_url (NULL for unix) */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,6 +29,7 @@
 #include "channel.h"
 #include "clock.h"
 #include "console.h"
+#include "http_conns.h"
 #include "inbound.h"
 #include "log.h"
 #include "metrics.h"
@@ -100,6 +102,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn,
 {
 	struct http_req *r = *con_cls;
 
+	http_conns_busy(conn, 0);
 	if (!r)
 		return;
 	buf_release(&r->body);
@@ -355,7 +358,11 @@ static int http_route_match(const char *method, const char *path)
 			       ? strncmp(path, rt->path, strlen(rt->path)) == 0
 			       : strcmp(path, rt->path) == 0;
 
-		if (hit && (!rt->method || strcmp(rt->method, method) == 0))
+		/* HEAD is GET without the body (libmicrohttpd leaves it
+		 * out): load balancers probe /healthz that way. */
+		if (hit && (!rt->method || strcmp(rt->method, method) == 0 ||
+			    (strcmp(method, "HEAD") == 0 &&
+			     strcmp(rt->method, "GET") == 0)))
 			return (int)i;
 	}
 	return HTTP_ROUTE_OTHER;
@@ -395,6 +402,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	route = http_route_match(method, url);
+	/* The whole request is in: its handler may take its time. */
+	http_conns_busy(conn, 1);
 	if (r->too_big || r->body.oom) {
 		metrics_request(route, 413);
 		return http_send(conn, 413, "text/plain",
@@ -428,14 +437,33 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn,
 	return ret;
 }
 
+/* Closed and refused connections are not worth a line each: one a
+ * second, with a count (http_conns.c). */
 __attribute__((format(printf, 2, 0))) static void
 http_log_error(void *cls, const char *fmt, va_list ap)
 {
-	char msg[512];
+	(void)cls;
+	http_conns_log(fmt, ap);
+}
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	msg[strcspn(msg, "\n")] = '\0';
-	log_warn("http", "microhttpd error=\"%s\"", msg);
+/* Each connection is a descriptor: a soft limit of 1024 would refuse
+ * connections long before max_connections. Raise it as far as allowed. */
+static void http_raise_fd_limit(const struct wl_config *cfg)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)cfg->max_connections + 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want
+			  ? want
+			  : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur < (rlim_t)cfg->max_connections)
+		log_warn("http",
+			 "open-file limit below max_connections limit=%llu "
+			 "max_connections=%d",
+			 (unsigned long long)rl.rlim_cur, cfg->max_connections);
 }
 
 int http_start(const struct wl_config *cfg)
@@ -462,18 +490,27 @@ int http_start(const struct wl_config *cfg)
 	}
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	http_raise_fd_limit(cfg);
+	if (http_conns_start(cfg->request_timeout_s) != WL_OK) {
+		freeaddrinfo(ai);
+		return WL_EINTERNAL;
+	}
 	http_daemon = MHD_start_daemon(
 	    flags, (uint16_t)cfg->listen_port, NULL, NULL, http_access, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_log_error, NULL,
 	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned int)cfg->workers, MHD_OPTION_URI_LOG_CALLBACK,
 	    http_uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, http_completed,
-	    NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-	    MHD_OPTION_END);
+	    NULL, MHD_OPTION_NOTIFY_CONNECTION, http_conns_notify, NULL,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)cfg->per_ip_connections, MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (!http_daemon) {
 		log_error("http", "cannot listen host=%s port=%d",
 			  cfg->listen_host, cfg->listen_port);
+		http_conns_stop();
 		return WL_EIO;
 	}
 	log_info("http", "listening host=%s port=%d workers=%d",
@@ -495,4 +532,5 @@ void http_stop(int drain_ms)
 			 atomic_load(&http_active));
 	MHD_stop_daemon(http_daemon);
 	http_daemon = NULL;
+	http_conns_stop();
 }

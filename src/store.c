@@ -21,9 +21,16 @@
 #include "store_scripts.h"
 #include "wl.h"
 
-#define STORE_RETRY_MS	 200
-#define STORE_CONNECT_MS 1000
-#define STORE_COMMAND_MS 3000
+#define STORE_RETRY_MS 200
+/* A webhook must be answered within the gateways' deadlines (Feishu 3 s,
+ * WeCom 5 s): on the request threads a connect, a command and the single
+ * retry on a fresh connection (connect + command) stay under 2.5 s, and
+ * a command that timed out is not retried at all. The background threads
+ * (sender, timers) and the command line may wait longer. */
+#define STORE_CONNECT_MS      1000
+#define STORE_COMMAND_MS      3000
+#define STORE_HTTP_CONNECT_MS 400
+#define STORE_HTTP_COMMAND_MS 800
 
 static const struct wl_config *store_cfg;
 static char store_sha[STORE_SCRIPT_COUNT][41];
@@ -122,12 +129,17 @@ static int store_select_db(redisContext *c)
 	return ok;
 }
 
+static bool store_is_http(void)
+{
+	return strcmp(store_role, "http") == 0;
+}
+
 redisContext *store_conn(void)
 {
-	struct timeval ct = {STORE_CONNECT_MS / 1000,
-			     (STORE_CONNECT_MS % 1000) * 1000};
-	struct timeval rt = {STORE_COMMAND_MS / 1000,
-			     (STORE_COMMAND_MS % 1000) * 1000};
+	int cms = store_is_http() ? STORE_HTTP_CONNECT_MS : STORE_CONNECT_MS;
+	int rms = store_is_http() ? STORE_HTTP_COMMAND_MS : STORE_COMMAND_MS;
+	struct timeval ct = {cms / 1000, (cms % 1000) * 1000};
+	struct timeval rt = {rms / 1000, (rms % 1000) * 1000};
 	int64_t now = clock_mono_ms();
 	redisContext *c;
 
@@ -175,12 +187,16 @@ int store_command(redisReply **reply, int argc, const char **argv,
 	bool reused = store_ctx != NULL;
 	redisContext *c = store_conn();
 	redisReply *r;
+	int64_t t0 = clock_mono_ms();
 
 	*reply = NULL;
 	if (!c)
 		return WL_EREDIS;
 	r = redisCommandArgv(c, argc, argv, lens);
-	if (!r && reused) {
+	/* Only a connection that failed at once (it went stale while Redis
+	 * restarted) is worth a second try; one that timed out means Redis
+	 * hangs, and waiting again would miss the gateway's deadline. */
+	if (!r && reused && clock_mono_ms() - t0 < 100) {
 		/* A connection that sat idle while Redis restarted fails on
 		 * first use: try once more on a fresh one. Every command we
 		 * send is safe to repeat (a commit that did land is seen as a

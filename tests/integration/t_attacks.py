@@ -9,6 +9,11 @@ daemon and redis-server, each of which worked before the fix:
                     marks expired) must not send the past alerts again
   stale timers      a re-plan removes the fires it supersedes, and a stale
                     fire writes nothing
+  slow clients      1,100 connections trickling a header line each second
+                    do not stop a webhook from being answered within 1 s,
+                    and are cut after request_timeout_s; one address gets
+                    per_ip_connections
+  hung Redis        a webhook gets 503 within 2.5 s
   replays           a captured request's query (WeChat plain) or headers
                     (DingTalk) with a new body is refused; Feishu's signed
                     events are taken for the 7 h of its retries and no
@@ -19,6 +24,10 @@ import base64
 import hashlib
 import json
 import os
+import resource
+import signal
+import socket
+import threading
 import time
 import urllib.parse
 
@@ -298,6 +307,112 @@ def test_generic_signed_timestamp_stops_replays_after_the_window(env):
     assert env.redis.snapshot() == before
 
 
+def raise_nofile(n):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = n if hard == resource.RLIM_INFINITY else min(n, hard)
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def slow_clients(port, n):
+    """n connections, each sending the start of a request and no more."""
+    socks = []
+    for i in range(n):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(b"POST /hook/demo HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        s.setblocking(False)
+        socks.append(s)
+    return socks
+
+
+def closed_by_peer(s):
+    try:
+        return s.recv(4096) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def test_slow_connections_do_not_stop_webhooks(env):
+    n = 1100
+    assert raise_nofile(4096) >= n + 100, "the test needs %d descriptors" % (n + 100)
+    d = env.daemon(max_connections=4096, per_ip_connections=4096, request_timeout_s=3)
+    socks = slow_clients(d.port, n)
+    stop = threading.Event()
+
+    def trickle():
+        # One header line a second on every connection: bytes keep coming,
+        # which renews an idle timeout but not the request deadline.
+        k = 0
+        while not stop.is_set() and k < 8:
+            for s in socks:
+                try:
+                    s.send(b"X-Slow-%d: 1\r\n" % k)
+                except OSError:
+                    pass
+            k += 1
+            stop.wait(1.0)
+    t = threading.Thread(target=trickle, daemon=True)
+    t.start()
+    try:
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        status, _ = d.hook({"id": "slow-1", "from": "13900000066", "text": "你好"})
+        took = time.monotonic() - t0
+        assert status == 200 and took < 1.0, (status, took)
+        assert d.request("HEAD", "/healthz") == (200, "")
+        # Past request_timeout_s every slow connection is cut, though it
+        # never went quiet.
+        wait_until(lambda: sum(closed_by_peer(s) for s in socks) >= n, 8, step=0.25,
+                   what="the slow connections cut")
+    finally:
+        stop.set()
+        t.join()
+        for s in socks:
+            s.close()
+    with open(d.log, encoding="utf-8", errors="replace") as f:
+        warns = [l for l in f if " WARN " in l and " http " in l]
+    assert len(warns) <= 10, warns[:20]
+
+
+def test_one_address_gets_per_ip_connections(env):
+    d = env.daemon(per_ip_connections=20)
+    socks = slow_clients(d.port, 30)
+    try:
+        wait_until(lambda: sum(closed_by_peer(s) for s in socks) >= 10, 5,
+                   what="the connections over the limit refused")
+        assert sum(closed_by_peer(s) for s in socks[:20]) == 0
+    finally:
+        for s in socks:
+            s.close()
+    # Once they are gone the address has its connections back.
+    wait_until(lambda: d.hook({"id": "ip-1", "from": "13900000067",
+                               "text": "你好"})[0] == 200, 5, step=0.2,
+               what="a request after the slow ones left")
+
+
+def test_hung_redis_gets_503_within_2_5_s(env):
+    d = env.daemon()
+    assert d.hook({"id": "hung-0", "from": "13900000068", "text": "你好"})[0] == 200
+    assert d.request("HEAD", "/healthz") == (200, "")
+    os.kill(env.redis.proc.pid, signal.SIGSTOP)
+    try:
+        for i in range(1, 4):
+            t0 = time.monotonic()
+            status, _ = d.hook({"id": "hung-%d" % i, "from": "13900000068", "text": "你好"})
+            took = time.monotonic() - t0
+            assert status == 503 and took < 2.5, (i, status, took)
+        t0 = time.monotonic()
+        assert d.get("/healthz")[0] == 503 and time.monotonic() - t0 < 2.5
+    finally:
+        os.kill(env.redis.proc.pid, signal.SIGCONT)
+    wait_until(lambda: d.hook({"id": "hung-9", "from": "13900000068",
+                               "text": "你好"})[0] == 200, 10, step=0.2,
+               what="answers again once Redis is back")
+
+
 if __name__ == "__main__":
     run([test_forged_timer_type_on_wechat_and_feishu_fires_nothing,
          test_generic_message_with_a_fire_id_does_not_silence_it,
@@ -306,4 +421,7 @@ if __name__ == "__main__":
          test_wechat_plain_query_replayed_with_new_body_is_refused,
          test_dingtalk_headers_replayed_with_new_body_are_refused,
          test_feishu_signed_events_taken_through_the_retries_and_no_longer,
-         test_generic_signed_timestamp_stops_replays_after_the_window])
+         test_generic_signed_timestamp_stops_replays_after_the_window,
+         test_slow_connections_do_not_stop_webhooks,
+         test_one_address_gets_per_ip_connections,
+         test_hung_redis_gets_503_within_2_5_s])
