@@ -8,10 +8,15 @@
  *                         URL + name1 + value1 + name2 + value2 ...))
  * over the full URL Twilio called and every POST parameter sorted by name
  * (Twilio's "Webhooks security" guide). For a GET webhook only the URL is
- * signed. Behind a TLS proxy the daemon sees http://, so the raw option
- * public_url (e.g. "https://hotline.example.cn") replaces scheme and host.
- * As Twilio's helper libraries do, a URL that fails is tried once more
- * with the default port added or removed. A valid signature from another
+ * signed. When a Webhooks Rule matches the URL, Twilio signs the same
+ * string with the rule's Setting instead and says so in
+ *   X-Twilio-Webhooks-Signature-Settings: key=<id>,algorithm=HMAC_SHA256
+ * (or HMAC_SHA1): the key is then the option shared_key(_env), the
+ * algorithm the header's; an unknown algorithm, or the header without a
+ * shared_key configured, is 401. Behind a TLS proxy the daemon sees http://, so
+ * the raw option public_url (e.g. "https://hotline.example.cn") replaces scheme
+ * and host. As Twilio's helper libraries do, a URL that fails is tried once
+ * more with the default port added or removed. A valid signature from another
  * account (AccountSid differs from account_sid) is refused with 403.
  * MessageSid is the dedupe id. The answer is an empty TwiML <Response/>,
  * so Twilio sends nothing by itself; replies go through the outbox.
@@ -27,7 +32,8 @@
  * 1600, counted in UTF-16 units to stay on the safe side.
  *
  * Options: raw account_sid, auth_token / auth_token_env (else token, else
- * secret), from or messaging_service_sid, public_url; api_base.
+ * secret), shared_key / shared_key_env (a Webhooks Setting's key), from
+ * or messaging_service_sid, public_url; api_base.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,9 +154,9 @@ static int tw_param_cmp(const void *a, const void *b)
 	return x->value_len < y->value_len ? -1 : 1;
 }
 
-/* Base64(HMAC-SHA1(token, url + sorted name/value pairs)). */
+/* Base64(HMAC-SHA1 or -SHA256(key, url + sorted name/value pairs)). */
 static int tw_signature(const char *token, const char *url,
-			const struct sms_params *p, char out[29])
+			const struct sms_params *p, bool sha256, char out[45])
 {
 	const struct sms_param **sorted = NULL;
 	struct buf b = BUF_INIT;
@@ -171,7 +177,10 @@ static int tw_signature(const char *token, const char *url,
 	}
 	if (b.oom)
 		goto out;
-	sms_hmac_sha1_b64(token, b.s, b.len, out);
+	if (sha256)
+		sms_hmac_sha256_b64(token, b.s, b.len, out);
+	else
+		sms_hmac_sha1_b64(token, b.s, b.len, out);
 	rc = WL_OK;
 out:
 	free(sorted);
@@ -180,12 +189,44 @@ out:
 }
 
 static bool tw_url_signed(const char *token, const char *url,
-			  const struct sms_params *p, const char *sig)
+			  const struct sms_params *p, bool sha256,
+			  const char *sig)
 {
-	char want[29];
+	char want[45];
 
-	return url && tw_signature(token, url, p, want) == WL_OK &&
+	return url && tw_signature(token, url, p, sha256, want) == WL_OK &&
 	       chan_secure_equal(sig, want);
+}
+
+/* X-Twilio-Webhooks-Signature-Settings: "key=<id>,algorithm=<alg>" (any
+ * order, spaces allowed): *sha256 for HMAC_SHA256, false for HMAC_SHA1.
+ * WL_EAUTH for an algorithm we do not know. */
+static int tw_settings(const char *s, bool *sha256)
+{
+	const char *alg = NULL;
+	size_t n = 0;
+
+	for (const char *p = s; p && *p;) {
+		size_t len;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		len = strcspn(p, ",");
+		if (len > 10 && strncmp(p, "algorithm=", 10) == 0) {
+			alg = p + 10;
+			n = len - 10;
+			while (n && alg[n - 1] == ' ')
+				n--;
+		}
+		p += len;
+	}
+	if (alg && n == 11 && strncmp(alg, "HMAC_SHA256", 11) == 0)
+		*sha256 = true;
+	else if (alg && n == 9 && strncmp(alg, "HMAC_SHA1", 9) == 0)
+		*sha256 = false;
+	else
+		return WL_EAUTH;
+	return WL_OK;
 }
 
 static int twilio_verify(const struct wl_channel_conf *ch,
@@ -193,12 +234,22 @@ static int twilio_verify(const struct wl_channel_conf *ch,
 {
 	const char *token = tw_auth_token(ch);
 	const char *sig = req->header(req->ctx, "X-Twilio-Signature");
+	const char *settings =
+	    req->header(req->ctx, "X-Twilio-Webhooks-Signature-Settings");
 	const char *sid = sms_conf(ch, "account_sid"), *got_sid;
 	struct sms_params p = {0}, none = {0};
 	const struct sms_params *signed_p = &p;
 	char *url = NULL, *alt = NULL;
+	bool sha256 = false;
 	int rc = WL_EAUTH;
 
+	/* A Webhooks Rule signs with its Setting's shared key and algorithm
+	 * and says so in this header; without it, the Auth Token and SHA-1. */
+	if (settings) {
+		token = sms_conf(ch, "shared_key");
+		if (tw_settings(settings, &sha256) != WL_OK)
+			return WL_EAUTH;
+	}
 	if (!token || !sig || !req->full_url)
 		return WL_EAUTH;
 	if (tw_params(req, &p) != WL_OK)
@@ -208,9 +259,9 @@ static int twilio_verify(const struct wl_channel_conf *ch,
 	url = tw_url(ch, req);
 	if (!url || strlen(url) > TW_URL_MAX)
 		goto out;
-	if (!tw_url_signed(token, url, signed_p, sig)) {
+	if (!tw_url_signed(token, url, signed_p, sha256, sig)) {
 		alt = tw_url_port_variant(url);
-		if (!tw_url_signed(token, alt, signed_p, sig))
+		if (!tw_url_signed(token, alt, signed_p, sha256, sig))
 			goto out;
 	}
 	got_sid = sms_params_str(&p, "AccountSid", TW_SID_MAX);

@@ -39,12 +39,15 @@ static char s_id[] = "tw", s_type[] = "twilio",
 
 struct fake {
 	const char *sig;
+	const char *settings; /* X-Twilio-Webhooks-Signature-Settings */
 };
 
 static const char *fake_header(void *ctx, const char *name)
 {
 	struct fake *f = ctx;
 
+	if (strcasecmp(name, "X-Twilio-Webhooks-Signature-Settings") == 0)
+		return f->settings;
 	return strcasecmp(name, "X-Twilio-Signature") == 0 ? f->sig : NULL;
 }
 
@@ -71,7 +74,7 @@ static int tw_handle(const struct wl_channel_conf *ch, const char *method,
 		     const char *sig, struct chan_inbound *in)
 {
 	const struct chan_adapter *ad = chan_find("twilio");
-	struct fake f = {sig};
+	struct fake f = {sig, NULL};
 	struct chan_request r;
 	int rc;
 
@@ -117,7 +120,7 @@ static void test_verify_twilio_documented_vectors(void **state)
 	struct wl_channel_conf ch = tw_conf("{\"auth_token\":\"12345\"}");
 	const struct chan_adapter *ad = chan_find("twilio");
 	struct chan_request r;
-	struct fake f = {"0/KCTR6DLpKmkAf8muzZqo1nDgQ="};
+	struct fake f = {"0/KCTR6DLpKmkAf8muzZqo1nDgQ=", NULL};
 	const char *php_body = "CallSid=CA1234567890ABCDE"
 			       "&Caller=%2B14158675309&Digits=1234"
 			       "&From=%2B14158675309&To=%2B18005551212";
@@ -139,6 +142,60 @@ static void test_verify_twilio_documented_vectors(void **state)
 	r.body_len = strlen(php_body);
 	assert_int_equal(ad->verify(&ch, &r), WL_OK);
 	json_decref(ch.raw);
+}
+
+/* A Webhooks Rule's Setting: the same string signed with its shared key
+ * and the header's algorithm. The SHA-256 value was computed apart from
+ * this code (Python's hmac over the string that reproduces the documented
+ * SHA-1 vector above). */
+static void test_verify_webhooks_setting_sha256(void **state)
+{
+	struct wl_channel_conf ch = tw_conf(
+	    "{\"auth_token\":\"12345\",\"shared_key\":\"whsk-shared-0123\"}");
+	struct wl_channel_conf no_key = tw_conf("{\"auth_token\":\"12345\"}");
+	const struct chan_adapter *ad = chan_find("twilio");
+	struct chan_request r;
+	struct fake f = {"m8MDdji82Jwht+hSshUArnw8zTwTyNmPJfcx7gy0zNQ=",
+			 "key=WS0123456789abcdef,algorithm=HMAC_SHA256"};
+
+	memset(&r, 0, sizeof(r));
+	r.method = "POST";
+	r.path = "/myapp.php";
+	r.full_url = DOC_URL;
+	r.body = doc_body;
+	r.body_len = strlen(doc_body);
+	r.header = fake_header;
+	r.arg = fake_arg;
+	r.ctx = &f;
+	assert_int_equal(ad->verify(&ch, &r), WL_OK);
+	/* the order of the settings does not matter */
+	f.settings = "algorithm=HMAC_SHA256, key=WS0123456789abcdef";
+	assert_int_equal(ad->verify(&ch, &r), WL_OK);
+	/* the Setting may say SHA-1: the shared key, not the Auth Token */
+	f.settings = "key=WS0123456789abcdef,algorithm=HMAC_SHA1";
+	f.sig = "kxT4c3TM2ZWweB7733kl4G5ib+M=";
+	assert_int_equal(ad->verify(&ch, &r), WL_OK);
+	f.sig = "0/KCTR6DLpKmkAf8muzZqo1nDgQ=";
+	assert_int_equal(ad->verify(&ch, &r), WL_EAUTH);
+	/* the Auth Token's SHA-1 signature claiming SHA-256, an unknown
+	 * algorithm, the SHA-256 value without the header, and the header
+	 * without a shared key configured: all refused */
+	f.settings = "key=WS0123456789abcdef,algorithm=HMAC_SHA256";
+	assert_int_equal(ad->verify(&ch, &r), WL_EAUTH);
+	f.sig = "m8MDdji82Jwht+hSshUArnw8zTwTyNmPJfcx7gy0zNQ=";
+	f.settings = "key=WS0123456789abcdef,algorithm=HMAC_SHA512";
+	assert_int_equal(ad->verify(&ch, &r), WL_EAUTH);
+	f.settings = NULL;
+	assert_int_equal(ad->verify(&ch, &r), WL_EAUTH);
+	f.settings = "key=WS0123456789abcdef,algorithm=HMAC_SHA256";
+	assert_int_equal(ad->verify(&no_key, &r), WL_EAUTH);
+	/* the body is covered: another parameter value fails */
+	r.body = "To=%2B18005551212&CallSid=CA1234567890ABCDE&Digits=9999"
+		 "&From=%2B12349013030&Caller=%2B12349013030";
+	r.body_len = strlen(r.body);
+	assert_int_equal(ad->verify(&ch, &r), WL_EAUTH);
+	json_decref(ch.raw);
+	json_decref(no_key.raw);
 }
 
 static void test_verify_rejects_forgeries(void **state)
@@ -478,6 +535,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_verify_twilio_documented_vectors),
+	    cmocka_unit_test(test_verify_webhooks_setting_sha256),
 	    cmocka_unit_test(test_verify_rejects_forgeries),
 	    cmocka_unit_test(test_parse_inbound_sms),
 	    cmocka_unit_test(test_verify_wrong_account_is_forbidden),
