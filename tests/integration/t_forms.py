@@ -411,10 +411,27 @@ def test_visit_form_and_the_printed_forms(env):
     assert "填报人：赵敏" in got and "联系电话：03596012345" in got, got
 
 
+def test_retries_fit_one_sms(env):
+    """Every question answered wrongly once: each hint and each question
+    the resident gets is one SMS segment."""
+    d = demo(env)
+    c = Chat(env, d)
+    r = "13900000131"
+    got = []
+    for t in ["你好", "嗯？", "1", "火星", "新华", "第一网格", "5号楼", "嗯", "1",
+              "跳过", "嗯", "2", "abc", "本机", "嗯", "3", "嗯", "1", "很老", "80",
+              "跳过", "对"]:
+        got.extend(m["text"] for m in c.send(r, t) if m["to"] == r)
+    assert any("工单号" in m for m in got), got
+    long = [m for m in got if sms_units(m) > 70]
+    assert not long, long
+
+
 if __name__ == "__main__":
     run([test_place_routes_to_the_grid_worker,
          test_place_without_building_goes_to_the_community,
          test_handover_keeps_the_place,
          test_check_refuses_places_and_long_prompts,
          test_full_first_message_is_asked_only_what_is_missing,
-         test_visit_form_and_the_printed_forms])
+         test_visit_form_and_the_printed_forms,
+         test_retries_fit_one_sms])
