@@ -1,7 +1,7 @@
 /*
  * report_api.c — the reports over the admin API:
  *
- *   GET /api/v1/reports/{weekly|visits|problems|needs}
+ *   GET /api/v1/reports/{weekly|visits|problems|needs|forms}
  *       ?from=YYYY-MM-DD&to=YYYY-MM-DD | ?week=YYYY-MM-DD
  *       &area=ID &format=json|csv|xlsx
  *
@@ -100,9 +100,10 @@ int report_api(struct http_ctx *h)
 	kind_s[n] = '\0';
 	kind = report_kind_parse(kind_s);
 	if (kind < 0) {
-		http_json_error(h, 404, "not_found",
-				"报表为 weekly、visits、problems 或 needs "
-				"(no such report)");
+		http_json_error(
+		    h, 404, "not_found",
+		    "报表为 weekly、visits、problems、needs 或 forms "
+		    "(no such report)");
 		return WL_OK;
 	}
 	if (dot)
