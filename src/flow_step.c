@@ -1550,6 +1550,10 @@ static void emergency(struct run *r, size_t k, const char *words)
 		r->oom = true;
 		return;
 	}
+	/* the duty chats see the resident's own words on a new case */
+	if (!json_is_true(json_object_get(r->sess, "case")))
+		note_oom(r, json_object_set_new(extra, "trigger_text",
+						json_string(r->text)));
 	if (r->sess) {
 		open_case(r, NULL, extra, "emergency");
 	} else {

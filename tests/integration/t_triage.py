@@ -155,8 +155,12 @@ def test_emergency_takes_over_a_form(env):
     frm = "13600000010"
     c.send(frm, "求助")
     c.send(frm, "1")
+    before = len(env.cb.messages())
     out = c.send(frm, "楼下那家着了，全是烟")
     assert "119" in out[0]["text"], out
+    # The duty chat reads the resident's own words.
+    street = [m["text"] for m in env.cb.messages()[before:] if m["to"] == "duty-street"]
+    assert street and "楼下那家着了，全是烟" in street[0], street
     [k] = c.cases(frm)
     assert k["urgency"] == "urgent" and k["emergency_class"] == "fire", k
     # Then where: the community and grid hear of it as soon as it is known.
