@@ -147,6 +147,14 @@ static char *engine_list_query(const struct wl_config *cfg,
 				    json_integer(kind == CMD_LIST_NEW
 						     ? CMD_LIST_MAX
 						     : CMD_LIST_OPEN_MAX));
+		/* The long list (统计, 逾期) needs only what case_line() and
+		 * the clocks read. */
+		if (kind == CMD_LIST_OPEN)
+			json_object_set_new(q, "fields",
+					    json_pack("[s,s,s,s,s,s,s]", "no",
+						      "status", "area",
+						      "urgency", "category",
+						      "sla", "claimed_by"));
 		if (st->role != ROLE_SUPERVISOR) {
 			areas = json_array();
 			for (size_t i = 0; areas && i < cfg->n_areas; i++)

@@ -60,7 +60,7 @@ if ARGV[6] ~= '' then
   local q = cjson.decode(ARGV[6])
   counts = index_counts(q)
   for _, e in ipairs(index_page(q)) do
-    list[#list + 1] = redis.call('HGETALL', p .. 'case:' .. e[1])
+    list[#list + 1] = index_hash(e[1], q)
   end
 end
 return {dup, s[1] or '0', s[2] or '', contact, c, tl, mine, list, counts}

@@ -7,7 +7,8 @@
 --   cases:st:S:area:A          those whose own area is A (not A's parents)
 --   cases:st:S:holder:U        those staff member U holds (claimed_by)
 -- A case is in exactly the keys of its current status, area and holder.
--- Defines index_keys, index_put, index_counts and index_page.
+-- Defines index_keys, index_put, index_counts, index_page and
+-- index_hash.
 local index_statuses = {'new', 'claimed', 'resolved', 'closed', 'cancelled'}
 local function index_keys(st, area, holder)
   local ks = {}
@@ -32,7 +33,8 @@ local function index_put(no, created, old, new)
   end
 end
 -- A query q: {statuses = {S, ...}, areas = {A, ...} or null (every area),
--- holder = U or null, after = {created, no} or null, limit = n}.
+-- holder = U or null, after = {created, no} or null, limit = n,
+-- fields = {F, ...} or null (every field of the listed cases)}.
 local function index_scope(st, q)
   local base = p .. 'cases:st:' .. st
   if q.holder and q.holder ~= cjson.null then
@@ -55,34 +57,64 @@ local function index_counts(q)
   return n
 end
 -- Up to q.limit case numbers of q.statuses in scope, oldest first (by
--- created, then number), strictly after the cursor q.after.
+-- created, then number), strictly after the cursor q.after: {no,
+-- created} each. A merge of the scope's keys, each read a chunk at a time,
+-- so a long list over many areas reads only what it returns.
 local function index_page(q)
   local lim = tonumber(q.limit) or 10
+  local chunk = math.min(lim, 256)
   local min, ano = '-inf', nil
   if q.after and q.after ~= cjson.null then
     min, ano = tonumber(q.after[1]), tonumber(q.after[2])
   end
-  local got = {}
+  local heads = {}
   for _, st in ipairs(q.statuses or {}) do
     for _, k in ipairs(index_scope(st, q)) do
-      -- Cases created in the same millisecond as the cursor come back
-      -- too; fetch enough of them to step over.
-      local skip = ano and redis.call('ZCOUNT', k, min, min) or 0
-      local r = redis.call('ZRANGEBYSCORE', k, min, '+inf', 'WITHSCORES',
-        'LIMIT', 0, lim + skip)
-      for i = 1, #r, 2 do
-        local no, at = tonumber(r[i]), tonumber(r[i + 1])
-        if not ano or at > min or no > ano then
-          got[#got + 1] = {at, no, r[i], r[i + 1]}
-        end
-      end
+      heads[#heads + 1] = {k = k, off = 0, buf = {}, pos = 1}
     end
   end
-  table.sort(got, function(a, b)
-    if a[1] ~= b[1] then return a[1] < b[1] end
-    return a[2] < b[2]
-  end)
+  -- The head of one key, past the cursor: created, number (nil: none).
+  local function head(h)
+    while true do
+      if h.pos > #h.buf then
+        if h.last then return nil end
+        h.buf = redis.call('ZRANGEBYSCORE', h.k, min, '+inf', 'WITHSCORES',
+          'LIMIT', h.off, chunk)
+        h.pos, h.off = 1, h.off + #h.buf / 2
+        h.last = #h.buf / 2 < chunk
+        if #h.buf == 0 then return nil end
+      end
+      local no, at = tonumber(h.buf[h.pos]), tonumber(h.buf[h.pos + 1])
+      -- Cases created in the cursor's millisecond come back too.
+      if not ano or at > min or no > ano then return at, no end
+      h.pos = h.pos + 2
+    end
+  end
   local out = {}
-  for i = 1, math.min(lim, #got) do out[i] = {got[i][3], got[i][4]} end
+  while #out < lim do
+    local best, bat, bno = nil, nil, nil
+    for _, h in ipairs(heads) do
+      local at, no = head(h)
+      if at and (not best or at < bat or (at == bat and no < bno)) then
+        best, bat, bno = h, at, no
+      end
+    end
+    if not best then break end
+    out[#out + 1] = {best.buf[best.pos], best.buf[best.pos + 1]}
+    best.pos = best.pos + 2
+  end
   return out
+end
+-- One listed case as a flat {field, value, ...} array: every field, or
+-- only q.fields (a long list needs a few, and reads far less).
+local function index_hash(no, q)
+  local k = p .. 'case:' .. no
+  if not q.fields or q.fields == cjson.null then
+    return redis.call('HGETALL', k)
+  end
+  local v, h = redis.call('HMGET', k, unpack(q.fields)), {}
+  for i, f in ipairs(q.fields) do
+    if v[i] then h[#h + 1] = f; h[#h + 1] = v[i] end
+  end
+  return h
 end
