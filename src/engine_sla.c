@@ -406,13 +406,16 @@ int engine_sla_fire(const struct engine_in *in, struct engine_out *out,
 	free(words);
 	free(masked);
 	/* The alert goes on the timeline without moving the version, so the
-	 * rest of the plan stays current. */
-	op = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[]}", "op", "log", "no",
-		       case_get(c, "no"), "who", "sla", "what",
+	 * rest of the plan stays current; it commits only if the case is
+	 * still at the version it was found current for (a claim that lands
+	 * meanwhile makes the commit conflict, and the fire, loaded again, is
+	 * stale). */
+	op = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[], s:I}", "op", "log",
+		       "no", case_get(c, "no"), "who", "sla", "what",
 		       f.kind == SLA_WARN     ? "sla_warning"
 		       : f.kind == SLA_BREACH ? "sla_breach"
 					      : "sla_escalation",
-		       "detail", f.id, "notify");
+		       "detail", f.id, "notify", "expect", (json_int_t)v);
 	if (!op || json_array_append_new(out->cases, op))
 		return WL_ENOMEM;
 	n = engine_sla_recipients(in->cfg, c, f.notify, to, WL_ARRAY_LEN(to));

@@ -21,19 +21,20 @@
  *     version++;
  *     sla_plan(&conf, &st, case_no, version, now, fires, SLA_PLAN_MAX, &n);
  *     for each fire: sla_fire_member(&fires[i], m, sizeof(m));
- *       ZADD <prefix>sla:due <fires[i].at_ms> <m>       (same atomic commit)
+ *       ZADD <prefix>timers <fires[i].at_ms> <m>        (same atomic commit)
+ *     the members of the plan this one replaces: ZREM (same commit)
  *     sla_state_dump(&st, &json, &len) → the case hash
- *   Members of an older version need not be removed: they are dropped as
- *   stale when they come due (below). Removing them is an optimisation.
  *
- *   The timer thread, for each member popped atomically with score <= now:
+ *   The timer thread, for each member popped atomically with score <= now
+ *   (inbound_fire: a fire is no message and has no message id):
  *     sla_fire_parse(member, len, &f);            malformed → drop
- *     load the case's state and version;
- *     if (!sla_fire_is_current(&f, version, &st)) drop (stale);
- *     SET <prefix>sla:sent:<f.id> 1 NX EX <ttl>;  already set → drop
- *       (a ttl longer than any case stays open, e.g. 30 days)
+ *     load the case's state and version, and whether f.id is marked
+ *       done in <prefix>case:{no}:fired (kept as long as the case);
+ *     if (!sla_fire_is_current(&f, version, &st)) drop (stale, no write);
  *     sla_fire_complete(&conf, &st, &f);          who to tell, release?
- *     sla_fire_text(&conf, &f, now, text, sizeof(text)) → the outbox;
+ *     if (sla_fire_superseded(&conf, &st, &f, now)) drop (a late warning);
+ *     sla_fire_text(&conf, &f, now, text, sizeof(text)) → the outbox, and
+ *       HSET case:{no}:fired f.id in the same commit (done already → drop);
  *     if f.release: unclaim the case, then apply SLA_EV_RELEASED, bump
  *     the version and re-plan as in a commit.
  *   A sweeper that writes anything to the case (a timeline entry) bumps
