@@ -648,6 +648,44 @@ static int api_board(struct http_ctx *h)
 			  "redis unavailable");
 		goto out;
 	}
+	/* A board is polled every second: each card carries what it shows
+	 * and nothing else (the case page reads the rest). */
+	for (size_t i = 0; i < json_array_size(cases); i++) {
+		static const char *const keep[] = {
+		    "no",	  "status",	     "status_label", "urgency",
+		    "area",	  "area_path",	     "category",     "name",
+		    "claimed_by", "claimed_by_name", "created",	     "may_act",
+		    "sla"};
+		json_t *c = json_array_get(cases, i), *slim = json_object();
+
+		for (size_t k = 0; slim && k < WL_ARRAY_LEN(keep); k++)
+			if (json_object_get(c, keep[k]))
+				json_object_set(slim, keep[k],
+						json_object_get(c, keep[k]));
+		if (!slim)
+			continue;
+		/* Only the clocks that count now: running or paused. */
+		{
+			json_t *sla = json_object_get(slim, "sla"), *live;
+			const char *k;
+			json_t *v;
+
+			live = json_object();
+			json_object_foreach(sla, k, v)
+			{
+				const char *st = json_string_value(
+				    json_object_get(v, "state"));
+
+				if (live && st &&
+				    (!strcmp(st, "running") ||
+				     !strcmp(st, "paused")))
+					json_object_set(live, k, v);
+			}
+			if (live)
+				json_object_set_new(slim, "sla", live);
+		}
+		json_array_set_new(cases, i, slim);
+	}
 	for (size_t i = 0; i < h->cfg->n_areas; i++) {
 		const struct wl_area *ar = &h->cfg->areas[i];
 

@@ -96,6 +96,7 @@ test('sign in, live board, claim, breach, weekly table, phone and desktop', asyn
   await page.waitForSelector(`[data-case="${no}"]`, { timeout: 2000 });
   const seenMs = Date.now() - t0;
   assert.ok(seenMs < 2000, `seen after ${seenMs} ms`);
+  console.log(`# the board showed a case opened on the other daemon after ${seenMs} ms`);
   const cls = await page.$eval(`[data-case="${no}"]`, (e) => e.className);
   assert.ok(cls.includes('urgent'), cls);
   // A case outside 惠丰社区 never shows.
