@@ -12,7 +12,7 @@ const STATUS = { new: '待认领', claimed: '处理中', resolved: '已办结', 
   cancelled: '已撤销' };
 const REPORTS = [
   ['weekly', '周报表（附件2）'], ['visits', '走访排查记录'], ['problems', '问题台账'],
-  ['needs', '需求台账'],
+  ['needs', '需求台账'], ['forms', '走访排查记录表（附件1，可打印）'],
 ];
 
 const state = { me: null, csrf: '', areas: [], timer: null, fetchedAt: 0 };
@@ -337,8 +337,14 @@ async function showReports(params) {
     el('button', { type: 'submit' }, '查看')),
     el('p', {},
       el('a', { href: base('xlsx'), id: 'dl-xlsx', download: true }, '下载 Excel（XLSX）'), ' · ',
-      el('a', { href: base('csv'), id: 'dl-csv', download: true }, '下载 CSV')),
+      el('a', { href: base('csv'), id: 'dl-csv', download: true }, '下载 CSV'),
+      kind === 'forms' ? [' · ', el('a', { href: base('html'), target: '_blank', rel: 'noopener' },
+        '打开打印版（HTML）')] : null),
     table);
+  if (kind === 'forms') {
+    table.replaceChildren(el('p', { class: 'muted' }, '附件1 每人一页，请打开打印版打印或另存为 PDF。'));
+    return;
+  }
   try {
     const r = await api('GET', base('json'));
     table.replaceChildren(
