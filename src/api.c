@@ -632,9 +632,12 @@ static int api_board(struct http_ctx *h)
 	long long total;
 	char next[64];
 
-	q = json_pack("{s:[s, s, s], s:o, s:n}", "statuses", "new", "claimed",
-		      "resolved", "areas", api_area_ids(h->cfg, h->scope),
-		      "holder");
+	/* Only the fields a card shows are read. */
+	q = json_pack("{s:[s, s, s], s:o, s:n, s:[s, s, s, s, s, s, s, s, s]}",
+		      "statuses", "new", "claimed", "resolved", "areas",
+		      api_area_ids(h->cfg, h->scope), "holder", "fields", "no",
+		      "status", "urgency", "area", "category", "name",
+		      "claimed_by", "created", "sla");
 	w.counted = false;
 	w.to_ms = SLA_TIME_MAX;
 	w.limit = API_WALK_PAGES * API_WALK_BATCH;
