@@ -214,7 +214,7 @@ int store_command(redisReply **reply, int argc, const char **argv,
 	return WL_OK;
 }
 
-#define STORE_MAX_ARGS 128 /* the timer thread releases a batch of 100 */
+#define STORE_MAX_ARGS 300 /* the timer thread releases a batch of 256 */
 
 int store_eval(enum store_script s, int argc, const char **argv,
 	       const size_t *lens, redisReply **reply)

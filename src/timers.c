@@ -1,10 +1,12 @@
 /*
- * timers.c — the timer thread (see timers.h).
+ * timers.c — the timer thread and the workers that fire its batches (see
+ * timers.h).
  */
 #include "timers.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +23,33 @@
 #include "wl.h"
 
 #define TIMERS_TICK_MS	200
-#define TIMERS_BATCH	100
+#define TIMERS_BATCH	256
 #define TIMERS_LEASE_MS 30000
+/* Fires run on this many threads, each with its own Redis connection, so
+ * the commits of one batch share Redis's fsyncs instead of waiting for
+ * one each in turn. A subject (a case, a conversation) always goes to the
+ * same thread, so its fires keep their order. */
+#define TIMERS_WORKERS 8
 
 static const struct wl_config *tm_cfg;
 static pthread_t tm_thread;
 static atomic_bool tm_stop;
 static bool tm_started;
+
+/* The batch being fired: the sweeper publishes it under tm_mu and bumps
+ * tm_gen; each worker fires its share and the last one to finish wakes
+ * the sweeper. */
+static pthread_mutex_t tm_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t tm_go = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t tm_idle = PTHREAD_COND_INITIALIZER;
+static pthread_t tm_workers[TIMERS_WORKERS];
+static size_t tm_n_workers;
+static const char *tm_batch[TIMERS_BATCH];
+static unsigned char tm_part[TIMERS_BATCH];
+static int tm_rc[TIMERS_BATCH];
+static size_t tm_batch_n, tm_running;
+static unsigned long tm_gen;
+static bool tm_quit;
 
 /* WL_OK when the fire is done with (handled, stale, or impossible to
  * handle); anything else and its lease brings it back. */
@@ -38,6 +60,81 @@ static int timers_fire(const char *member)
 	if (strncmp(member, "sched:", 6) == 0)
 		return schedule_fire(tm_cfg, inbound_sla_conf(), member);
 	return inbound_fire(tm_cfg, member, &res);
+}
+
+/* Which worker fires a member: by its subject, the case number before the
+ * first ':' of a response-time fire or the contact of a conversation's
+ * idle timer ({"c":…,"f":…}); scheduled jobs all go to the first. */
+static unsigned char timers_partition(const char *member)
+{
+	const char *s = member, *e;
+	uint32_t h = 2166136261u;
+
+	if (strncmp(member, "sched:", 6) == 0)
+		return 0;
+	if (member[0] == '{') {
+		s = strstr(member, "\"f\"");
+		if (!s)
+			s = member;
+		e = strchr(s + 3, ',');
+		if (!e)
+			e = s + strlen(s);
+	} else {
+		e = strchr(s, ':');
+		if (!e)
+			e = s + strlen(s);
+	}
+	for (; s < e; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return (unsigned char)(h % (tm_n_workers ? tm_n_workers : 1));
+}
+
+static void *timers_worker(void *arg)
+{
+	size_t me = (size_t)(uintptr_t)arg;
+	unsigned long seen = 0;
+
+	store_set_role("timers");
+	pthread_mutex_lock(&tm_mu);
+	for (;;) {
+		while (!tm_quit && tm_gen == seen)
+			pthread_cond_wait(&tm_go, &tm_mu);
+		if (tm_quit)
+			break;
+		seen = tm_gen;
+		pthread_mutex_unlock(&tm_mu);
+		for (size_t i = 0; i < tm_batch_n; i++)
+			if (tm_part[i] == me)
+				tm_rc[i] = timers_fire(tm_batch[i]);
+		pthread_mutex_lock(&tm_mu);
+		if (--tm_running == 0)
+			pthread_cond_signal(&tm_idle);
+	}
+	pthread_mutex_unlock(&tm_mu);
+	store_conn_close();
+	return NULL;
+}
+
+/* Fires tm_batch[0..n) on the workers and waits for all of them. */
+static void timers_fire_batch(size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		tm_part[i] = timers_partition(tm_batch[i]);
+		tm_rc[i] = WL_EINTERNAL;
+	}
+	if (tm_n_workers == 0) {
+		for (size_t i = 0; i < n; i++)
+			tm_rc[i] = timers_fire(tm_batch[i]);
+		return;
+	}
+	pthread_mutex_lock(&tm_mu);
+	tm_batch_n = n;
+	tm_running = tm_n_workers;
+	tm_gen++;
+	pthread_cond_broadcast(&tm_go);
+	while (tm_running > 0)
+		pthread_cond_wait(&tm_idle, &tm_mu);
+	pthread_mutex_unlock(&tm_mu);
 }
 
 /* Releases the leases of the handled fires, in one round trip. */
@@ -62,7 +159,7 @@ static size_t timers_sweep(void)
 	const char *argv[] = {store_prefix(), now, lease, max};
 	const char *done[TIMERS_BATCH];
 	redisReply *r = NULL;
-	size_t n_done = 0, n = 0;
+	size_t n_done = 0, n = 0, k = 0;
 
 	snprintf(now, sizeof(now), "%lld", (long long)clock_now_ms());
 	snprintf(lease, sizeof(lease), "%d", TIMERS_LEASE_MS);
@@ -71,15 +168,14 @@ static size_t timers_sweep(void)
 		return 0;
 	if (r->type == REDIS_REPLY_ARRAY)
 		n = r->elements;
-	for (size_t i = 0; i < n && i < TIMERS_BATCH; i++) {
-		const char *m = r->element[i]->str;
-
-		if (r->element[i]->type != REDIS_REPLY_STRING)
-			continue;
-		/* On failure the lease runs out and the fire comes back. */
-		if (timers_fire(m) == WL_OK)
-			done[n_done++] = m;
-	}
+	for (size_t i = 0; i < n && i < TIMERS_BATCH; i++)
+		if (r->element[i]->type == REDIS_REPLY_STRING)
+			tm_batch[k++] = r->element[i]->str;
+	timers_fire_batch(k);
+	/* On failure the lease runs out and the fire comes back. */
+	for (size_t i = 0; i < k; i++)
+		if (tm_rc[i] == WL_OK)
+			done[n_done++] = tm_batch[i];
 	timers_done(done, n_done);
 	freeReplyObject(r);
 	return n;
@@ -97,14 +193,34 @@ static void *timers_main(void *arg)
 	return NULL;
 }
 
+static void timers_workers_stop(void)
+{
+	pthread_mutex_lock(&tm_mu);
+	tm_quit = true;
+	pthread_cond_broadcast(&tm_go);
+	pthread_mutex_unlock(&tm_mu);
+	for (size_t i = 0; i < tm_n_workers; i++)
+		pthread_join(tm_workers[i], NULL);
+	tm_n_workers = 0;
+}
+
 int timers_start(const struct wl_config *cfg)
 {
 	tm_cfg = cfg;
 	if (schedule_ensure(cfg) != WL_OK)
 		log_warn("timers", "could not plan the scheduled jobs yet");
 	atomic_store(&tm_stop, false);
-	if (pthread_create(&tm_thread, NULL, timers_main, NULL) != 0)
+	tm_quit = false;
+	for (size_t i = 0; i < TIMERS_WORKERS; i++) {
+		if (pthread_create(&tm_workers[i], NULL, timers_worker,
+				   (void *)(uintptr_t)i) != 0)
+			break;
+		tm_n_workers++;
+	}
+	if (pthread_create(&tm_thread, NULL, timers_main, NULL) != 0) {
+		timers_workers_stop();
 		return WL_EINTERNAL;
+	}
 	tm_started = true;
 	return WL_OK;
 }
@@ -115,5 +231,6 @@ void timers_stop(void)
 		return;
 	atomic_store(&tm_stop, true);
 	pthread_join(tm_thread, NULL);
+	timers_workers_stop();
 	tm_started = false;
 }

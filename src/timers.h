@@ -9,7 +9,10 @@
  * however many daemons sweep, for as long as the case lives), a stale one
  * writes nothing, and the lease (kept on Redis's clock) gives a fire back
  * if a daemon dies mid-fire. No scan over sessions or cases: only what is
- * due is read, and a full batch is followed by the next at once.
+ * due is read, and a full batch is followed by the next at once. A batch is
+ * fired by a small pool of threads, each case or conversation always on the
+ * same one, so fires of one subject keep their order while the commits of
+ * different subjects share Redis's fsyncs.
  */
 #ifndef WL_TIMERS_H
 #define WL_TIMERS_H
