@@ -192,7 +192,7 @@ def test_wechat_plain_query_replayed_with_new_body_is_refused(env):
         assert d.request("POST", path, xml, hdr)[0] == 200
         assert d.request("POST", path, xml, hdr)[0] == 200   # WeChat's own retry
         quiet(env)
-        before = env.redis.snapshot()
+        before = env.redis.settled_snapshot()
         forged = wechat_text_xml("oAttackerAttackerAttacker01", "人工", "3300000000000002")
         assert d.request("POST", path, forged, hdr)[0] == 401
         assert env.redis.snapshot() == before, "a replayed query wrote to Redis"
@@ -211,7 +211,7 @@ def test_dingtalk_headers_replayed_with_new_body_are_refused(env):
         assert d.request("POST", "/hook/dd", body, hdr)[0] == 200
         assert d.request("POST", "/hook/dd", body, hdr)[0] == 200   # a retry
         quiet(env)
-        before = env.redis.snapshot()
+        before = env.redis.settled_snapshot()
         other = dingtalk_callback("msgReplayB0002==", "人工")
         other["senderStaffId"] = "attacker0001"
         forged = json.dumps(other, ensure_ascii=False).encode()
@@ -262,7 +262,7 @@ def _feishu_window(env, vendor):
     assert d.request("POST", "/hook/fs", body, hdr)[0] == 200
     assert env.redis.cmd("EXISTS", "wl:dedupe:fs:ev-retry-1") == 1
     quiet(env)
-    before = env.redis.snapshot()
+    before = env.redis.settled_snapshot()
     # The same headers with another body, and an event nine hours old.
     other, _ = feishu_encrypted(feishu_event("ev-forged-2", "ou_evil", "人工"),
                                 now - 6 * 3600, "n-1")
@@ -302,7 +302,7 @@ def test_generic_signed_timestamp_stops_replays_after_the_window(env):
     advance([d], 26 * 3600)
     expire_dedupe_marks(env)
     quiet(env)
-    before = env.redis.snapshot()
+    before = env.redis.settled_snapshot()
     assert d.request("POST", "/hook/ts", body, hdr)[0] == 401
     assert env.redis.snapshot() == before
 

@@ -194,11 +194,13 @@ def test_outbox_pass(env):
     assert ob("d1") == [[], []]
     # A lease that expires (its daemon died) is taken back.
     assert s("inbound_commit", commit_doc("m2", frm=frm, expect=1, out=out[:1]))[0] == "OK"
-    lost, got = ob("d1", lease=200)
+    # The lease is long enough that d2's first look is inside it even on a
+    # busy machine, and the wait is longer than the lease.
+    lost, got = ob("d1", lease=1500)
     assert len(got) == 1
-    assert ob("d2", lease=200) == [[], []]
-    time.sleep(0.25)
-    lost, got2 = ob("d2", lease=200)
+    assert ob("d2", lease=1500) == [[], []]
+    time.sleep(1.6)
+    lost, got2 = ob("d2", lease=1500)
     assert got2[0][1] == got[0][1], got2
     assert ob("d1", [outcome(q, got[0][1], "sent")]) == [[got[0][1]], []]
     assert ob("d2", [outcome(q, got[0][1], "sent")]) == [[], []]

@@ -159,6 +159,23 @@ class Redis:
         finally:
             c.close()
 
+    def settled_snapshot(self, timeout=15.0, gap=0.4, still=3):
+        """A snapshot once nothing has changed for `still` looks `gap`
+        seconds apart: the daemon's background threads (timers, sender)
+        have finished what they had to do, so a later difference can only
+        come from the request under test."""
+        prev = self.snapshot()
+        same = 0
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            time.sleep(gap)
+            cur = self.snapshot()
+            same = same + 1 if cur == prev else 0
+            if same >= still:
+                return cur
+            prev = cur
+        raise AssertionError("redis kept changing for %.0fs" % timeout)
+
     def snapshot(self):
         """Every key with its type and serialized value: to prove that a
         rejected request changed nothing."""
