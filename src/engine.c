@@ -842,6 +842,80 @@ static int engine_relay(struct engine_run *r, const json_t *c)
 	return r->out->session ? rc : WL_ENOMEM;
 }
 
+/* How long after 办结 a resident's words are still about that case: the
+ * 3天内反馈 window and a few days' grace. */
+#define ENGINE_FEEDBACK_WINDOW_MS (7LL * 24 * 3600 * 1000)
+
+/* The sender's case resolved in the last days, if any (newest first). */
+static const json_t *engine_recent_resolved(const struct engine_in *in)
+{
+	const json_t *oc;
+	size_t i;
+
+	json_array_foreach(in->open_cases, i, oc)
+	{
+		const char *s = case_get(oc, "status");
+		const char *at = case_get(oc, "resolved_at");
+		char *end = NULL;
+		long long t;
+
+		if (!s || strcmp(s, "resolved") != 0)
+			continue;
+		if (at && *at) {
+			t = strtoll(at, &end, 10);
+			if (end && *end == '\0' &&
+			    in->now_ms - t > ENGINE_FEEDBACK_WINDOW_MS)
+				continue;
+		}
+		return oc;
+	}
+	return NULL;
+}
+
+/* A resident whose case was resolved in the last days writes with no
+ * conversation going (收到了, 满意, 投诉, 工单 N, or the problem again):
+ * the words go onto that case and to whoever handled it, and the 回访
+ * survey opens, so an answer settles the case (closed, or reopened). */
+static int engine_resolved_followup(struct engine_run *r, const json_t *c)
+{
+	const struct engine_in *in = r->in;
+	const char *no = case_get(c, "no");
+	const struct wl_addr *h = engine_case_holder(in->cfg, c);
+	struct flow_input fi = {0};
+	struct flow_result fr = {0};
+	struct buf b = BUF_INIT;
+	json_t *vars = NULL, *op;
+	char *text = NULL;
+	int rc = WL_ENOMEM;
+
+	op = engine_case_set(r->out->cases, no, -1, NULL, in->msg->from,
+			     "resident_message", in->msg->text);
+	if (!op)
+		goto out;
+	buf_addf(&b, "【工单 %s】已办结，居民又来信：%s", no, in->msg->text);
+	text = buf_detach(&b, NULL);
+	if (!text)
+		goto out;
+	if (h)
+		engine_op_notify(op, h->channel, h->to, text);
+	vars = json_pack("{s:s}", "case_no", no);
+	if (!vars)
+		goto out;
+	fi.text = "";
+	fi.now_ms = in->now_ms;
+	fi.lang = "zh";
+	fi.channel = in->ch->id;
+	fi.from = in->msg->from;
+	rc = flow_start(in->flows, in->cfg, "feedback", vars, &fi, &fr);
+	if (rc == WL_OK)
+		rc = engine_apply(r, &fr);
+out:
+	flow_result_release(&fr);
+	json_decref(vars);
+	free(text);
+	return rc;
+}
+
 static int engine_flow(struct engine_run *r, json_t *sess)
 {
 	const struct engine_in *in = r->in;
@@ -888,6 +962,15 @@ static int engine_flow(struct engine_run *r, json_t *sess)
 	if (c && !engine_flow_special(&fr)) {
 		flow_result_release(&fr);
 		return engine_relay(r, c);
+	}
+	if (!c && !sess && !r->st && !engine_flow_special(&fr) &&
+	    flow_set_has(in->flows, "feedback")) {
+		const json_t *rc_case = engine_recent_resolved(in);
+
+		if (rc_case) {
+			flow_result_release(&fr);
+			return engine_resolved_followup(r, rc_case);
+		}
 	}
 	if (!fr.handled && r->st) {
 		flow_result_release(&fr);

@@ -284,7 +284,36 @@ def test_several_measures_counted(env):
     assert "电热毯 1人次" in body and "取暖煤 2人次" in body, body[:600]
 
 
+def test_resident_after_resolve_reaches_the_case(env):
+    """A resident whose case was resolved, with the survey gone (its
+    conversation expired), writes again: the words go onto that case and to
+    its holder, the survey opens again, and the answers settle the case."""
+    d = daemon(env)
+    c = Chat(env, d)
+    r = "13900000035"
+    no, _, _ = open_help_case(c, r)
+    assert "已认领" in c.say("u-liu", "认领 " + no)
+    c.say("u-liu", "办结 %s 棉被 1人次 已送到家" % no)
+    assert env.redis.cmd("HGET", "wl:case:" + no, "status") == "resolved"
+    env.redis.cmd("DEL", "wl:session:demo:" + r)   # the survey timed out
+    out = c.send(r, "收到了，被子很暖和，谢谢你们")
+    to_r = "\n".join(m["text"] for m in out if m["to"] == r)
+    assert no in to_r and "解决了吗" in to_r, out
+    held = "\n".join(m["text"] for m in out if m["to"] == "u-liu")
+    assert no in held and "被子很暖和" in held, out
+    assert "请问您遇到了什么困难" not in to_r and "紧急" not in to_r, out
+    tl = [e["what"] for e in json.loads(d.admin("GET", "/api/v1/cases/" + no)[1])["timeline"]]
+    assert tl.count("resident_message") >= 1, tl
+    for t in ["是", "1", "没有"]:
+        c.send(r, t)
+    assert env.redis.cmd("HGET", "wl:case:" + no, "status") == "closed"
+    assert env.redis.cmd("HGET", "wl:case:" + no, "satisfaction") == "满意"
+    # An emergency still comes first, whatever case was resolved.
+    out = c.send(r, "屋里烧着煤炉子，我妈头晕想吐")
+    assert "120" in "\n".join(m["text"] for m in out if m["to"] == r), out
+
+
 if __name__ == "__main__":
     run([test_counts_and_lists_from_the_indexes, test_digest_reads_every_open_case,
          test_case_card_and_plain_chinese, test_resident_withdraws,
-         test_several_measures_counted])
+         test_several_measures_counted, test_resident_after_resolve_reaches_the_case])
