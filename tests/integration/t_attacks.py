@@ -383,7 +383,11 @@ def test_one_address_gets_per_ip_connections(env):
     try:
         wait_until(lambda: sum(closed_by_peer(s) for s in socks) >= 10, 5,
                    what="the connections over the limit refused")
-        assert sum(closed_by_peer(s) for s in socks[:20]) == 0
+        # The worker threads accept in parallel, so which ten are refused
+        # is not fixed; how many is: the limit keeps exactly 20 open.
+        time.sleep(0.3)
+        closed = sum(closed_by_peer(s) for s in socks)
+        assert closed == 10, closed
     finally:
         for s in socks:
             s.close()
