@@ -273,6 +273,21 @@ static int cmd_case_status(const json_t *c)
 	return case_status_parse(case_get(c, "status"));
 }
 
+/* Whether a case in status s (from cmd_case_status) allows action a. */
+static bool cmd_allowed(int s, enum case_action a)
+{
+	return s >= 0 && case_transition((enum case_status)s, a) >= 0;
+}
+
+/* The answer when the case's status does not allow what was asked. */
+static int cmd_bad_state(const struct cmd_parsed *p, const struct engine_in *in,
+			 struct engine_out *out, int s, const char *refusal)
+{
+	return cmd_say(in, out, "工单 %s 当前状态为“%s”，%s。", p->no,
+		       s >= 0 ? case_status_label((enum case_status)s) : "未知",
+		       refusal);
+}
+
 /* The case named, in the staff member's area: else a precise answer and
  * false. */
 static bool cmd_case(const struct cmd_parsed *p, const struct wl_staff *st,
@@ -477,10 +492,8 @@ static int cmd_claim(const struct cmd_parsed *p, const struct wl_staff *st,
 			       cmd_holder_name(in->cfg, c)
 				   ? cmd_holder_name(in->cfg, c)
 				   : "其他工作人员");
-	if (s < 0 || case_transition((enum case_status)s, CASE_CLAIM) < 0)
-		return cmd_say(
-		    in, out, "工单 %s 当前状态为“%s”，不能认领。", p->no,
-		    s >= 0 ? case_status_label((enum case_status)s) : "未知");
+	if (!cmd_allowed(s, CASE_CLAIM))
+		return cmd_bad_state(p, in, out, s, "不能认领");
 	if (s == CASE_CLAIMED) {
 		const struct wl_staff *old = cmd_staff(in->cfg, by);
 		char text[256];
@@ -729,10 +742,8 @@ static int cmd_resolve(const struct cmd_parsed *p, const struct wl_staff *st,
 			       "工单 %s 已办结。还有措施要记，请发送“补录 %s "
 			       "措施 人次”。",
 			       p->no, p->no);
-	if (s < 0 || case_transition((enum case_status)s, CASE_RESOLVE) < 0)
-		return cmd_say(
-		    in, out, "工单 %s 当前状态为“%s”，不能办结。", p->no,
-		    s >= 0 ? case_status_label((enum case_status)s) : "未知");
+	if (!cmd_allowed(s, CASE_RESOLVE))
+		return cmd_bad_state(p, in, out, s, "不能办结");
 	if (cmd_not_holder(p, st, in, out, &rc))
 		return rc;
 	fields = cmd_help_fields(p, st, in, out, &h, &added, &rc);
@@ -785,9 +796,7 @@ static int cmd_add(const struct cmd_parsed *p, const struct wl_staff *st,
 			       "几项措施可以一次写完。",
 			       p->no, p->no);
 	if (s != CASE_RESOLVED && s != CASE_CLOSED)
-		return cmd_say(
-		    in, out, "工单 %s 当前状态为“%s”，不能补录措施。", p->no,
-		    s >= 0 ? case_status_label((enum case_status)s) : "未知");
+		return cmd_bad_state(p, in, out, s, "不能补录措施");
 	if (cmd_not_holder(p, st, in, out, &rc))
 		return rc;
 	fields = cmd_help_fields(p, st, in, out, &h, &added, &rc);
@@ -881,10 +890,8 @@ static int cmd_transfer(const struct cmd_parsed *p, const struct wl_staff *st,
 	if (to < 0)
 		return cmd_unknown_area(p, in, out);
 	s = cmd_case_status(c);
-	if (s < 0 || case_transition((enum case_status)s, CASE_TRANSFER) < 0)
-		return cmd_say(
-		    in, out, "工单 %s 当前状态为“%s”，不能转派。", p->no,
-		    s >= 0 ? case_status_label((enum case_status)s) : "未知");
+	if (!cmd_allowed(s, CASE_TRANSFER))
+		return cmd_bad_state(p, in, out, s, "不能转派");
 	if (cmd_not_holder(p, st, in, out, &rc))
 		return rc;
 	path = case_area_path(in->cfg, to);
@@ -922,10 +929,8 @@ static int cmd_feedback(const struct cmd_parsed *p, const struct wl_staff *st,
 	if (!*p->args)
 		return cmd_usage(p, in, out, "缺少回访情况。");
 	s = cmd_case_status(in->kase);
-	if (s < 0 || case_transition((enum case_status)s, CASE_FEEDBACK) < 0)
-		return cmd_say(
-		    in, out, "工单 %s 当前状态为“%s”，办结后才能回访。", p->no,
-		    s >= 0 ? case_status_label((enum case_status)s) : "未知");
+	if (!cmd_allowed(s, CASE_FEEDBACK))
+		return cmd_bad_state(p, in, out, s, "办结后才能回访");
 	if (!cmd_set(out, p, in, st,
 		     json_pack("{s:s, s:s, s:I, s:s}", "status", "closed",
 			       "feedback_note", p->args, "feedback_at",
@@ -946,10 +951,8 @@ static int cmd_cancel(const struct cmd_parsed *p, const struct wl_staff *st,
 	if (!*p->args)
 		return cmd_usage(p, in, out, "撤销必须写明原因。");
 	s = cmd_case_status(in->kase);
-	if (s < 0 || case_transition((enum case_status)s, CASE_CANCEL) < 0)
-		return cmd_say(
-		    in, out, "工单 %s 当前状态为“%s”，不能撤销。", p->no,
-		    s >= 0 ? case_status_label((enum case_status)s) : "未知");
+	if (!cmd_allowed(s, CASE_CANCEL))
+		return cmd_bad_state(p, in, out, s, "不能撤销");
 	if (cmd_not_holder(p, st, in, out, &rc))
 		return rc;
 	if (!cmd_set(out, p, in, st,
@@ -973,10 +976,8 @@ static int cmd_reopen(const struct cmd_parsed *p, const struct wl_staff *st,
 	if (!cmd_case(p, st, in, out, &rc))
 		return rc;
 	s = cmd_case_status(in->kase);
-	if (s < 0 || case_transition((enum case_status)s, CASE_REOPEN) < 0)
-		return cmd_say(
-		    in, out, "工单 %s 当前状态为“%s”，不能重开。", p->no,
-		    s >= 0 ? case_status_label((enum case_status)s) : "未知");
+	if (!cmd_allowed(s, CASE_REOPEN))
+		return cmd_bad_state(p, in, out, s, "不能重开");
 	if (!cmd_set(out, p, in, st,
 		     json_pack("{s:s, s:s}", "status", "claimed", "claimed_by",
 			       st->id),

@@ -8,29 +8,10 @@ import os
 import subprocess
 import sys
 
+from t_api import AREAS, staff
 from wltest import ADMIN, SECRET, free_port, run
 
 BROWSER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "browser")
-
-AREAS = [
-    {"id": "tdj", "name": "太行东街街道", "level": "street",
-     "duty": {"channel": "demo", "to": "duty-street"},
-     "children": [
-         {"id": "c-hd", "name": "惠丰社区", "level": "community",
-          "duty": {"channel": "demo", "to": "duty-hd"},
-          "children": [
-              {"id": "g-hd-1", "name": "惠丰第一网格", "level": "grid",
-               "duty": {"channel": "demo", "to": "duty-hd-1"}},
-              {"id": "g-hd-2", "name": "惠丰第二网格", "level": "grid",
-               "duty": {"channel": "demo", "to": "duty-hd-2"}}]},
-         {"id": "c-xh", "name": "新华社区", "level": "community",
-          "duty": {"channel": "demo", "to": "duty-xh"}}]}]
-
-
-def staff(sid, name, role, area):
-    return {"id": sid, "name": name, "role": role, "area": area,
-            "chat": {"channel": "demo", "id": "u-" + sid}}
-
 
 STAFF = [staff("wang", "王芳", "grid_worker", "g-hd-1"),
          staff("liu", "刘敏", "community_staff", "c-hd"),
