@@ -28,7 +28,12 @@
 #include "text.h"
 #include "wl.h"
 
-#define INBOUND_MAX_CONFLICTS 8
+/* A conflict means another commit on the same conversation or case landed
+ * first, so every retry follows someone's progress. The bound is only a
+ * guard against a loop: it is sized for one sender's messages arriving
+ * together on every HTTP worker at once (a burst of a dozen lost a ninth
+ * try now and then with 8). */
+#define INBOUND_MAX_CONFLICTS 64
 
 void (*inbound_on_queued)(void);
 
