@@ -118,59 +118,72 @@ struct inbound_fire_ref {
 	const char *fire_id; /* "<case>:<clock>:<kind>:<level>:<occ>" */
 };
 
-/* ch NULL: a response-time fire, which has no conversation. */
-static int
-inbound_load(const struct wl_config *cfg, const struct wl_channel_conf *ch,
-	     const struct chan_msg *msg, const struct inbound_fire_ref *fire,
-	     const struct inbound_replay *rp, struct inbound_state *st)
-{
-	char no[24], ttl[24], *list = NULL;
+/* The inbound_load script's arguments for one message or fire. */
+struct inbound_load_args {
+	char no[24];
+	char ttl[24];
+	char *list; /* a staff command's list query, or NULL */
 	const char *argv[10];
-	redisReply *r = NULL, *c;
+};
+
+static void inbound_load_args_release(struct inbound_load_args *a)
+{
+	free(a->list);
+	a->list = NULL;
+}
+
+/* ch NULL: a response-time fire, which has no conversation. */
+static int inbound_load_argv(const struct wl_config *cfg,
+			     const struct wl_channel_conf *ch,
+			     const struct chan_msg *msg,
+			     const struct inbound_fire_ref *fire,
+			     const struct inbound_replay *rp,
+			     struct inbound_load_args *a)
+{
 	int rc;
 
-	no[0] = '\0';
+	a->no[0] = '\0';
+	a->list = NULL;
 	if (fire && fire->no)
-		snprintf(no, sizeof(no), "%s", fire->no);
+		snprintf(a->no, sizeof(a->no), "%s", fire->no);
 	else if (!fire) {
-		rc = engine_peek(cfg, ch, msg, no, sizeof(no), &list);
+		rc = engine_peek(cfg, ch, msg, a->no, sizeof(a->no), &a->list);
 		if (rc != WL_OK)
 			return rc;
 	}
-	snprintf(ttl, sizeof(ttl), "%ld", rp ? rp->ttl_s : 0L);
-	argv[0] = store_prefix();
-	argv[1] = ch ? ch->id : "";
-	argv[2] = msg ? msg->from : "";
-	argv[3] = msg && !fire ? msg->id : "";
-	argv[4] = no;
-	argv[5] = list ? list : "";
-	argv[6] = fire && fire->no ? fire->fire_id : "";
-	argv[7] = rp ? rp->key : "";
-	argv[8] = rp ? rp->body_sha : "";
-	argv[9] = ttl;
-	rc = store_eval(STORE_INBOUND_LOAD, 10, argv, NULL, &r);
-	free(list);
-	if (rc != WL_OK)
-		return rc;
-	rc = WL_EINTERNAL;
+	snprintf(a->ttl, sizeof(a->ttl), "%ld", rp ? rp->ttl_s : 0L);
+	a->argv[0] = store_prefix();
+	a->argv[1] = ch ? ch->id : "";
+	a->argv[2] = msg ? msg->from : "";
+	a->argv[3] = msg && !fire ? msg->id : "";
+	a->argv[4] = a->no;
+	a->argv[5] = a->list ? a->list : "";
+	a->argv[6] = fire && fire->no ? fire->fire_id : "";
+	a->argv[7] = rp ? rp->key : "";
+	a->argv[8] = rp ? rp->body_sha : "";
+	a->argv[9] = a->ttl;
+	return WL_OK;
+}
+
+/* The load script's answer into st. */
+static int inbound_load_parse(const redisReply *r, struct inbound_state *st)
+{
+	const redisReply *c;
+
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 9 ||
 	    r->element[0]->type != REDIS_REPLY_INTEGER ||
 	    r->element[1]->type != REDIS_REPLY_STRING ||
 	    r->element[2]->type != REDIS_REPLY_STRING ||
 	    r->element[3]->type != REDIS_REPLY_ARRAY)
-		goto out;
-	if (r->element[0]->integer < 0) {
-		/* The request's signature was seen with another body. */
-		rc = WL_EAUTH;
-		goto out;
-	}
+		return WL_EINTERNAL;
+	/* -1: the request's signature was seen with another body. */
+	if (r->element[0]->integer < 0)
+		return WL_EAUTH;
 	st->dup = r->element[0]->integer != 0;
 	st->version = strtoll(r->element[1]->str, NULL, 10);
 	st->session = strdup(r->element[2]->str);
-	if (!st->session) {
-		rc = WL_ENOMEM;
-		goto out;
-	}
+	if (!st->session)
+		return WL_ENOMEM;
 	c = r->element[3];
 	for (size_t i = 0; i + 1 < c->elements; i += 2)
 		if (c->element[i]->type == REDIS_REPLY_STRING &&
@@ -193,27 +206,42 @@ inbound_load(const struct wl_config *cfg, const struct wl_channel_conf *ch,
 					     ? c->element[i]->integer
 					     : 0));
 	}
-	rc = WL_OK;
-out:
+	return WL_OK;
+}
+
+static int
+inbound_load(const struct wl_config *cfg, const struct wl_channel_conf *ch,
+	     const struct chan_msg *msg, const struct inbound_fire_ref *fire,
+	     const struct inbound_replay *rp, struct inbound_state *st)
+{
+	struct inbound_load_args a;
+	redisReply *r = NULL;
+	int rc;
+
+	rc = inbound_load_argv(cfg, ch, msg, fire, rp, &a);
+	if (rc != WL_OK)
+		return rc;
+	rc = store_eval(STORE_INBOUND_LOAD, 10, a.argv, NULL, &r);
+	inbound_load_args_release(&a);
+	if (rc != WL_OK)
+		return rc;
+	rc = inbound_load_parse(r, st);
 	freeReplyObject(r);
 	return rc;
 }
 
-/* Returns WL_OK (committed), WL_ECONFLICT, or an error; *dup on DUP. */
-static int
-inbound_commit(const struct wl_config *cfg, const struct wl_channel_conf *ch,
-	       const struct chan_msg *msg, const struct inbound_fire_ref *fire,
-	       const struct inbound_state *st, const struct engine_out *eo,
-	       int64_t now, int *dup, size_t *queued)
+/* The commit script's document for a stepped message or fire; NULL when
+ * out of memory. The caller frees it. */
+static char *inbound_commit_body(const struct wl_config *cfg,
+				 const struct wl_channel_conf *ch,
+				 const struct chan_msg *msg,
+				 const struct inbound_fire_ref *fire,
+				 const struct inbound_state *st,
+				 const struct engine_out *eo, int64_t now)
 {
 	json_t *doc;
 	char *body = NULL;
-	const char *argv[2];
-	redisReply *r = NULL;
-	int rc = WL_ENOMEM;
 
-	*dup = 0;
-	*queued = 0;
 	doc = json_pack(
 	    "{s:I, s:s, s:s, s:s, s:s?, s:s, s:I, s:I, s:s, s:I, "
 	    "s:O, s:O, s:O, s:s}",
@@ -235,38 +263,61 @@ inbound_commit(const struct wl_config *cfg, const struct wl_channel_conf *ch,
 					fire->no ? json_pack("{s:s, s:s}", "no",
 							     fire->no, "id",
 							     fire->fire_id)
-						 : json_object())) {
-		rc = WL_ENOMEM;
+						 : json_object()))
 		goto out;
-	}
 	body = json_dumps(doc, JSON_COMPACT);
+out:
+	json_decref(doc);
+	return body;
+}
+
+/* The commit script's answer: WL_OK (committed, or *dup: seen before),
+ * WL_ECONFLICT, or WL_EINTERNAL. */
+static int inbound_commit_parse(const redisReply *r, int *dup, size_t *queued)
+{
+	*dup = 0;
+	*queued = 0;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_STRING)
+		return WL_EINTERNAL;
+	if (strcmp(r->element[0]->str, "DUP") == 0) {
+		*dup = 1;
+		return WL_OK;
+	}
+	if (strcmp(r->element[0]->str, "CONFLICT") == 0)
+		return WL_ECONFLICT;
+	if (strcmp(r->element[0]->str, "OK") != 0)
+		return WL_EINTERNAL;
+	if (r->elements > 1 && r->element[1]->type == REDIS_REPLY_INTEGER)
+		*queued = (size_t)r->element[1]->integer;
+	return WL_OK;
+}
+
+/* Returns WL_OK (committed), WL_ECONFLICT, or an error; *dup on DUP. */
+static int
+inbound_commit(const struct wl_config *cfg, const struct wl_channel_conf *ch,
+	       const struct chan_msg *msg, const struct inbound_fire_ref *fire,
+	       const struct inbound_state *st, const struct engine_out *eo,
+	       int64_t now, int *dup, size_t *queued)
+{
+	const char *argv[2];
+	char *body;
+	redisReply *r = NULL;
+	int rc;
+
+	*dup = 0;
+	*queued = 0;
+	body = inbound_commit_body(cfg, ch, msg, fire, st, eo, now);
 	if (!body)
-		goto out;
+		return WL_ENOMEM;
 	argv[0] = store_prefix();
 	argv[1] = body;
 	rc = store_eval(STORE_INBOUND_COMMIT, 2, argv, NULL, &r);
-	if (rc != WL_OK)
-		goto out;
-	rc = WL_EINTERNAL;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
-	    r->element[0]->type != REDIS_REPLY_STRING)
-		goto out;
-	if (strcmp(r->element[0]->str, "DUP") == 0) {
-		*dup = 1;
-		rc = WL_OK;
-	} else if (strcmp(r->element[0]->str, "CONFLICT") == 0) {
-		rc = WL_ECONFLICT;
-	} else if (strcmp(r->element[0]->str, "OK") == 0) {
-		if (r->elements > 1 &&
-		    r->element[1]->type == REDIS_REPLY_INTEGER)
-			*queued = (size_t)r->element[1]->integer;
-		rc = WL_OK;
-	}
-out:
-	if (r)
-		freeReplyObject(r);
 	free(body);
-	json_decref(doc);
+	if (rc != WL_OK)
+		return rc;
+	rc = inbound_commit_parse(r, dup, queued);
+	freeReplyObject(r);
 	return rc;
 }
 
@@ -312,6 +363,37 @@ static void inbound_said(const struct wl_channel_conf *ch,
 	}
 }
 
+/* The engine's step over what was loaded, at *now (set here); eo is
+ * initialised here and the caller releases it. */
+static int inbound_step(const struct wl_config *cfg,
+			const struct wl_channel_conf *ch,
+			const struct chan_msg *msg,
+			const struct inbound_fire_ref *fire,
+			const struct inbound_state *st, struct engine_out *eo,
+			int64_t *now)
+{
+	struct engine_in in;
+
+	memset(&in, 0, sizeof(in));
+	in.cfg = cfg;
+	in.flows = inbound_flows;
+	in.sla = inbound_sla;
+	in.kase = st->kase;
+	in.timeline = st->timeline;
+	in.open_cases = st->open;
+	in.list = st->list;
+	in.counts = st->counts;
+	in.ch = ch;
+	in.msg = msg;
+	in.fire = fire ? fire->member : NULL;
+	in.contact_name = st->contact_name;
+	in.session = st->session;
+	in.now_ms = clock_now_ms();
+	*now = in.now_ms;
+	engine_out_init(eo);
+	return engine_step(&in, eo);
+}
+
 /* One message (fire NULL) or one timer fire: load, step, commit, and
  * again on a version conflict. */
 static int
@@ -329,7 +411,7 @@ inbound_run(const struct wl_config *cfg, const struct wl_channel_conf *ch,
 	*queued = 0;
 	for (int tries = 0; rc == WL_ECONFLICT && tries < INBOUND_MAX_CONFLICTS;
 	     tries++) {
-		struct engine_in in;
+		int64_t now;
 
 		inbound_state_release(&st);
 		engine_out_release(&eo);
@@ -340,23 +422,7 @@ inbound_run(const struct wl_config *cfg, const struct wl_channel_conf *ch,
 			*result = INBOUND_DUPLICATE;
 			break;
 		}
-		memset(&in, 0, sizeof(in));
-		in.cfg = cfg;
-		in.flows = inbound_flows;
-		in.sla = inbound_sla;
-		in.kase = st.kase;
-		in.timeline = st.timeline;
-		in.open_cases = st.open;
-		in.list = st.list;
-		in.counts = st.counts;
-		in.ch = ch;
-		in.msg = msg;
-		in.fire = fire ? fire->member : NULL;
-		in.contact_name = st.contact_name;
-		in.session = st.session;
-		in.now_ms = clock_now_ms();
-		engine_out_init(&eo);
-		rc = engine_step(&in, &eo);
+		rc = inbound_step(cfg, ch, msg, fire, &st, &eo, &now);
 		if (rc != WL_OK)
 			break;
 		if (eo.noop) {
@@ -364,8 +430,8 @@ inbound_run(const struct wl_config *cfg, const struct wl_channel_conf *ch,
 			break;
 		}
 		t0 = clock_mono_us();
-		rc = inbound_commit(cfg, ch, msg, fire, &st, &eo, in.now_ms,
-				    &dup, queued);
+		rc = inbound_commit(cfg, ch, msg, fire, &st, &eo, now, &dup,
+				    queued);
 		if (rc == WL_OK)
 			metrics_commit_latency((double)(clock_mono_us() - t0) /
 					       1e6);
@@ -428,50 +494,261 @@ int inbound_handle_said(const struct wl_config *cfg, int ch_idx,
 	return rc;
 }
 
-int inbound_fire(const struct wl_config *cfg, const char *member,
-		 enum inbound_result *result)
-{
-	struct inbound_fire_ref ref = {.member = member};
-	const struct wl_channel_conf *ch = NULL;
-	struct chan_msg msg = {0};
+/* A timer fire being handled in a batch (inbound_fire_batch). */
+struct inbound_job {
+	const char *member;
+	json_t *t; /* an idle timer's parsed member (owns its strings) */
+	const struct wl_channel_conf *ch;
+	struct chan_msg msg;
 	struct sla_fire f;
-	json_error_t err;
-	json_t *t = NULL;
-	size_t queued = 0;
-	int rc = WL_OK;
+	struct inbound_fire_ref ref;
+	struct inbound_state st;
+	struct engine_out eo;
+	struct inbound_load_args la;
+	char *body;	      /* the commit document */
+	const char *cargv[2]; /* the commit's arguments */
+	int64_t now;
+	enum inbound_result result;
+	size_t queued;
+	int rc;
+	bool pending; /* not finished yet */
+	bool in_wave;
+};
 
-	*result = INBOUND_NOTHING;
+/* Reads a due member into j; false for one that cannot be handled (it is
+ * dropped). */
+static bool inbound_job_init(const struct wl_config *cfg, struct inbound_job *j,
+			     const char *member)
+{
+	json_error_t err;
+
+	memset(j, 0, sizeof(*j));
+	j->member = member;
+	j->ref.member = member;
+	j->result = INBOUND_NOTHING;
 	if (member[0] == '{') {
 		/* A conversation's idle timer: about that contact. */
-		t = json_loads(member, 0, &err);
-		ch = config_channel(cfg,
-				    json_string_value(json_object_get(t, "c")));
-		msg.from = (char *)(uintptr_t)json_string_value(
-		    json_object_get(t, "f"));
-		msg.id = (char *)(uintptr_t) "";
-		if (!ch || !msg.from || !*msg.from)
-			goto bad;
-	} else {
-		/* A response-time fire "<case>:<clock>:...|<version>". */
-		if (sla_fire_parse(member, strlen(member), &f) != WL_OK)
-			goto bad;
-		ref.no = f.case_no;
-		ref.fire_id = f.id;
+		j->t = json_loads(member, 0, &err);
+		j->ch = config_channel(
+		    cfg, json_string_value(json_object_get(j->t, "c")));
+		j->msg.from = (char *)(uintptr_t)json_string_value(
+		    json_object_get(j->t, "f"));
+		j->msg.id = (char *)(uintptr_t) "";
+		return j->ch && j->msg.from && *j->msg.from;
 	}
-	rc = inbound_run(cfg, ch, ch ? &msg : NULL, &ref, NULL, result, &queued,
-			 NULL);
-	if (rc == WL_OK && queued && inbound_on_queued)
+	/* A response-time fire "<case>:<clock>:...|<version>". */
+	if (sla_fire_parse(member, strlen(member), &j->f) != WL_OK)
+		return false;
+	j->ref.no = j->f.case_no;
+	j->ref.fire_id = j->f.id;
+	return true;
+}
+
+static void inbound_job_release(struct inbound_job *j)
+{
+	inbound_state_release(&j->st);
+	engine_out_release(&j->eo);
+	inbound_load_args_release(&j->la);
+	free(j->body);
+	j->body = NULL;
+	json_decref(j->t);
+	j->t = NULL;
+}
+
+static void inbound_fire_log(const struct inbound_job *j)
+{
+	log_info("timers", "fire %s%s result=%s", j->ref.no ? "case=" : "idle",
+		 j->ref.no ? j->ref.fire_id : "",
+		 j->rc != WL_OK			  ? wl_strerror(j->rc)
+		 : j->result == INBOUND_DUPLICATE ? "done already"
+		 : j->result == INBOUND_NOTHING	  ? "stale, nothing to do"
+						  : "committed");
+}
+
+static bool inbound_same_subject(const struct inbound_job *a,
+				 const struct inbound_job *b)
+{
+	if (a->ref.no || b->ref.no)
+		return a->ref.no && b->ref.no &&
+		       strcmp(a->ref.no, b->ref.no) == 0;
+	return a->ch == b->ch && strcmp(a->msg.from, b->msg.from) == 0;
+}
+
+static void inbound_job_finish(struct inbound_job *j, int rc,
+			       enum inbound_result result)
+{
+	j->rc = rc;
+	j->result = result;
+	j->pending = false;
+}
+
+/* One wave of a batch: every pending job whose subject (its case, its
+ * conversation) no earlier job of the wave has. Two fires of one subject
+ * would only conflict with each other; the second goes in the next
+ * wave, after the first's commit. */
+static size_t inbound_wave(struct inbound_job *jobs, size_t n,
+			   struct inbound_job **wave)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bool taken = false;
+
+		jobs[i].in_wave = false;
+		if (!jobs[i].pending)
+			continue;
+		for (size_t w = 0; w < k && !taken; w++)
+			taken = inbound_same_subject(wave[w], &jobs[i]);
+		if (!taken) {
+			jobs[i].in_wave = true;
+			wave[k++] = &jobs[i];
+		}
+	}
+	return k;
+}
+
+/* Loads the wave in one pipeline and steps each job; returns how many
+ * have a commit to make (wave[0..k) reordered so they come first). */
+static size_t inbound_wave_load(const struct wl_config *cfg,
+				struct inbound_job **wave, size_t n, int *argc,
+				const char ***argv, redisReply **reply, int *rc)
+{
+	size_t k = 0, m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct inbound_job *j = wave[i];
+		int r;
+
+		inbound_state_release(&j->st);
+		engine_out_release(&j->eo);
+		inbound_load_args_release(&j->la);
+		r = inbound_load_argv(cfg, j->ch, j->ch ? &j->msg : NULL,
+				      &j->ref, NULL, &j->la);
+		if (r != WL_OK) {
+			inbound_job_finish(j, r, INBOUND_NOTHING);
+			continue;
+		}
+		wave[k] = j;
+		argc[k] = 10;
+		argv[k] = j->la.argv;
+		k++;
+	}
+	store_eval_pipeline(STORE_INBOUND_LOAD, k, argc, argv, reply, rc);
+	for (size_t i = 0; i < k; i++) {
+		struct inbound_job *j = wave[i];
+		int r = rc[i];
+
+		if (r == WL_OK)
+			r = inbound_load_parse(reply[i], &j->st);
+		if (reply[i])
+			freeReplyObject(reply[i]);
+		if (r != WL_OK) {
+			inbound_job_finish(j, r, INBOUND_NOTHING);
+			continue;
+		}
+		if (j->st.dup) {
+			inbound_job_finish(j, WL_OK, INBOUND_DUPLICATE);
+			continue;
+		}
+		r = inbound_step(cfg, j->ch, j->ch ? &j->msg : NULL, &j->ref,
+				 &j->st, &j->eo, &j->now);
+		if (r != WL_OK || j->eo.noop) {
+			inbound_job_finish(j, r, INBOUND_NOTHING);
+			continue;
+		}
+		free(j->body);
+		j->body =
+		    inbound_commit_body(cfg, j->ch, j->ch ? &j->msg : NULL,
+					&j->ref, &j->st, &j->eo, j->now);
+		if (!j->body) {
+			inbound_job_finish(j, WL_ENOMEM, INBOUND_NOTHING);
+			continue;
+		}
+		wave[m++] = j;
+	}
+	return m;
+}
+
+/* Commits the stepped jobs wave[0..m) in one pipeline. A conflicted job
+ * stays pending for the next wave. */
+static void inbound_wave_commit(struct inbound_job **wave, size_t m, int *argc,
+				const char ***argv, redisReply **reply, int *rc)
+{
+	for (size_t i = 0; i < m; i++) {
+		argc[i] = 2;
+		wave[i]->cargv[0] = store_prefix();
+		wave[i]->cargv[1] = wave[i]->body;
+		argv[i] = wave[i]->cargv;
+	}
+	store_eval_pipeline(STORE_INBOUND_COMMIT, m, argc, argv, reply, rc);
+	for (size_t i = 0; i < m; i++) {
+		struct inbound_job *j = wave[i];
+		int dup = 0, r = rc[i];
+
+		if (r == WL_OK)
+			r = inbound_commit_parse(reply[i], &dup, &j->queued);
+		if (reply[i])
+			freeReplyObject(reply[i]);
+		if (r == WL_ECONFLICT)
+			continue;
+		if (r == WL_OK && !dup)
+			inbound_metrics(j->eo.metrics);
+		inbound_job_finish(j, r,
+				   dup ? INBOUND_DUPLICATE : INBOUND_DONE);
+	}
+}
+
+void inbound_fire_batch(const struct wl_config *cfg, const char **members,
+			size_t n, int *rc)
+{
+	struct inbound_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
+	struct inbound_job **wave = calloc(n ? n : 1, sizeof(*wave));
+	const char ***argv = calloc(n ? n : 1, sizeof(*argv));
+	redisReply **reply = calloc(n ? n : 1, sizeof(*reply));
+	int *argc = calloc(n ? n : 1, sizeof(*argc));
+	int *rcs = calloc(n ? n : 1, sizeof(*rcs));
+	size_t queued = 0;
+
+	if (!jobs || !wave || !argv || !reply || !argc || !rcs) {
+		for (size_t i = 0; i < n; i++)
+			rc[i] = WL_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (inbound_job_init(cfg, &jobs[i], members[i])) {
+			jobs[i].pending = true;
+			continue;
+		}
+		/* Done with: an unreadable fire is dropped. */
+		log_warn("timers", "dropping unreadable timer");
+		jobs[i].rc = WL_OK;
+	}
+	for (int tries = 0; tries < INBOUND_MAX_CONFLICTS; tries++) {
+		size_t k = inbound_wave(jobs, n, wave), m;
+
+		if (k == 0)
+			break;
+		m = inbound_wave_load(cfg, wave, k, argc, argv, reply, rcs);
+		inbound_wave_commit(wave, m, argc, argv, reply, rcs);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct inbound_job *j = &jobs[i];
+
+		if (j->pending)
+			inbound_job_finish(j, WL_ECONFLICT, INBOUND_NOTHING);
+		if (j->ref.member && (j->ch || j->ref.no))
+			inbound_fire_log(j);
+		queued += j->rc == WL_OK ? j->queued : 0;
+		rc[i] = j->rc;
+		inbound_job_release(j);
+	}
+	if (queued && inbound_on_queued)
 		inbound_on_queued();
-	log_info("timers", "fire %s%s result=%s", ref.no ? "case=" : "idle",
-		 ref.no ? ref.fire_id : "",
-		 rc != WL_OK			? wl_strerror(rc)
-		 : *result == INBOUND_DUPLICATE ? "done already"
-		 : *result == INBOUND_NOTHING	? "stale, nothing to do"
-						: "committed");
-	json_decref(t);
-	return rc;
-bad:
-	log_warn("timers", "dropping unreadable timer");
-	json_decref(t);
-	return WL_OK;
+out:
+	free(jobs);
+	free(wave);
+	free(argv);
+	free(reply);
+	free(argc);
+	free(rcs);
 }

@@ -43,16 +43,22 @@ int inbound_handle(const struct wl_config *cfg, int ch_idx,
 		   const struct chan_msg *msg, const struct inbound_replay *rp,
 		   enum inbound_result *result);
 
-/* One due timer from the timer thread (timers.c): a response-time fire
- * "<case>:<clock>:<kind>:<level>:<occ>|<version>" or a conversation's
- * idle timer (JSON). Fires have their own path: they are no gateway's
- * message, use no message id and take no dedupe mark; a response-time
- * fire is marked done on its case for as long as the case lives, and a
- * stale or already-done fire writes nothing (*result NOTHING or
- * DUPLICATE). WL_OK when the fire is done with (an unreadable one is
- * dropped); WL_EREDIS and the fire comes back after its lease. */
-int inbound_fire(const struct wl_config *cfg, const char *member,
-		 enum inbound_result *result);
+/* Due timers from the timer thread (timers.c), rc[i] for members[i]:
+ * response-time fires "<case>:<clock>:<kind>:<level>:<occ>|<version>"
+ * and conversations' idle timers (JSON). Fires have their own path: they
+ * are no gateway's message, use no message id and take no dedupe mark; a
+ * response-time fire is marked done on its case for as long as the case
+ * lives, and a stale or already-done fire writes nothing. rc[i] is WL_OK
+ * when the fire is done with (an unreadable one is dropped); otherwise
+ * (WL_EREDIS, ...) the fire comes back after its lease.
+ *
+ * The loads of the whole batch go to Redis in one pipeline, then the
+ * commits in another, so the batch shares Redis's writes and fsyncs.
+ * Fires of one subject (a case, a conversation) run in the order given,
+ * each after the other's commit; a fire that conflicts with a concurrent
+ * message is loaded and stepped again. */
+void inbound_fire_batch(const struct wl_config *cfg, const char **members,
+			size_t n, int *rc);
 
 /* inbound_handle, and the texts the step sends back to the sender (a
  * staff command's answer) appended to said (a JSON array) once committed.

@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "log.h"
 #include "metrics.h"
+#include "store_int.h"
 #include "store_scripts.h"
 #include "wl.h"
 
@@ -129,9 +130,14 @@ static int store_select_db(redisContext *c)
 	return ok;
 }
 
-static bool store_is_http(void)
+bool store_is_http(void)
 {
 	return strcmp(store_role, "http") == 0;
+}
+
+bool store_has_conn(void)
+{
+	return store_ctx != NULL;
 }
 
 redisContext *store_conn(void)
@@ -172,7 +178,14 @@ redisContext *store_conn(void)
 	return c;
 }
 
-static void store_fail(const char *what)
+redisContext *store_reconnect(void)
+{
+	store_conn_close();
+	store_next_try_ms = 0;
+	return store_conn();
+}
+
+void store_fail(const char *what)
 {
 	log_warn("store", "redis error op=%s error=\"%s\"", what,
 		 store_ctx && store_ctx->errstr[0] ? store_ctx->errstr
@@ -201,9 +214,7 @@ int store_command(redisReply **reply, int argc, const char **argv,
 		 * first use: try once more on a fresh one. Every command we
 		 * send is safe to repeat (a commit that did land is seen as a
 		 * duplicate). */
-		store_conn_close();
-		store_next_try_ms = 0;
-		c = store_conn();
+		c = store_reconnect();
 		r = c ? redisCommandArgv(c, argc, argv, lens) : NULL;
 	}
 	if (!r) {
@@ -214,19 +225,11 @@ int store_command(redisReply **reply, int argc, const char **argv,
 	return WL_OK;
 }
 
-#define STORE_MAX_ARGS 300 /* the timer thread releases a batch of 256 */
-
-int store_eval(enum store_script s, int argc, const char **argv,
-	       const size_t *lens, redisReply **reply)
+/* The EVALSHA command line of a script call into av/al, which hold
+ * argc + 3 entries. */
+void store_eval_argv(enum store_script s, int argc, const char **argv,
+		     const size_t *lens, const char **av, size_t *al)
 {
-	const char *av[STORE_MAX_ARGS + 3];
-	size_t al[STORE_MAX_ARGS + 3];
-	redisReply *r = NULL;
-	int rc;
-
-	*reply = NULL;
-	if (argc > STORE_MAX_ARGS)
-		return WL_EINTERNAL;
 	av[0] = "EVALSHA";
 	av[1] = store_sha[s];
 	av[2] = "0";
@@ -236,13 +239,23 @@ int store_eval(enum store_script s, int argc, const char **argv,
 		av[i + 3] = argv[i];
 		al[i + 3] = lens ? lens[i] : strlen(argv[i]);
 	}
-	rc = store_command(&r, argc + 3, av, al);
-	if (rc != WL_OK)
-		return rc;
+}
+
+int store_eval_finish(enum store_script s, int argc, const char **argv,
+		      const size_t *lens, redisReply **reply)
+{
+	const char *av[STORE_MAX_ARGS + 3];
+	size_t al[STORE_MAX_ARGS + 3];
+	redisReply *r = *reply;
+	int rc;
+
+	*reply = NULL;
 	if (r->type == REDIS_REPLY_ERROR &&
 	    strncmp(r->str, "NOSCRIPT", 8) == 0) {
-		/* Redis restarted or was flushed: send the source once. */
+		/* Redis restarted or was flushed: send the source once. The
+		 * script did not run, so sending it again is safe. */
 		freeReplyObject(r);
+		store_eval_argv(s, argc, argv, lens, av, al);
 		av[0] = "EVAL";
 		av[1] = store_text[s]->src;
 		al[0] = 4;
@@ -261,6 +274,34 @@ int store_eval(enum store_script s, int argc, const char **argv,
 	}
 	*reply = r;
 	return WL_OK;
+}
+
+int store_eval_alone(enum store_script s, int argc, const char **argv,
+		     const size_t *lens, redisReply **reply)
+{
+	const char *av[STORE_MAX_ARGS + 3];
+	size_t al[STORE_MAX_ARGS + 3];
+	int rc;
+
+	*reply = NULL;
+	if (argc > STORE_MAX_ARGS)
+		return WL_EINTERNAL;
+	store_eval_argv(s, argc, argv, lens, av, al);
+	rc = store_command(reply, argc + 3, av, al);
+	if (rc != WL_OK)
+		return rc;
+	return store_eval_finish(s, argc, argv, lens, reply);
+}
+
+int store_eval(enum store_script s, int argc, const char **argv,
+	       const size_t *lens, redisReply **reply)
+{
+	/* The two calls of every inbound message and timer fire share a
+	 * pipeline with the other threads' (store_group.c); the rest are
+	 * rare enough to go alone. */
+	if (s == STORE_INBOUND_LOAD || s == STORE_INBOUND_COMMIT)
+		return store_group_eval(s, argc, argv, lens, reply);
+	return store_eval_alone(s, argc, argv, lens, reply);
 }
 
 int store_ping(void)

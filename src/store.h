@@ -56,6 +56,14 @@ void store_conn_close(void);
 int store_eval(enum store_script s, int argc, const char **argv,
 	       const size_t *lens, redisReply **reply);
 
+/* n calls of one script in a single pipeline on this thread's
+ * connection (a batch of timer fires): call i has argc[i] strings in
+ * argv[i]. Each gets reply[i] (the caller's, or NULL) and rc[i] as
+ * store_eval would; a call with more than 300 arguments gets
+ * WL_EINTERNAL. */
+void store_eval_pipeline(enum store_script s, size_t n, const int *argc,
+			 const char **const *argv, redisReply **reply, int *rc);
+
 /* A plain command on this thread's connection, same error rules. */
 int store_command(redisReply **reply, int argc, const char **argv,
 		  const size_t *lens);

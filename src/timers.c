@@ -51,17 +51,6 @@ static size_t tm_batch_n, tm_running;
 static unsigned long tm_gen;
 static bool tm_quit;
 
-/* WL_OK when the fire is done with (handled, stale, or impossible to
- * handle); anything else and its lease brings it back. */
-static int timers_fire(const char *member)
-{
-	enum inbound_result res;
-
-	if (strncmp(member, "sched:", 6) == 0)
-		return schedule_fire(tm_cfg, inbound_sla_conf(), member);
-	return inbound_fire(tm_cfg, member, &res);
-}
-
 /* Which worker fires a member: by its subject, the case number before the
  * first ':' of a response-time fire or the contact of a conversation's
  * idle timer ({"c":…,"f":…}); scheduled jobs all go to the first. */
@@ -89,6 +78,31 @@ static unsigned char timers_partition(const char *member)
 	return (unsigned char)(h % (tm_n_workers ? tm_n_workers : 1));
 }
 
+/* This worker's share of the batch: the scheduled jobs one by one, the
+ * fires together (inbound_fire_batch: one pipeline of loads, one of
+ * commits). */
+static void timers_fire_part(size_t me)
+{
+	const char *mine[TIMERS_BATCH];
+	size_t at[TIMERS_BATCH], k = 0;
+	int rc[TIMERS_BATCH];
+
+	for (size_t i = 0; i < tm_batch_n; i++) {
+		if (tm_part[i] != me)
+			continue;
+		if (strncmp(tm_batch[i], "sched:", 6) == 0) {
+			tm_rc[i] = schedule_fire(tm_cfg, inbound_sla_conf(),
+						 tm_batch[i]);
+			continue;
+		}
+		at[k] = i;
+		mine[k++] = tm_batch[i];
+	}
+	inbound_fire_batch(tm_cfg, mine, k, rc);
+	for (size_t i = 0; i < k; i++)
+		tm_rc[at[i]] = rc[i];
+}
+
 static void *timers_worker(void *arg)
 {
 	size_t me = (size_t)(uintptr_t)arg;
@@ -103,9 +117,7 @@ static void *timers_worker(void *arg)
 			break;
 		seen = tm_gen;
 		pthread_mutex_unlock(&tm_mu);
-		for (size_t i = 0; i < tm_batch_n; i++)
-			if (tm_part[i] == me)
-				tm_rc[i] = timers_fire(tm_batch[i]);
+		timers_fire_part(me);
 		pthread_mutex_lock(&tm_mu);
 		if (--tm_running == 0)
 			pthread_cond_signal(&tm_idle);
@@ -123,8 +135,8 @@ static void timers_fire_batch(size_t n)
 		tm_rc[i] = WL_EINTERNAL;
 	}
 	if (tm_n_workers == 0) {
-		for (size_t i = 0; i < n; i++)
-			tm_rc[i] = timers_fire(tm_batch[i]);
+		tm_batch_n = n;
+		timers_fire_part(0);
 		return;
 	}
 	pthread_mutex_lock(&tm_mu);

@@ -129,10 +129,10 @@ def redis_ceiling(env, n):
     return rates
 
 
-def bench_daemon(env, ref):
+def bench_daemon(env, ref, fake_clock=False):
     """The daemon as deployed: its own defaults (the test harness pins 4
     workers; here the daemon's default applies unless --workers says)."""
-    d = env.daemon(start=False, channels=[{
+    d = env.daemon(start=False, fake_clock=fake_clock, channels=[{
         "id": "demo", "type": "generic", "secret": SECRET,
         "callback_url": "http://127.0.0.1:%d/out" % ref.port}])
     if WORKERS:

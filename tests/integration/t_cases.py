@@ -5,6 +5,7 @@ orders, and a conversation's idle reminder and expiry on the fake clock."""
 import itertools
 import json
 import threading
+import time
 
 from wltest import ADMIN, run, wait_until
 
@@ -275,6 +276,50 @@ def test_idle_conversation_is_reminded_then_expires(env):
     assert env.redis.cmd("ZCARD", "wl:timers:lease") == 0
 
 
+def test_reminders_fall_due_while_residents_answer(env):
+    """A batch of reminder fires and the residents' own answers reach the
+    same conversations at once: each answer is handled, no one is reminded
+    twice, and no reminder arrives after the answer it would interrupt."""
+    d = daemon(env, fake_clock=True, session_ttl_s=600)
+    c = Chat(env, d)
+    people = ["1390000%04d" % (5000 + i) for i in range(40)]
+    for p in people:
+        c.send(p, "求助")
+    before = {p: len(env.cb.messages(to=p)) for p in people}
+    d.admin("POST", "/api/v1/debug/clock", {"advance_s": 301})
+    statuses = []
+
+    def answer(i, p):
+        time.sleep((i % 10) * 0.03)  # spread over the timer thread's sweeps
+        status, _ = d.hook({"id": "ans-%s" % p, "from": p, "text": "1"})
+        statuses.append(status)
+
+    threads = [threading.Thread(target=answer, args=(i, p)) for i, p in enumerate(people)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert statuses == [200] * len(people), statuses
+    wait_until(lambda: env.redis.cmd("ZCOUNT", "wl:timers", "-inf",
+                                     int(time.time() * 1000) + 301 * 1000) == 0 and
+               env.redis.cmd("ZCARD", "wl:timers:lease") == 0, 10, what="every fire handled")
+    c.settle()
+    reminded = 0
+    for p in people:
+        got = [m["text"] for m in env.cb.messages(to=p)[before[p]:]]
+        answers = [t for t in got if "还在吗" not in t]
+        assert len(answers) == 1, (p, got)
+        if "还在吗" in got[0]:
+            reminded += 1
+        assert sum("还在吗" in t for t in got) <= 1 and "还在吗" not in got[-1], (p, got)
+    # The residents' sessions moved on past the first question.
+    for p in people:
+        v = int(env.redis.cmd("HGET", "wl:session:demo:" + p, "v"))
+        assert v >= 2, (p, v)
+    print("%d of %d reminded before their answer" % (reminded, len(people)))
+    assert "gave up" not in open(d.log, encoding="utf-8").read()
+
+
 def test_emergency_pages_every_level(env):
     d = daemon(env)
     c = Chat(env, d)
@@ -404,6 +449,7 @@ if __name__ == "__main__":
          test_transfer_reopen_cancel,
          test_12345_work_orders_are_idempotent_and_called_back,
          test_idle_conversation_is_reminded_then_expires,
+         test_reminders_fall_due_while_residents_answer,
          test_emergency_pages_every_level,
          test_two_staff_three_residents,
          test_scoped_tokens_and_overdue_filter,

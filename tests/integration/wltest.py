@@ -56,27 +56,36 @@ class Resp:
 
     def __init__(self, port):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        self.buf = b""
+        self.buf = bytearray()
+        self.pos = 0
 
     def close(self):
         self.sock.close()
 
+    # The buffer is read from an offset and compacted only when it has
+    # been used up, so a reply of thousands of elements costs linear time.
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("redis closed the connection")
+        if self.pos:
+            del self.buf[:self.pos]
+            self.pos = 0
+        self.buf += chunk
+
     def _line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("redis closed the connection")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\r\n", 1)
+        while True:
+            end = self.buf.find(b"\r\n", self.pos)
+            if end >= 0:
+                break
+            self._fill()
+        line, self.pos = bytes(self.buf[self.pos:end]), end + 2
         return line
 
     def _exact(self, n):
-        while len(self.buf) < n + 2:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("redis closed the connection")
-            self.buf += chunk
-        data, self.buf = self.buf[:n], self.buf[n + 2:]
+        while len(self.buf) - self.pos < n + 2:
+            self._fill()
+        data, self.pos = bytes(self.buf[self.pos:self.pos + n]), self.pos + n + 2
         return data
 
     def read(self):
@@ -97,11 +106,11 @@ class Resp:
         raise RuntimeError("bad RESP line %r" % line)
 
     def send(self, *args):
-        out = b"*%d\r\n" % len(args)
+        out = [b"*%d\r\n" % len(args)]
         for a in args:
             a = a if isinstance(a, bytes) else str(a).encode()
-            out += b"$%d\r\n%s\r\n" % (len(a), a)
-        self.sock.sendall(out)
+            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+        self.sock.sendall(b"".join(out))
 
     def cmd(self, *args):
         self.send(*args)
