@@ -7,6 +7,10 @@
  * outbound message, atomically, and only if the session version is still
  * the one we loaded. A concurrent message from the same sender moves the
  * version; then we load and step again.
+ *
+ * Timer fires take the same two scripts a batch at a time: the loads of a
+ * batch in one pipeline, the commits in another (inbound_fire_batch), in
+ * waves so that two fires of one subject never share one.
  */
 #include "inbound.h"
 
@@ -209,16 +213,18 @@ static int inbound_load_parse(const redisReply *r, struct inbound_state *st)
 	return WL_OK;
 }
 
-static int
-inbound_load(const struct wl_config *cfg, const struct wl_channel_conf *ch,
-	     const struct chan_msg *msg, const struct inbound_fire_ref *fire,
-	     const struct inbound_replay *rp, struct inbound_state *st)
+/* A message's load (fires are loaded a batch at a time). */
+static int inbound_load(const struct wl_config *cfg,
+			const struct wl_channel_conf *ch,
+			const struct chan_msg *msg,
+			const struct inbound_replay *rp,
+			struct inbound_state *st)
 {
 	struct inbound_load_args a;
 	redisReply *r = NULL;
 	int rc;
 
-	rc = inbound_load_argv(cfg, ch, msg, fire, rp, &a);
+	rc = inbound_load_argv(cfg, ch, msg, NULL, rp, &a);
 	if (rc != WL_OK)
 		return rc;
 	rc = store_eval(STORE_INBOUND_LOAD, 10, a.argv, NULL, &r);
@@ -293,12 +299,14 @@ static int inbound_commit_parse(const redisReply *r, int *dup, size_t *queued)
 	return WL_OK;
 }
 
-/* Returns WL_OK (committed), WL_ECONFLICT, or an error; *dup on DUP. */
-static int
-inbound_commit(const struct wl_config *cfg, const struct wl_channel_conf *ch,
-	       const struct chan_msg *msg, const struct inbound_fire_ref *fire,
-	       const struct inbound_state *st, const struct engine_out *eo,
-	       int64_t now, int *dup, size_t *queued)
+/* A message's commit: WL_OK (committed), WL_ECONFLICT, or an error;
+ * *dup on DUP. */
+static int inbound_commit(const struct wl_config *cfg,
+			  const struct wl_channel_conf *ch,
+			  const struct chan_msg *msg,
+			  const struct inbound_state *st,
+			  const struct engine_out *eo, int64_t now, int *dup,
+			  size_t *queued)
 {
 	const char *argv[2];
 	char *body;
@@ -307,7 +315,7 @@ inbound_commit(const struct wl_config *cfg, const struct wl_channel_conf *ch,
 
 	*dup = 0;
 	*queued = 0;
-	body = inbound_commit_body(cfg, ch, msg, fire, st, eo, now);
+	body = inbound_commit_body(cfg, ch, msg, NULL, st, eo, now);
 	if (!body)
 		return WL_ENOMEM;
 	argv[0] = store_prefix();
@@ -394,13 +402,11 @@ static int inbound_step(const struct wl_config *cfg,
 	return engine_step(&in, eo);
 }
 
-/* One message (fire NULL) or one timer fire: load, step, commit, and
- * again on a version conflict. */
+/* One message: load, step, commit, and again on a version conflict. */
 static int
 inbound_run(const struct wl_config *cfg, const struct wl_channel_conf *ch,
-	    const struct chan_msg *msg, const struct inbound_fire_ref *fire,
-	    const struct inbound_replay *rp, enum inbound_result *result,
-	    size_t *queued, json_t *said)
+	    const struct chan_msg *msg, const struct inbound_replay *rp,
+	    enum inbound_result *result, size_t *queued, json_t *said)
 {
 	struct inbound_state st = {0};
 	struct engine_out eo = {0};
@@ -415,14 +421,14 @@ inbound_run(const struct wl_config *cfg, const struct wl_channel_conf *ch,
 
 		inbound_state_release(&st);
 		engine_out_release(&eo);
-		rc = inbound_load(cfg, ch, msg, fire, rp, &st);
+		rc = inbound_load(cfg, ch, msg, rp, &st);
 		if (rc != WL_OK)
 			break;
 		if (st.dup) {
 			*result = INBOUND_DUPLICATE;
 			break;
 		}
-		rc = inbound_step(cfg, ch, msg, fire, &st, &eo, &now);
+		rc = inbound_step(cfg, ch, msg, NULL, &st, &eo, &now);
 		if (rc != WL_OK)
 			break;
 		if (eo.noop) {
@@ -430,8 +436,7 @@ inbound_run(const struct wl_config *cfg, const struct wl_channel_conf *ch,
 			break;
 		}
 		t0 = clock_mono_us();
-		rc = inbound_commit(cfg, ch, msg, fire, &st, &eo, now, &dup,
-				    queued);
+		rc = inbound_commit(cfg, ch, msg, &st, &eo, now, &dup, queued);
 		if (rc == WL_OK)
 			metrics_commit_latency((double)(clock_mono_us() - t0) /
 					       1e6);
@@ -480,7 +485,7 @@ int inbound_handle_said(const struct wl_config *cfg, int ch_idx,
 	size_t queued = 0;
 	int rc;
 
-	rc = inbound_run(cfg, ch, msg, NULL, rp, result, &queued, said);
+	rc = inbound_run(cfg, ch, msg, rp, result, &queued, said);
 	if (rc == WL_ECONFLICT)
 		log_warn("inbound", "gave up after conflicts channel=%s id=%s",
 			 ch->id, msg->id);

@@ -5,12 +5,18 @@
  * After a connect that hung until its timeout the thread waits
  * STORE_RETRY_MS before trying again, so an unreachable Redis does not
  * stall every request. Callers answer 503 meanwhile, and gateways retry.
+ *
+ * A batch of calls of one script (the timer thread's fires) can go as one
+ * pipeline: Redis runs it in one pass of its event loop, so the batch's
+ * commits share one AOF write and one fsync, and the thread waits for one
+ * round trip instead of one per call.
  */
 #include "store.h"
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -18,7 +24,6 @@
 #include "clock.h"
 #include "log.h"
 #include "metrics.h"
-#include "store_int.h"
 #include "store_scripts.h"
 #include "wl.h"
 
@@ -130,14 +135,9 @@ static int store_select_db(redisContext *c)
 	return ok;
 }
 
-bool store_is_http(void)
+static bool store_is_http(void)
 {
 	return strcmp(store_role, "http") == 0;
-}
-
-bool store_has_conn(void)
-{
-	return store_ctx != NULL;
 }
 
 redisContext *store_conn(void)
@@ -178,14 +178,16 @@ redisContext *store_conn(void)
 	return c;
 }
 
-redisContext *store_reconnect(void)
+/* Drop this thread's connection and connect again at once: a connection
+ * that failed on first use went stale while Redis restarted. */
+static redisContext *store_reconnect(void)
 {
 	store_conn_close();
 	store_next_try_ms = 0;
 	return store_conn();
 }
 
-void store_fail(const char *what)
+static void store_fail(const char *what)
 {
 	log_warn("store", "redis error op=%s error=\"%s\"", what,
 		 store_ctx && store_ctx->errstr[0] ? store_ctx->errstr
@@ -225,10 +227,14 @@ int store_command(redisReply **reply, int argc, const char **argv,
 	return WL_OK;
 }
 
+/* The most arguments a script call may carry: the timer thread releases
+ * a batch of 256 in one call. */
+#define STORE_MAX_ARGS 300
+
 /* The EVALSHA command line of a script call into av/al, which hold
- * argc + 3 entries. */
-void store_eval_argv(enum store_script s, int argc, const char **argv,
-		     const size_t *lens, const char **av, size_t *al)
+ * argc + 3 entries; av[3..] point into argv. */
+static void store_eval_argv(enum store_script s, int argc, const char **argv,
+			    const size_t *lens, const char **av, size_t *al)
 {
 	av[0] = "EVALSHA";
 	av[1] = store_sha[s];
@@ -241,8 +247,12 @@ void store_eval_argv(enum store_script s, int argc, const char **argv,
 	}
 }
 
-int store_eval_finish(enum store_script s, int argc, const char **argv,
-		      const size_t *lens, redisReply **reply)
+/* The reply to that command line, in *reply (taken over: on return it
+ * is the caller's again, or NULL). A NOSCRIPT answer sends the script's
+ * source once on this thread's connection; an error reply is logged and
+ * becomes WL_EREDIS. */
+static int store_eval_finish(enum store_script s, int argc, const char **argv,
+			     const size_t *lens, redisReply **reply)
 {
 	const char *av[STORE_MAX_ARGS + 3];
 	size_t al[STORE_MAX_ARGS + 3];
@@ -276,8 +286,8 @@ int store_eval_finish(enum store_script s, int argc, const char **argv,
 	return WL_OK;
 }
 
-int store_eval_alone(enum store_script s, int argc, const char **argv,
-		     const size_t *lens, redisReply **reply)
+int store_eval(enum store_script s, int argc, const char **argv,
+	       const size_t *lens, redisReply **reply)
 {
 	const char *av[STORE_MAX_ARGS + 3];
 	size_t al[STORE_MAX_ARGS + 3];
@@ -293,15 +303,109 @@ int store_eval_alone(enum store_script s, int argc, const char **argv,
 	return store_eval_finish(s, argc, argv, lens, reply);
 }
 
-int store_eval(enum store_script s, int argc, const char **argv,
-	       const size_t *lens, redisReply **reply)
+/* One call of a pipeline (store_eval_pipeline). */
+struct store_call {
+	enum store_script s;
+	int argc;
+	const char **argv;
+	redisReply *reply;
+	int rc;
+	struct store_call *next;
+};
+
+/* Writes the calls and reads their answers into each call's reply;
+ * returns how many answers were read (the rest failed). */
+static size_t store_pipeline_send(redisContext *c, struct store_call *batch)
 {
-	/* The two calls of every inbound message and timer fire share a
-	 * pipeline with the other threads' (store_group.c); the rest are
-	 * rare enough to go alone. */
-	if (s == STORE_INBOUND_LOAD || s == STORE_INBOUND_COMMIT)
-		return store_group_eval(s, argc, argv, lens, reply);
-	return store_eval_alone(s, argc, argv, lens, reply);
+	const char *av[STORE_MAX_ARGS + 3];
+	size_t al[STORE_MAX_ARGS + 3];
+	struct store_call *k;
+	size_t sent = 0, read = 0;
+
+	for (k = batch; k; k = k->next) {
+		store_eval_argv(k->s, k->argc, k->argv, NULL, av, al);
+		if (redisAppendCommandArgv(c, k->argc + 3, av, al) != REDIS_OK)
+			break;
+		sent++;
+	}
+	for (k = batch; k && read < sent; k = k->next, read++) {
+		void *r = NULL;
+
+		if (redisGetReply(c, &r) != REDIS_OK || !r)
+			break;
+		k->reply = r;
+	}
+	return read;
+}
+
+/* One pipeline for the batch: sets each call's rc and reply. */
+static void store_pipeline_run(struct store_call *batch)
+{
+	bool reused = store_ctx != NULL;
+	redisContext *c = store_conn();
+	int64_t t0 = clock_mono_ms();
+	struct store_call *k;
+	size_t n = 0, got = 0;
+
+	for (k = batch; k; k = k->next)
+		n++;
+	if (c)
+		got = store_pipeline_send(c, batch);
+	/* As in store_command: a connection that failed at once went stale
+	 * while Redis restarted, and is worth one more try on a fresh one
+	 * (every inbound call is safe to repeat: a commit that landed is
+	 * seen as a duplicate). One that timed out is not. */
+	if (c && got == 0 && reused && clock_mono_ms() - t0 < 100) {
+		c = store_reconnect();
+		if (c)
+			got = store_pipeline_send(c, batch);
+	}
+	if (c && got < n)
+		store_fail("EVALSHA");
+	/* Every answer is read before any NOSCRIPT retry talks to Redis
+	 * again on this connection. */
+	for (k = batch; k; k = k->next) {
+		if (!k->reply) {
+			k->rc = WL_EREDIS;
+			continue;
+		}
+		k->rc =
+		    store_eval_finish(k->s, k->argc, k->argv, NULL, &k->reply);
+	}
+}
+
+void store_eval_pipeline(enum store_script s, size_t n, const int *argc,
+			 const char **const *argv, redisReply **reply, int *rc)
+{
+	struct store_call *calls, *head = NULL, **tail = &head;
+
+	if (n == 0)
+		return;
+	calls = calloc(n, sizeof(*calls));
+	if (!calls) {
+		for (size_t i = 0; i < n; i++) {
+			reply[i] = NULL;
+			rc[i] = WL_ENOMEM;
+		}
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		calls[i].s = s;
+		calls[i].argc = argc[i];
+		calls[i].argv = (const char **)argv[i];
+		calls[i].rc = WL_EINTERNAL;
+		if (argc[i] > STORE_MAX_ARGS)
+			continue;
+		*tail = &calls[i];
+		tail = &calls[i].next;
+	}
+	if (head)
+		store_pipeline_run(head);
+	for (size_t i = 0; i < n; i++) {
+		reply[i] = calls[i].reply;
+		rc[i] = calls[i].rc;
+	}
+	free(calls);
 }
 
 int store_ping(void)
