@@ -88,7 +88,7 @@ static int chan_dup(char **dst, const char *src)
 
 /* The closed list of kinds a gateway may produce. Timer fires and other
  * internal events never come through an adapter (they have their own path,
- * inbound_fire), so no platform type can name one: anything not listed
+ * inbound_fire_batch), so no platform type can name one: anything not listed
  * here is "other", which the engine treats like any non-text message. */
 static const char *const chan_kinds[] = {
     "text",	"image",   "voice", "audio", "video", "file",  "sticker",

@@ -984,7 +984,7 @@ static int engine_flow(struct engine_run *r, json_t *sess)
 	return rc;
 }
 
-/* A timer fired (never a gateway's message: only inbound_fire sets
+/* A timer fired (never a gateway's message: only inbound_fire_batch sets
  * in->fire). A response-time fire alerts about the case loaded for it; a
  * conversation's idle timer reminds or expires the conversation when its
  * own deadlines say so. Anything stale commits nothing at all. */

@@ -34,7 +34,7 @@ struct engine_in {
 	/* The conversation: NULL for a response-time fire, which has none. */
 	const struct wl_channel_conf *ch;
 	const struct chan_msg *msg;
-	/* A due timer from the timer thread (inbound_fire), NULL for a
+	/* A due timer from the timer thread (inbound_fire_batch), NULL for a
 	 * gateway's message. Only this says "fire": no message kind can. */
 	const char *fire;
 	const char *contact_name; /* from Redis, or NULL */

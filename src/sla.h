@@ -26,7 +26,7 @@
  *     sla_state_dump(&st, &json, &len) → the case hash
  *
  *   The timer thread, for each member popped atomically with score <= now
- *   (inbound_fire: a fire is no message and has no message id):
+ *   (inbound_fire_batch: a fire is no message and has no message id):
  *     sla_fire_parse(member, len, &f);            malformed → drop
  *     load the case's state and version, and whether f.id is marked
  *       done in <prefix>case:{no}:fired (kept as long as the case);
