@@ -856,9 +856,13 @@ static int api_case_action(struct http_ctx *h, const char *no)
 			  "this staff member has no chat configured");
 		goto out;
 	}
-	/* Unique per action: the dedupe mark of a real message. */
-	snprintf(id, sizeof(id), "console-%.24s-%lld-%lld", st->id,
-		 (long long)clock_now_ms(), (long long)clock_mono_us());
+	/* Unique per action: the dedupe mark of a real message. The
+	 * microseconds are in hex: in decimal they are an 11-digit number
+	 * starting with 1 for hours of uptime, which reads as a mobile
+	 * number in the log. */
+	snprintf(id, sizeof(id), "console-%.24s-%lld-%llx", st->id,
+		 (long long)clock_now_ms(),
+		 (unsigned long long)clock_mono_us());
 	memset(&msg, 0, sizeof(msg));
 	msg.id = id;
 	msg.from = st->chat.to;

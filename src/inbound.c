@@ -516,8 +516,8 @@ struct inbound_job {
 	enum inbound_result result;
 	size_t queued;
 	int rc;
-	bool pending; /* not finished yet */
-	bool in_wave;
+	bool readable; /* the member could be read (else it is dropped) */
+	bool pending;  /* not finished yet */
 };
 
 /* Reads a due member into j; false for one that cannot be handled (it is
@@ -599,15 +599,12 @@ static size_t inbound_wave(struct inbound_job *jobs, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		bool taken = false;
 
-		jobs[i].in_wave = false;
 		if (!jobs[i].pending)
 			continue;
 		for (size_t w = 0; w < k && !taken; w++)
 			taken = inbound_same_subject(wave[w], &jobs[i]);
-		if (!taken) {
-			jobs[i].in_wave = true;
+		if (!taken)
 			wave[k++] = &jobs[i];
-		}
 	}
 	return k;
 }
@@ -721,13 +718,15 @@ void inbound_fire_batch(const struct wl_config *cfg, const char **members,
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (inbound_job_init(cfg, &jobs[i], members[i])) {
-			jobs[i].pending = true;
+			jobs[i].readable = jobs[i].pending = true;
 			continue;
 		}
 		/* Done with: an unreadable fire is dropped. */
 		log_warn("timers", "dropping unreadable timer");
 		jobs[i].rc = WL_OK;
 	}
+	/* Each wave is a try for its fires: a fire still pending after
+	 * INBOUND_MAX_CONFLICTS of them comes back after its lease. */
 	for (int tries = 0; tries < INBOUND_MAX_CONFLICTS; tries++) {
 		size_t k = inbound_wave(jobs, n, wave), m;
 
@@ -741,7 +740,7 @@ void inbound_fire_batch(const struct wl_config *cfg, const char **members,
 
 		if (j->pending)
 			inbound_job_finish(j, WL_ECONFLICT, INBOUND_NOTHING);
-		if (j->ref.member && (j->ch || j->ref.no))
+		if (j->readable)
 			inbound_fire_log(j);
 		queued += j->rc == WL_OK ? j->queued : 0;
 		rc[i] = j->rc;

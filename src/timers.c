@@ -98,7 +98,8 @@ static void timers_fire_part(size_t me)
 		at[k] = i;
 		mine[k++] = tm_batch[i];
 	}
-	inbound_fire_batch(tm_cfg, mine, k, rc);
+	if (k)
+		inbound_fire_batch(tm_cfg, mine, k, rc);
 	for (size_t i = 0; i < k; i++)
 		tm_rc[at[i]] = rc[i];
 }
