@@ -1,5 +1,6 @@
 """Failures: Redis down and back, the daemon killed with replies queued or
-in flight, SIGTERM draining a request in flight."""
+in flight, SIGTERM draining a request in flight, timer fires after Redis
+forgot the scripts."""
 
 import json
 import socket
@@ -87,7 +88,29 @@ def test_sigterm_drains_a_request_in_flight(env):
     assert env.redis.cmd("EXISTS", "wl:dedupe:demo:r-drain") == 1
 
 
+def test_fires_after_redis_forgot_the_scripts(env):
+    """A batch of fires whose pipelined calls come back NOSCRIPT (Redis
+    restarted empty, or SCRIPT FLUSH) is sent again as source, once each:
+    every reminder goes out, none twice."""
+    d = env.daemon(fake_clock=True, session_ttl_s=600)
+    people = ["1380000%04d" % (7000 + i) for i in range(12)]
+    for i, p in enumerate(people):
+        assert d.hook({"id": "sf-%d" % i, "from": p, "text": "求助"})[0] == 200
+    wait_until(lambda: all(env.cb.messages(to=p) for p in people), 10, what="first replies")
+    before = {p: len(env.cb.messages(to=p)) for p in people}
+    env.redis.cmd("SCRIPT", "FLUSH")
+    d.admin("POST", "/api/v1/debug/clock", {"advance_s": 301})
+    for p in people:
+        wait_until(lambda: any("还在吗" in m["text"] for m in env.cb.messages(to=p)),
+                   10, what="reminder to %s" % p[-4:])
+    wait_until(lambda: env.redis.cmd("ZCARD", "wl:timers:lease") == 0, 10, what="leases released")
+    for p in people:
+        ids = {m["id"] for m in env.cb.messages(to=p)[before[p]:] if "还在吗" in m["text"]}
+        assert len(ids) == 1, (p, ids)
+
+
 if __name__ == "__main__":
     run([test_redis_down_gives_503_and_recovers,
          test_sigkill_with_replies_queued_then_restart_delivers_all,
-         test_sigterm_drains_a_request_in_flight])
+         test_sigterm_drains_a_request_in_flight,
+         test_fires_after_redis_forgot_the_scripts])
