@@ -16,20 +16,11 @@
 #include "commands.h"
 #include "text.h"
 #include "wl.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_MAX_INPUT 8192
-
-/* abort() rather than assert(): the check must survive -DNDEBUG. */
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "check failed: %s (%s:%d)\n", #cond,   \
-				__FILE__, __LINE__);                           \
-			abort();                                               \
-		}                                                              \
-	} while (0)
 
 static void fuzz_cmd(const char *text)
 {

@@ -15,20 +15,11 @@
 
 #include "api_int.h"
 #include "console.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_MAX_INPUT 4096
-
-/* abort() rather than assert(): the check must survive -DNDEBUG. */
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "check failed: %s (%s:%d)\n", #cond,   \
-				__FILE__, __LINE__);                           \
-			abort();                                               \
-		}                                                              \
-	} while (0)
 
 static char fz_token[] = "fuzz-admin-token-0123456789";
 static char fz_id[] = "wang";

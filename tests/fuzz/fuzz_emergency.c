@@ -12,38 +12,13 @@
 #include <string.h>
 
 #include "flow_int.h"
+#include "fuzz.h"
 #include "triage.h"
 #include "wl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct flow_set *real;
-
-/* $WL_FLOWS_DIR, else the flows next to this source file, else ./flows */
-static struct flow_set *load_real(void)
-{
-	const char *env = getenv("WL_FLOWS_DIR");
-	const char *tail = "tests/fuzz/fuzz_emergency.c", *file = __FILE__;
-	char dir[4096];
-	size_t n = strlen(file), t = strlen(tail);
-	struct flow_set *fs = NULL;
-	struct wl_diag d;
-
-	if (env)
-		snprintf(dir, sizeof(dir), "%s", env);
-	else if (n >= t && strcmp(file + n - t, tail) == 0)
-		snprintf(dir, sizeof(dir), "%.*sflows", (int)(n - t), file);
-	else
-		snprintf(dir, sizeof(dir), "flows");
-	diag_init(&d);
-	if (flow_set_load(dir, NULL, &fs, &d) != 0 || !fs->triage) {
-		for (size_t i = 0; i < d.n; i++)
-			fprintf(stderr, "%s\n", d.lines[i]);
-		abort();
-	}
-	diag_release(&d);
-	return fs;
-}
 
 static void read_one(const struct flow_set *fs, const char *text)
 {
@@ -79,8 +54,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	if (!real)
-		real = load_real();
+	if (!real) {
+		real = fuzz_load_flows(NULL);
+		if (!real->triage)
+			abort();
+	}
 	if (size > 0 && data[0] == '{') {
 		struct flow_src src = {"emergency.json", (const char *)data,
 				       size};

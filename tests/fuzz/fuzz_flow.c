@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "flow.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -49,33 +50,6 @@ static struct wl_config cfg = {
     .session_ttl_s = 1800,
 };
 static struct flow_set *real;
-
-/* The flows folder: $WL_FLOWS_DIR, else next to this source file, else
- * ./flows. */
-static struct flow_set *load_real(void)
-{
-	const char *env = getenv("WL_FLOWS_DIR");
-	const char *tail = "tests/fuzz/fuzz_flow.c", *file = __FILE__;
-	char dir[4096];
-	size_t n = strlen(file), t = strlen(tail);
-	struct flow_set *fs = NULL;
-	struct wl_diag d;
-
-	if (env)
-		snprintf(dir, sizeof(dir), "%s", env);
-	else if (n >= t && strcmp(file + n - t, tail) == 0)
-		snprintf(dir, sizeof(dir), "%.*sflows", (int)(n - t), file);
-	else
-		snprintf(dir, sizeof(dir), "flows");
-	diag_init(&d);
-	if (flow_set_load(dir, &cfg, &fs, &d) != 0) {
-		for (size_t i = 0; i < d.n; i++)
-			fprintf(stderr, "%s\n", d.lines[i]);
-		abort();
-	}
-	diag_release(&d);
-	return fs;
-}
 
 static void check(const struct flow_result *r, json_int_t before)
 {
@@ -151,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *text = (const char *)data;
 
 	if (!real)
-		real = load_real();
+		real = fuzz_load_flows(&cfg);
 	if (size > 0 && data[0] == '{') {
 		struct flow_set *fs = NULL;
 		struct wl_diag d;

@@ -15,19 +15,11 @@
 #include "channel.h"
 #include "text.h"
 #include "wl.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_MAX_INPUT 65536
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "check failed: %s (%s:%d)\n", #cond,   \
-				__FILE__, __LINE__);                           \
-			abort();                                               \
-		}                                                              \
-	} while (0)
 
 static char f_id[] = "sms", f_type[] = "kannel", f_secret[] = "s3";
 

@@ -12,20 +12,11 @@
 #include <string.h>
 
 #include "text.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_MAX_INPUT 8192
-
-/* abort() rather than assert(): the check must survive -DNDEBUG. */
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "check failed: %s (%s:%d)\n", #cond,   \
-				__FILE__, __LINE__);                           \
-			abort();                                               \
-		}                                                              \
-	} while (0)
 
 /* Offset reached by decoding whole characters from 0, stopping at the
  * first one that would pass `stop`: equals stop when stop is a boundary. */
